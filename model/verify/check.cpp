@@ -1,0 +1,87 @@
+#include "model/verify/check.h"
+
+#include <cmath>
+#include <exception>
+#include <random>
+
+namespace alexnet::verify {
+
+CheckResult compare(std::string op, std::string shape, std::span<const float> gpu, std::span<const float> ref,
+                    Tolerance tolerance) {
+  CheckResult r;
+  r.op = std::move(op);
+  r.shape = std::move(shape);
+  r.tolerance = tolerance;
+  r.elements = ref.size();
+  if (gpu.size() != ref.size()) {
+    r.error = "GPU output has " + std::to_string(gpu.size()) + " elements, reference " + std::to_string(ref.size());
+    return r;
+  }
+  const double tiny = tolerance.atol / tolerance.rtol;
+  double worst_ratio = -1;
+  bool all_within = true;
+  for (std::size_t i = 0; i < ref.size(); ++i) {
+    const double g = gpu[i], e = ref[i];
+    const double diff = std::fabs(g - e);
+    const double allowed = tolerance.atol + tolerance.rtol * std::fabs(e);
+    // A NaN compares false everywhere: count it as infinitely wrong.
+    const double ratio = std::isfinite(g) ? diff / allowed : INFINITY;
+    if (!(ratio <= 1.0)) all_within = false;
+    if (std::isfinite(g)) {
+      r.max_abs_err = std::max(r.max_abs_err, diff);
+      r.max_rel_err = std::max(r.max_rel_err, diff / std::max(std::fabs(e), tiny));
+    } else {
+      r.max_abs_err = r.max_rel_err = INFINITY;
+    }
+    if (ratio > worst_ratio || std::isnan(g)) {
+      worst_ratio = std::isnan(g) ? INFINITY : ratio;
+      r.worst_index = i;
+      r.worst_gpu = g;
+      r.worst_ref = e;
+    }
+  }
+  r.pass = all_within;
+  return r;
+}
+
+CheckResult run_check(const Check& check, vkrt::Context& context) {
+  try {
+    return check.run(context);
+  } catch (const std::exception& e) {
+    CheckResult r;
+    r.op = check.op;
+    r.shape = check.shape;
+    r.error = e.what();
+    return r;
+  }
+}
+
+std::vector<float> random_uniform(std::size_t count, std::uint32_t seed, float lo, float hi) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> out(count);
+  for (auto& v : out) v = dist(rng);
+  return out;
+}
+
+std::vector<float> random_away_from_zero(std::size_t count, std::uint32_t seed, float gap) {
+  auto out = random_uniform(count, seed);
+  for (auto& v : out)
+    if (std::fabs(v) < gap) v = v < 0 ? -gap - std::fabs(v) : gap + v;
+  return out;
+}
+
+std::vector<Check> all_checks() {
+  std::vector<Check> checks;
+  add_activation_checks(checks);
+  add_conv2d_checks(checks);
+  add_fc_checks(checks);
+  add_lrn_checks(checks);
+  add_maxpool_checks(checks);
+  add_dropout_checks(checks);
+  add_softmax_xent_checks(checks);
+  add_sgd_checks(checks);
+  return checks;
+}
+
+}  // namespace alexnet::verify

@@ -1,0 +1,110 @@
+// A stream records GPU work into one command buffer and submits it. Record once, submit many
+// times: a training step is recorded once per shape and replayed, so its per-step host cost is
+// one vkQueueSubmit and one fence wait.
+//
+// Every dispatch goes through one checked path (`dispatch`), which enforces the kernel contract:
+// the number of buffers equals the shader's bindings, sizeof(push) equals its push-constant block,
+// each buffer range fits the device's maxStorageBufferRange, and the workgroup counts fit the
+// device's limits. A violation throws vkrt::Error naming the kernel; it never reaches the driver.
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "runtime/memory.h"
+
+namespace vkrt {
+
+class Context;
+class Kernel;
+
+// A range of a Buffer to bind: the whole buffer, or [offset, offset + size) inside it.
+struct BufferRange {
+  VkBuffer handle = VK_NULL_HANDLE;
+  VkDeviceSize offset = 0;
+  VkDeviceSize size = 0;
+  BufferRange(const Buffer& b) : handle(b.handle()), offset(b.offset()), size(b.size()) {}
+  BufferRange(const Buffer& b, VkDeviceSize byte_offset, VkDeviceSize bytes)
+      : handle(b.handle()), offset(b.offset() + byte_offset), size(bytes) {}
+};
+
+struct Groups {
+  std::uint32_t x = 1, y = 1, z = 1;
+};
+
+// Workgroups covering `invocations` along x with `local` invocations per group. Counts past the
+// device's x limit spill into y; shaders recover the flat index with linear_index() from common.glsl.
+Groups linear_groups(std::uint64_t invocations, std::uint32_t local);
+
+struct NoPush {};
+
+class Stream {
+ public:
+  explicit Stream(Context& context);
+  ~Stream();
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  // Starts a new recording; forgets the previous one (its descriptor sets and timestamps).
+  void begin();
+  // Ends the recording: the last barrier makes every write visible to the host.
+  void end();
+
+  template <class Push>
+  void dispatch(const Kernel& kernel, std::initializer_list<BufferRange> buffers, const Push& push,
+                Groups groups) {
+    static_assert(std::is_trivially_copyable_v<Push>);
+    dispatch_raw(kernel, std::span<const BufferRange>(buffers.begin(), buffers.size()), &push,
+                 std::is_empty_v<Push> ? 0 : sizeof(Push), groups);
+  }
+  void dispatch_raw(const Kernel& kernel, std::span<const BufferRange> buffers, const void* push,
+                    std::size_t push_bytes, Groups groups);
+
+  // Makes every earlier compute or transfer write visible to every later compute or transfer
+  // access. One global barrier between dependent dispatches is the cheapest correct choice on the
+  // drivers we target; finer barriers can come where profiles show they matter.
+  void barrier();
+  void copy(const BufferRange& src, const BufferRange& dst);
+  void fill(const BufferRange& dst, std::uint32_t value);
+
+  // Records a timestamp after all earlier work; returns its slot (or -1 without timestamp support).
+  int timestamp();
+  // After the submission has completed: milliseconds between two slots.
+  double elapsed_ms(int from_slot, int to_slot) const;
+
+  // Submits the recording and waits for it. Throws DeviceLostError when the device is lost.
+  void submit_and_wait();
+  void submit();
+  void wait();
+
+  std::size_t dispatch_count() const { return dispatch_count_; }
+  std::size_t submit_count() const { return submit_count_; }
+
+ private:
+  VkDescriptorSet allocate_set(VkDescriptorSetLayout layout);
+  void read_timestamps() const;
+
+  Context& context_;
+  VkCommandPool pool_ = VK_NULL_HANDLE;
+  VkCommandBuffer command_buffer_ = VK_NULL_HANDLE;
+  VkFence fence_ = VK_NULL_HANDLE;
+  std::vector<VkDescriptorPool> descriptor_pools_;
+  std::size_t current_pool_ = 0;
+  VkQueryPool query_pool_ = VK_NULL_HANDLE;
+  std::uint32_t query_capacity_ = 0;
+  std::uint32_t queries_used_ = 0;
+  mutable std::vector<std::uint64_t> timestamp_values_;
+  mutable bool timestamps_read_ = false;
+  bool recording_ = false;
+  bool pending_ = false;
+  std::size_t dispatch_count_ = 0;
+  std::size_t submit_count_ = 0;
+};
+
+}  // namespace vkrt
