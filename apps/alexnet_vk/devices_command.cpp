@@ -1,0 +1,34 @@
+// `alexnet_vk devices`: every Vulkan device this machine offers and what it can do.
+#include <cstdio>
+
+#include "apps/alexnet_vk/commands.h"
+
+namespace alexnet::app {
+
+std::unique_ptr<vkrt::Instance> open_instance(const GlobalOptions& options) {
+  vkrt::InstanceOptions instance_options;
+  instance_options.validation = options.validation ? vkrt::Validation::Required : vkrt::Validation::Off;
+  auto instance = std::make_unique<vkrt::Instance>(instance_options);
+  if (instance->physical_devices().empty())
+    throw vkrt::Error("no Vulkan device found; install your GPU's Vulkan driver or mesa-vulkan-drivers");
+  return instance;
+}
+
+Runner add_devices_command(CLI::App& app, const GlobalOptions& global) {
+  auto* command = app.add_subcommand("devices", "list the Vulkan devices and their capabilities");
+  return [command, &global]() {
+    (void)command;
+    auto instance = open_instance(global);
+    for (const auto& d : instance->describe_devices()) {
+      std::printf("[%d] %s\n", d.index, d.name.c_str());
+      std::printf("    type %s, vendor %s (0x%04X), driver %s, Vulkan %s\n", d.type.c_str(), d.vendor.c_str(),
+                  d.vendor_id, d.driver.c_str(), d.api_version.c_str());
+      std::printf("    device-local memory %.1f GiB, subgroup size %u, fp16 arithmetic %s, cooperative matrix %s\n",
+                  static_cast<double>(d.device_local_bytes) / (1ull << 30), d.subgroup_size,
+                  d.fp16_arithmetic ? "yes" : "no", d.cooperative_matrix ? "yes" : "no");
+    }
+    return 0;
+  };
+}
+
+}  // namespace alexnet::app

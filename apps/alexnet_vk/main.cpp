@@ -1,0 +1,64 @@
+// alexnet_vk: train, evaluate, benchmark and verify AlexNet on any Vulkan device.
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "apps/alexnet_vk/commands.h"
+
+namespace {
+
+// Keeps an error to one line: the first line of the message.
+std::string one_line(std::string text) {
+  if (auto newline = text.find('\n'); newline != std::string::npos) text.resize(newline);
+  return text;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace alexnet::app;
+  CLI::App app{"AlexNet training in Vulkan compute shaders, on any Vulkan device.", "alexnet_vk"};
+  app.require_subcommand(0, 1);
+  app.set_version_flag("--version", "alexnet_vk 0.1.0");
+  GlobalOptions global;
+  if (const char* env = std::getenv("ALEXNET_VK_VALIDATION"); env && std::string(env) == "1") global.validation = true;
+  app.add_flag("--validation", global.validation,
+               "enable the Khronos validation layer (also ALEXNET_VK_VALIDATION=1)");
+
+  std::vector<std::pair<CLI::App*, Runner>> commands;
+  auto add = [&](Runner (*adder)(CLI::App&, const GlobalOptions&)) {
+    const auto before = app.get_subcommands({}).size();
+    Runner runner = adder(app, global);
+    commands.emplace_back(app.get_subcommands({})[before], std::move(runner));
+  };
+  add(&add_devices_command);
+  add(&add_verify_command);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::printf("%s", app.help().c_str());
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    std::printf("%s", app.help("", CLI::AppFormatMode::All).c_str());
+    return 0;
+  } catch (const CLI::CallForVersion&) {
+    std::printf("alexnet_vk 0.1.0\n");
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "alexnet_vk: error: %s (see alexnet_vk --help)\n", one_line(e.what()).c_str());
+    return 2;
+  }
+
+  try {
+    for (auto& [command, runner] : commands)
+      if (command->parsed()) return runner();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "alexnet_vk: error: %s\n", one_line(e.what()).c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "alexnet_vk: error: no command given (see alexnet_vk --help)\n");
+  return 2;
+}
