@@ -1,0 +1,105 @@
+#include "model/reference/softmax_xent.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <string>
+
+#include "model/reference/check.h"
+
+namespace alexnet::ref {
+
+using detail::check_size;
+using detail::count_of;
+using detail::require;
+
+namespace {
+
+void validate(const char* op, int n, int classes, std::size_t logits_size) {
+  require(n > 0 && classes > 0, op,
+          "n and classes must be positive (n=" + std::to_string(n) +
+              ", classes=" + std::to_string(classes) + ")");
+  check_size(op, "logits", logits_size, count_of(n, classes));
+}
+
+void validate_labels(const char* op, int n, int classes, std::span<const std::int32_t> labels) {
+  check_size(op, "labels", labels.size(), static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    require(labels[i] >= 0 && labels[i] < classes, op,
+            "labels[" + std::to_string(i) + "] = " + std::to_string(labels[i]) +
+                " is outside [0, " + std::to_string(classes) + ")");
+}
+
+// The row's maximum and sum_j exp(logit_j - max), both in double.
+template <class T>
+void row_stats(std::span<const T> row, double& max, double& sum) {
+  max = static_cast<double>(*std::max_element(row.begin(), row.end()));
+  sum = 0.0;
+  for (const T v : row) sum += std::exp(static_cast<double>(v) - max);
+}
+
+}  // namespace
+
+template <class T>
+std::vector<T> softmax_forward(int n, int classes, std::span<const T> logits) {
+  validate("softmax_forward", n, classes, logits.size());
+  std::vector<T> probs(logits.size());
+  for (int i = 0; i < n; ++i) {
+    const std::span<const T> row = logits.subspan(count_of(i, classes), classes);
+    double max, sum;
+    row_stats(row, max, sum);
+    for (int j = 0; j < classes; ++j)
+      probs[count_of(i, classes) + j] =
+          static_cast<T>(std::exp(static_cast<double>(row[j]) - max) / sum);
+  }
+  return probs;
+}
+
+template <class T>
+std::vector<T> softmax_xent_loss(int n, int classes, std::span<const T> logits,
+                                 std::span<const std::int32_t> labels) {
+  const char* op = "softmax_xent_loss";
+  validate(op, n, classes, logits.size());
+  validate_labels(op, n, classes, labels);
+  std::vector<T> loss(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const std::span<const T> row = logits.subspan(count_of(i, classes), classes);
+    double max, sum;
+    row_stats(row, max, sum);
+    loss[i] = static_cast<T>(max + std::log(sum) - static_cast<double>(row[labels[i]]));
+  }
+  return loss;
+}
+
+template <class T>
+std::vector<T> softmax_xent_backward(int n, int classes, std::span<const T> logits,
+                                     std::span<const std::int32_t> labels) {
+  const char* op = "softmax_xent_backward";
+  validate(op, n, classes, logits.size());
+  validate_labels(op, n, classes, labels);
+  std::vector<T> dlogits(logits.size());
+  for (int i = 0; i < n; ++i) {
+    const std::span<const T> row = logits.subspan(count_of(i, classes), classes);
+    double max, sum;
+    row_stats(row, max, sum);
+    for (int j = 0; j < classes; ++j) {
+      const double p = std::exp(static_cast<double>(row[j]) - max) / sum;
+      const double onehot = j == labels[i] ? 1.0 : 0.0;
+      dlogits[count_of(i, classes) + j] = static_cast<T>((p - onehot) / n);
+    }
+  }
+  return dlogits;
+}
+
+#define ALEXNET_REF_INSTANTIATE_SOFTMAX(T)                                                     \
+  template std::vector<T> softmax_forward<T>(int, int, std::span<const T>);                    \
+  template std::vector<T> softmax_xent_loss<T>(int, int, std::span<const T>,                   \
+                                               std::span<const std::int32_t>);                 \
+  template std::vector<T> softmax_xent_backward<T>(int, int, std::span<const T>,               \
+                                                   std::span<const std::int32_t>);
+
+ALEXNET_REF_INSTANTIATE_SOFTMAX(float)
+ALEXNET_REF_INSTANTIATE_SOFTMAX(double)
+#undef ALEXNET_REF_INSTANTIATE_SOFTMAX
+
+}  // namespace alexnet::ref
