@@ -25,5 +25,10 @@ using Runner = std::function<int()>;
 // Each returns what to run when its subcommand was chosen.
 Runner add_devices_command(CLI::App& app, const GlobalOptions& global);
 Runner add_verify_command(CLI::App& app, const GlobalOptions& global);
+Runner add_train_command(CLI::App& app, const GlobalOptions& global);
+Runner add_bench_command(CLI::App& app, const GlobalOptions& global);
+Runner add_eval_command(CLI::App& app, const GlobalOptions& global);
+Runner add_predict_command(CLI::App& app, const GlobalOptions& global);
+Runner add_export_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace alexnet::app

@@ -35,6 +35,11 @@ int main(int argc, char** argv) {
   };
   add(&add_devices_command);
   add(&add_verify_command);
+  add(&add_train_command);
+  add(&add_eval_command);
+  add(&add_predict_command);
+  add(&add_export_command);
+  add(&add_bench_command);
 
   try {
     app.parse(argc, argv);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <ostream>
 #include <span>
 #include <string>
 #include <vector>
@@ -69,4 +70,9 @@ void add_dropout_checks(std::vector<Check>& checks);
 void add_softmax_xent_checks(std::vector<Check>& checks);
 void add_sgd_checks(std::vector<Check>& checks);
 
+}  // namespace alexnet::verify
+
+namespace alexnet::verify {
+// Test names print the op and shape, not the bytes of the object.
+inline void PrintTo(const Check& check, std::ostream* os) { *os << check.op << " [" << check.shape << "]"; }
 }  // namespace alexnet::verify

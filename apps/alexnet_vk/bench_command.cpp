@@ -1,0 +1,63 @@
+// `alexnet_vk bench`: per-layer GPU timings and throughput of the real network on synthetic data.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "apps/alexnet_vk/commands.h"
+#include "model/bench.h"
+
+namespace alexnet::app {
+
+Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
+  auto* command = app.add_subcommand("bench", "time the network per layer on synthetic data");
+  auto o = std::make_shared<BenchOptions>();
+  auto device = std::make_shared<int>(0);
+  auto mode = std::make_shared<std::string>("train");
+  auto json = std::make_shared<bool>(false);
+  command->add_option("--arch", o->arch, "alexnet or alexnet-small")
+      ->check(CLI::IsMember({"alexnet", "alexnet-small"}))
+      ->capture_default_str();
+  command->add_option("--batch", o->batch, "images per step")->capture_default_str();
+  command->add_option("--input-size", o->input_size, "input size (default: the architecture's)");
+  command->add_option("--classes", o->classes, "classes of the last layer")->capture_default_str();
+  command->add_option("--iters", o->iters, "timed steps")->capture_default_str();
+  command->add_option("--warmup", o->warmup, "untimed steps first")->capture_default_str();
+  command->add_option("--mode", *mode, "train or infer")->check(CLI::IsMember({"train", "infer"}))->capture_default_str();
+  command->add_option("--device", *device, "device index");
+  command->add_flag("--json", *json, "print one JSON object");
+  return [=, &global]() {
+    BenchOptions options = *o;
+    options.train = *mode == "train";
+    auto instance = open_instance(global);
+    vkrt::Context context(*instance, *device);
+    const auto r = run_bench(context, options);
+    if (*json) {
+      nlohmann::json layers = nlohmann::json::array();
+      for (const auto& l : r.layers) layers.push_back({{"name", l.name}, {"ms", l.ms}, {"gflops", l.gflops}});
+      nlohmann::json j = {{"device", r.device}, {"arch", r.arch}, {"mode", r.mode}, {"batch", r.batch},
+                          {"micro_batch", r.micro_batch}, {"iters", r.iters}, {"ms_per_step", r.ms_per_step},
+                          {"ms_min", r.ms_min}, {"ms_max", r.ms_max}, {"gpu_ms_per_step", r.gpu_ms_per_step},
+                          {"images_per_second", r.images_per_second},
+                          {"images_per_second_min", r.images_per_second_min},
+                          {"images_per_second_max", r.images_per_second_max},
+                          {"host_overhead_ms", r.host_overhead_ms}, {"peak_device_mib", r.peak_device_mib},
+                          {"submissions_per_step", r.submissions_per_step}, {"layers", layers}};
+      std::printf("%s\n", j.dump(2).c_str());
+      return 0;
+    }
+    std::printf("bench %s %s batch %d (micro-batch %d) on %s, median of %d\n", r.arch.c_str(), r.mode.c_str(), r.batch,
+                r.micro_batch, r.device.c_str(), r.iters);
+    std::printf("%-24s %10s %10s\n", "layer / pass", "GPU ms", "GFLOP/s");
+    for (const auto& l : r.layers) {
+      if (l.gflops > 0) std::printf("%-24s %10.3f %10.2f\n", l.name.c_str(), l.ms, l.gflops);
+      else std::printf("%-24s %10.3f %10s\n", l.name.c_str(), l.ms, "-");
+    }
+    std::printf("step: %.1f ms (min %.1f, max %.1f), GPU %.1f ms, host overhead %.1f ms\n", r.ms_per_step, r.ms_min,
+                r.ms_max, r.gpu_ms_per_step, r.host_overhead_ms);
+    std::printf("throughput: %.1f images/s (min %.1f, max %.1f); peak device memory %.1f MiB; %zu submission(s) per step\n",
+                r.images_per_second, r.images_per_second_min, r.images_per_second_max, r.peak_device_mib,
+                r.submissions_per_step);
+    return 0;
+  };
+}
+
+}  // namespace alexnet::app

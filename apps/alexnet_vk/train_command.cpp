@@ -1,0 +1,70 @@
+// `alexnet_vk train`: train AlexNet (or the small variant) on IDX files or an ImageNet-layout folder.
+#include <cstdio>
+
+#include "apps/alexnet_vk/commands.h"
+#include "model/trainer.h"
+
+namespace alexnet::app {
+
+Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
+  auto* command = app.add_subcommand("train", "train on a data set (default: Fashion-MNIST, alexnet-small)");
+  auto o = std::make_shared<TrainOptions>();
+  auto device = std::make_shared<int>(0);
+  auto activation = std::make_shared<std::string>("relu");
+  auto pool = std::make_shared<std::string>("overlap");
+  auto no_lrn = std::make_shared<bool>(false);
+  auto no_crop = std::make_shared<bool>(false), no_flip = std::make_shared<bool>(false),
+       no_pca = std::make_shared<bool>(false), no_mean = std::make_shared<bool>(false);
+
+  command->add_option("--arch", o->arch, "alexnet (paper, 224x224) or alexnet-small (28x28)")
+      ->check(CLI::IsMember({"alexnet", "alexnet-small"}))
+      ->capture_default_str();
+  command->add_option("--data", o->data_dir, "IDX folder or ImageNet-layout folder (train/, val/)")->capture_default_str();
+  command->add_option("--input-size", o->input_size, "input size in pixels (default: the architecture's)");
+  command->add_option("--epochs", o->epochs, "epochs to train")->capture_default_str();
+  command->add_option("--batch", o->batch, "images per SGD step")->capture_default_str();
+  command->add_option("--lr", o->lr, "initial learning rate")->capture_default_str();
+  command->add_option("--lr-schedule", o->lr_schedule, "plateau, or step:E1,E2,... (divide by 10 at those epochs)")
+      ->capture_default_str();
+  command->add_option("--patience", o->patience, "plateau: epochs without improvement before dividing lr by 10")
+      ->capture_default_str();
+  command->add_option("--momentum", o->sgd.momentum, "SGD momentum")->capture_default_str();
+  command->add_option("--weight-decay", o->sgd.weight_decay, "weight decay")->capture_default_str();
+  command->add_option("--seed", o->seed, "seed for init, data order, augmentation and dropout")->capture_default_str();
+  command->add_option("--out", o->out_dir, "folder for metrics.csv, curves.png and last.ckpt")->capture_default_str();
+  command->add_option("--checkpoint-every", o->checkpoint_every, "also checkpoint every N steps (0: per epoch only)");
+  command->add_option("--resume", o->resume, "continue from this checkpoint");
+  command->add_option("--threads", o->threads, "data loader threads")->capture_default_str();
+  command->add_option("--device", *device, "device index (see `alexnet_vk devices`)");
+  command->add_option("--activation", *activation, "relu or tanh")->check(CLI::IsMember({"relu", "tanh"}));
+  command->add_flag("--no-lrn", *no_lrn, "no local response normalization");
+  command->add_option("--pool", *pool, "overlap (3x3/2) or plain (2x2/2)")->check(CLI::IsMember({"overlap", "plain"}));
+  command->add_option("--dropout", o->arch_options.dropout, "dropout probability on fc6 and fc7 (0: off)")
+      ->capture_default_str();
+  command->add_flag("--no-crop", *no_crop, "no random crops (centre crop)");
+  command->add_flag("--no-flip", *no_flip, "no horizontal flips");
+  command->add_flag("--no-pca", *no_pca, "no PCA colour augmentation");
+  command->add_flag("--no-mean", *no_mean, "no mean subtraction");
+  command->add_option("--max-steps", o->max_steps, "stop after N steps (for quick checks)");
+  command->add_option("--train-limit", o->max_train_examples, "use only the first N training images");
+  command->add_option("--val-limit", o->max_val_examples, "validate on only the first N images");
+
+  return [=, &global]() {
+    TrainOptions options = *o;
+    options.arch_options.activation = *activation == "tanh" ? ActivationKind::Tanh : ActivationKind::Relu;
+    options.arch_options.pool = *pool == "plain" ? PoolKind::Plain : PoolKind::Overlap;
+    options.arch_options.lrn = !*no_lrn;
+    options.augment = {!*no_crop, !*no_flip, !*no_pca, !*no_mean};
+    auto instance = open_instance(global);
+    vkrt::Context context(*instance, *device);
+    const auto result = train(context, options);
+    if (result.val_top1_error >= 0)
+      std::printf("final: loss %.4f, val top-1 error %.4f (accuracy %.2f%%), top-5 error %.4f\n", result.last_loss,
+                  result.val_top1_error, 100 * (1 - result.val_top1_error), result.val_top5_error);
+    else
+      std::printf("final: loss %.6f after %llu steps\n", result.last_loss, static_cast<unsigned long long>(result.steps));
+    return 0;
+  };
+}
+
+}  // namespace alexnet::app

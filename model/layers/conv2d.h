@@ -1,0 +1,87 @@
+// 2-D convolution on the GPU (cross-correlation, NCHW, grouped, separate leading and trailing
+// padding), matching model/reference/conv2d.h. Every pass is an implicit GEMM on the tiled core in
+// shaders/gemm_tile.glsl, with the layer's shape baked into the pipelines as specialization
+// constants; the host only chooses tile sizes (choose_gemm_tile) and workgroup counts.
+//
+// Each call records one dispatch and no barrier: the caller puts stream.barrier() between
+// dependent calls.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "model/reference/conv2d.h"
+#include "runtime/kernel.h"
+#include "runtime/stream.h"
+
+namespace vkrt {
+class Context;
+}
+
+namespace alexnet {
+
+// The tiling of shaders/gemm_tile.glsl: a workgroup of wg_n x wg_m invocations (local size x, y)
+// computes a bm() x bn() block of C, each invocation a tm x tn register tile (multiples of 4),
+// stepping K by bk.
+// Shared by every GEMM-shaped op (Conv2dOp, FcOp).
+struct GemmTile {
+  std::uint32_t wg_m = 16, wg_n = 16;
+  std::uint32_t tm = 4, tn = 4;
+  std::uint32_t bk = 16;
+  std::uint32_t bm() const { return tm * wg_m; }
+  std::uint32_t bn() const { return tn * wg_n; }
+};
+
+// A tiling for an m x n output summed over k that fits the device's workgroup and shared-memory
+// limits and does not pad a small dimension up to a big tile (conv1's data gradient has m = 3).
+// tm and tn are multiples of 4 (the core stages and reads vec4s).
+GemmTile choose_gemm_tile(const vkrt::Context& context, std::uint64_t m, std::uint64_t n, std::uint64_t k);
+
+// The pipeline description for a shader built on gemm_tile.glsl: local size from the tile, spec
+// ids 3-5 the tile, then `shape` from id 6 on.
+vkrt::KernelDesc gemm_kernel_desc(const char* shader, const GemmTile& tile, std::vector<vkrt::SpecValue> shape);
+
+// Workgroups for the (m tiles x n tiles) grid flattened over x/y as gemm_tile_origin() reads it,
+// and `z` along z (groups, phases). Throws vkrt::Error when the grid cannot be expressed.
+vkrt::Groups gemm_groups(const GemmTile& tile, std::uint64_t m, std::uint64_t n, std::uint32_t z = 1);
+
+class Conv2dOp {
+ public:
+  // Builds the four pipelines specialized for `shape`; throws std::invalid_argument for an
+  // invalid shape (ref::Conv2dShape::validate).
+  Conv2dOp(vkrt::Context& context, const ref::Conv2dShape& shape);
+
+  // x (N, Cin, H, W), w (Cout, Cin/G, KH, KW), b (Cout) -> y (N, Cout, OH, OW)
+  void forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& w,
+               const vkrt::BufferRange& b, const vkrt::BufferRange& y) const;
+  // dy (N, Cout, OH, OW), w (Cout, Cin/G, KH, KW) -> dx (N, Cin, H, W)
+  void backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& w,
+                     const vkrt::BufferRange& dx) const;
+  // dy (N, Cout, OH, OW), x (N, Cin, H, W) -> dw (Cout, Cin/G, KH, KW), summed over the batch;
+  // with `accumulate`, dw += that sum (micro-batches) instead of dw = it.
+  void backward_filter(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& x,
+                       const vkrt::BufferRange& dw, bool accumulate = false) const;
+  // dy (N, Cout, OH, OW) -> db (Cout), summed over the batch and positions; `accumulate` as above.
+  void backward_bias(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& db,
+                     bool accumulate = false) const;
+
+  const ref::Conv2dShape& shape() const { return shape_; }
+
+ private:
+  struct AccumulatePush {
+    std::uint32_t accumulate;
+  };
+  ref::Conv2dShape shape_;
+  GemmTile forward_tile_, data_tile_, filter_tile_;
+  vkrt::Kernel forward_;
+  vkrt::Kernel backward_data_;
+  vkrt::Kernel backward_filter_;
+  vkrt::Kernel backward_bias_;
+  vkrt::Groups forward_groups_, data_groups_, filter_groups_, bias_groups_;
+};
+
+// The bias-gradient pipeline (shaders/bias_grad.comp) for dy (batch, channels, positions).
+vkrt::KernelDesc bias_grad_kernel_desc(const vkrt::Context& context, std::uint32_t channels,
+                                       std::uint32_t positions, std::uint32_t batch);
+
+}  // namespace alexnet

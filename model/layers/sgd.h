@@ -1,0 +1,42 @@
+// The paper's SGD with momentum and weight decay on the GPU (shader sgd_momentum), in place:
+//   v = momentum * v - weight_decay * lr * w - lr * g;   w = w + v
+// with ref::sgd_momentum_update<float>'s float operations in its order (no FMA contraction), so
+// the GPU matches the reference to the last bit on a conforming driver.
+//
+// The learning rate is READ FROM A BUFFER (one float at index 0), not recorded into the command
+// buffer: a recorded training step can be replayed after the schedule lowers the rate by writing
+// that buffer alone. Momentum and weight decay are fixed for a run, so they are push constants.
+// Tensors larger than the device's maxStorageBufferRange (fc6's 9216 x 4096 weights exceed
+// llvmpipe's 128 MiB) are updated in several dispatches.
+#pragma once
+
+#include <cstdint>
+
+#include "runtime/kernel.h"
+#include "runtime/stream.h"
+
+namespace alexnet {
+
+class SgdOp {
+ public:
+  // max_elements_per_dispatch: 0 for the device limit; a small value makes tests exercise the
+  // split (it is rounded down to keep chunk offsets aligned, and never below that alignment).
+  explicit SgdOp(vkrt::Context& context, std::uint64_t max_elements_per_dispatch = 0);
+
+  // w: (count) updated, v: (count) updated, g: (count), lr_buffer: (>= 1) with lr at index 0.
+  // Ranges of w, v and g must start at an offset aligned to minStorageBufferOffsetAlignment
+  // (Allocator ranges are). count 0 records nothing.
+  void update(vkrt::Stream& stream, const vkrt::BufferRange& w, const vkrt::BufferRange& v, const vkrt::BufferRange& g,
+              const vkrt::BufferRange& lr_buffer, std::uint64_t count, float momentum, float weight_decay) const;
+
+ private:
+  struct Push {  // mirrors sgd_momentum.comp
+    std::uint32_t count;
+    float momentum;
+    float weight_decay;
+  };
+  std::uint64_t max_chunk_;  // elements per dispatch
+  vkrt::Kernel kernel_;
+};
+
+}  // namespace alexnet

@@ -1,0 +1,47 @@
+// Softmax cross-entropy on the GPU (shaders softmax_xent_fwd, softmax_xent_bwd), as
+// ref::softmax_forward / softmax_xent_loss / softmax_xent_backward: the row maximum is subtracted
+// before exponentiating, the per-sample loss is logsumexp - logit[label], and the gradient of the
+// batch-MEAN loss is (p - onehot) / batch.
+//
+// Forward runs one workgroup per row with a shared-memory tree reduction (deterministic).
+// Labels must lie in [0, classes): the host validates them before upload. A label outside makes
+// that row's loss NaN in forward and its whole dlogits row NaN in backward, so it cannot train
+// silently.
+#pragma once
+
+#include <cstdint>
+
+#include "runtime/kernel.h"
+#include "runtime/stream.h"
+
+namespace alexnet {
+
+class SoftmaxXentOp {
+ public:
+  SoftmaxXentOp(vkrt::Context& context, int classes);
+
+  // logits: (n, classes), labels: (n) int32 -> probs: (n, classes), loss: (n) per sample.
+  // n at most 65535 (one workgroup per row).
+  void forward(vkrt::Stream& stream, const vkrt::BufferRange& logits, const vkrt::BufferRange& labels,
+               const vkrt::BufferRange& probs, const vkrt::BufferRange& loss, std::uint32_t n) const;
+  // probs: (n, classes) from forward, labels: (n) -> dlogits: (n, classes) = (p - onehot) * scale.
+  // Pass scale = 1 / batch, the WHOLE batch when these n rows are a micro-batch of it.
+  void backward(vkrt::Stream& stream, const vkrt::BufferRange& probs, const vkrt::BufferRange& labels,
+                const vkrt::BufferRange& dlogits, std::uint32_t n, float scale) const;
+
+  int classes() const { return classes_; }
+
+ private:
+  struct ForwardPush {  // mirrors softmax_xent_fwd.comp
+    std::uint32_t rows;
+  };
+  struct BackwardPush {  // mirrors softmax_xent_bwd.comp
+    std::uint32_t count;
+    float scale;
+  };
+  int classes_;
+  vkrt::Kernel forward_;
+  vkrt::Kernel backward_;
+};
+
+}  // namespace alexnet

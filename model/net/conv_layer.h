@@ -1,0 +1,28 @@
+// A convolution with its weights and bias: (batch, Cin, H, W) -> (batch, Cout, OH, OW).
+#pragma once
+
+#include "model/arch.h"
+#include "model/layers/conv2d.h"
+#include "model/net/layer.h"
+
+namespace alexnet::net {
+
+class ConvLayer : public Layer {
+ public:
+  ConvLayer(vkrt::Context& context, const ConvSpec& spec, Shape3 in, int batch, const Arch& arch);
+  const std::string& name() const override { return name_; }
+  Shape3 output_shape() const override { return out_; }
+  void forward(vkrt::Stream& stream, const LayerIO& io) override;
+  void backward(vkrt::Stream& stream, const LayerIO& io, bool accumulate) override;
+  std::vector<Parameter*> parameters() override { return {&weight_, &bias_}; }
+  double forward_macs_per_sample() const override;
+  const ref::Conv2dShape& shape() const { return op_.shape(); }
+
+ private:
+  std::string name_;
+  Shape3 out_;
+  Conv2dOp op_;
+  Parameter weight_, bias_;
+};
+
+}  // namespace alexnet::net

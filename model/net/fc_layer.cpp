@@ -1,0 +1,24 @@
+#include "model/net/fc_layer.h"
+
+#include "model/net/parameter.h"
+
+namespace alexnet::net {
+
+FcLayer::FcLayer(vkrt::Context& context, const std::string& name, int in, int out, int batch, float weight_std,
+                 float bias_init)
+    : name_(name), in_(in), out_(out), op_(context, ref::FcShape{batch, in, out}) {
+  weight_ = make_parameter(context, name_ + ".weight", {out, in}, weight_std, 0, 1);
+  bias_ = make_parameter(context, name_ + ".bias", {out}, 0, bias_init, 0);
+}
+
+void FcLayer::forward(vkrt::Stream& stream, const LayerIO& io) {
+  op_.forward(stream, io.x, weight_.value, bias_.value, io.y);
+}
+
+void FcLayer::backward(vkrt::Stream& stream, const LayerIO& io, bool accumulate) {
+  if (io.dx) op_.backward_data(stream, *io.dy, weight_.value, *io.dx);
+  op_.backward_weight(stream, *io.dy, io.x, weight_.grad, accumulate);
+  op_.backward_bias(stream, *io.dy, bias_.grad, accumulate);
+}
+
+}  // namespace alexnet::net

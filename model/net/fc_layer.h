@@ -1,0 +1,28 @@
+// A fully connected layer: (batch, in) -> (batch, out), weights (out, in) as in PyTorch.
+#pragma once
+
+#include "model/arch.h"
+#include "model/layers/fc.h"
+#include "model/net/layer.h"
+
+namespace alexnet::net {
+
+class FcLayer : public Layer {
+ public:
+  FcLayer(vkrt::Context& context, const std::string& name, int in, int out, int batch, float weight_std,
+          float bias_init);
+  const std::string& name() const override { return name_; }
+  Shape3 output_shape() const override { return {out_, 1, 1}; }
+  void forward(vkrt::Stream& stream, const LayerIO& io) override;
+  void backward(vkrt::Stream& stream, const LayerIO& io, bool accumulate) override;
+  std::vector<Parameter*> parameters() override { return {&weight_, &bias_}; }
+  double forward_macs_per_sample() const override { return double(in_) * out_; }
+
+ private:
+  std::string name_;
+  int in_, out_;
+  FcOp op_;
+  Parameter weight_, bias_;
+};
+
+}  // namespace alexnet::net

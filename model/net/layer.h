@@ -1,0 +1,66 @@
+// One stage of the network as the trainer sees it: records its forward and backward dispatches
+// into a stream. Layers own their kernels and parameters; the Network owns the activation and
+// gradient buffers and hands each layer its ranges.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/memory.h"
+#include "runtime/stream.h"
+
+namespace alexnet::net {
+
+// Per-sample activation shape (C, H, W); a flat vector is (features, 1, 1).
+struct Shape3 {
+  int c = 0, h = 1, w = 1;
+  std::size_t count() const { return std::size_t(c) * h * w; }
+};
+
+// A learnable tensor with its gradient and momentum, all on the device.
+struct Parameter {
+  std::string name;              // "conv1.weight", ...
+  std::vector<int> shape;        // PyTorch layout: conv (out, in/groups, kh, kw), fc (out, in)
+  std::size_t count = 0;
+  float init_std = 0;            // > 0: N(0, init_std); else constant init_value
+  float init_value = 0;
+  float weight_decay_mult = 1;   // weights decay, biases do not
+  vkrt::Buffer value, grad, momentum;
+};
+
+// What changes per recorded step and is the same for every layer of it.
+struct StepKey {
+  std::uint32_t seed = 0;   // dropout masks are keyed by (seed, step)
+  std::uint32_t step = 0;
+  bool train = true;        // false: dropout is the identity
+};
+
+struct LayerIO {
+  vkrt::BufferRange x;                  // (batch, in)
+  vkrt::BufferRange y;                  // (batch, out); the same range as x for in-place layers
+  std::optional<vkrt::BufferRange> dy;  // backward only
+  std::optional<vkrt::BufferRange> dx;  // backward only; empty for the first layer
+  int batch = 0;
+  std::uint64_t sample_offset = 0;      // index of this micro-batch's first sample in the step
+  StepKey key;
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual const std::string& name() const = 0;
+  virtual Shape3 output_shape() const = 0;
+  // In place: y is x and dx is dy (elementwise layers whose backward reads only y).
+  virtual bool in_place() const { return false; }
+  // Extra device memory per sample the layer keeps between forward and backward (e.g. argmax).
+  virtual void forward(vkrt::Stream& stream, const LayerIO& io) = 0;
+  // accumulate: add parameter gradients to what is there (micro-batches after the first).
+  virtual void backward(vkrt::Stream& stream, const LayerIO& io, bool accumulate) = 0;
+  virtual std::vector<Parameter*> parameters() { return {}; }
+  // Multiply-accumulates per sample of forward, for benchmarks.
+  virtual double forward_macs_per_sample() const { return 0; }
+};
+
+}  // namespace alexnet::net

@@ -1,0 +1,243 @@
+#include "model/network.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <stdexcept>
+
+#include "model/net/activation_layer.h"
+#include "model/net/conv_layer.h"
+#include "model/net/dropout_layer.h"
+#include "model/net/fc_layer.h"
+#include "model/net/lrn_layer.h"
+#include "model/net/pool_layer.h"
+#include "runtime/transfer.h"
+
+namespace alexnet {
+namespace {
+
+constexpr int kLogitsGrad = 2;
+
+Activation activation_of(const Arch& arch) {
+  return arch.options.activation == ActivationKind::Relu ? Activation::Relu : Activation::Tanh;
+}
+
+}  // namespace
+
+Network::Network(vkrt::Context& context, const Arch& arch, int micro_batch)
+    : context_(context), arch_(arch), micro_batch_(micro_batch), loss_op_(context, arch.classes), sgd_op_(context) {
+  if (micro_batch < 1) throw std::invalid_argument("micro-batch must be positive");
+  net::Shape3 shape{arch.in_channels, arch.in_size, arch.in_size};
+  auto add = [&](std::unique_ptr<net::Layer> layer) {
+    shape = layer->output_shape();
+    layers_.push_back(std::move(layer));
+  };
+  const Activation act = activation_of(arch);
+  for (const auto& c : arch.convs) {
+    add(std::make_unique<net::ConvLayer>(context, c, shape, micro_batch, arch));
+    add(std::make_unique<net::ActivationLayer>(context, c.name + ".act", act, shape));
+    if (c.lrn && arch.options.lrn) add(std::make_unique<net::LrnLayer>(context, c.name + ".lrn", shape, micro_batch, arch.lrn));
+    if (c.pool)
+      add(std::make_unique<net::PoolLayer>(context, c.name + ".pool", shape, micro_batch, arch.pool_kernel(),
+                                           arch.pool_stride()));
+  }
+  int features = static_cast<int>(shape.count());
+  for (const auto& f : arch.fcs) {
+    const int out = arch.fc_out(f);
+    add(std::make_unique<net::FcLayer>(context, f.name, features, out, micro_batch, arch.weight_std_for(features),
+                                         f.bias_init));
+    if (f.hidden) {
+      add(std::make_unique<net::ActivationLayer>(context, f.name + ".act", act, shape));
+      if (arch.options.dropout > 0)
+        add(std::make_unique<net::DropoutLayer>(context, f.name + ".dropout", shape, arch.options.dropout));
+    }
+    features = out;
+  }
+
+  // Activations: every layer that is not in place writes its own buffer, kept for backward.
+  auto& allocator = context.allocator();
+  std::size_t largest = input_count();
+  for (const auto& layer : layers_) {
+    const std::size_t bytes = layer->output_shape().count() * micro_batch * sizeof(float);
+    largest = std::max(largest, layer->output_shape().count());
+    if (layer->in_place()) {
+      output_buffer_.push_back(-1);
+    } else {
+      output_buffer_.push_back(static_cast<int>(activations_.size()));
+      activations_.push_back(allocator.allocate(bytes, vkrt::Intent::DeviceLocal));
+    }
+  }
+  grad_a_ = allocator.allocate(largest * micro_batch * sizeof(float), vkrt::Intent::DeviceLocal);
+  grad_b_ = allocator.allocate(largest * micro_batch * sizeof(float), vkrt::Intent::DeviceLocal);
+  logits_grad_ = allocator.allocate(std::size_t(arch.classes) * micro_batch * sizeof(float), vkrt::Intent::DeviceLocal);
+  inference_labels_ = vkrt::upload<std::int32_t>(context, std::vector<std::int32_t>(micro_batch, 0));
+  inference_loss_ = allocator.allocate(micro_batch * sizeof(float), vkrt::Intent::DeviceLocal);
+
+  // Gradient buffers, walking backward: the last layer's dy is the logits gradient; a layer that
+  // is not in place writes dx into the ping-pong buffer its dy is not in.
+  grad_buffer_.assign(layers_.size(), 0);
+  int current = kLogitsGrad;
+  for (std::size_t i = layers_.size(); i-- > 0;) {
+    grad_buffer_[i] = current;
+    if (!layers_[i]->in_place()) current = current == 0 ? 1 : 0;
+  }
+}
+
+Network::~Network() = default;
+
+std::size_t Network::input_count() const {
+  return std::size_t(arch_.in_channels) * arch_.in_size * arch_.in_size;
+}
+
+std::vector<net::Parameter*> Network::parameters() {
+  std::vector<net::Parameter*> out;
+  for (auto& layer : layers_)
+    for (auto* p : layer->parameters()) out.push_back(p);
+  return out;
+}
+
+std::size_t Network::parameter_count() const {
+  std::size_t total = 0;
+  for (const auto& layer : layers_)
+    for (const auto* p : layer->parameters()) total += p->count;
+  return total;
+}
+
+std::size_t Network::device_bytes() const {
+  std::size_t total = grad_a_.size() + grad_b_.size() + logits_grad_.size();
+  for (const auto& a : activations_) total += a.size();
+  total += parameter_count() * 3 * sizeof(float);
+  return total;
+}
+
+void Network::initialize(std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (auto* p : parameters()) {
+    std::vector<float> values(p->count, p->init_value);
+    if (p->init_std > 0) {
+      // Box-Muller written out: std::normal_distribution's algorithm differs between standard
+      // libraries, and a seed must give the same network everywhere.
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        const double u1 = (static_cast<double>(rng() >> 11) + 1.0) * 0x1.0p-53;
+        const double u2 = static_cast<double>(rng() >> 11) * 0x1.0p-53;
+        values[i] = static_cast<float>(p->init_std * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2));
+      }
+    }
+    vkrt::write<float>(context_, p->value, values);
+    vkrt::write<float>(context_, p->momentum, std::vector<float>(p->count, 0.0f));
+  }
+}
+
+net::LayerIO Network::io_for(std::size_t i, const vkrt::BufferRange& images, const net::StepKey& key,
+                             std::uint64_t sample_offset) const {
+  // The input of layer i is the output of the nearest earlier layer that owns a buffer.
+  auto output_of = [&](std::size_t layer) -> vkrt::BufferRange {
+    for (std::size_t j = layer + 1; j-- > 0;)
+      if (output_buffer_[j] >= 0) return vkrt::BufferRange(activations_[output_buffer_[j]]);
+    return images;
+  };
+  net::LayerIO io{i == 0 ? images : output_of(i - 1), output_of(i), {}, {}, micro_batch_, sample_offset, key};
+  return io;
+}
+
+void Network::record_forward(vkrt::Stream& stream, const vkrt::BufferRange& images, const net::StepKey& key,
+                             std::uint64_t sample_offset) {
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const int t0 = profile_ ? stream.timestamp() : -1;
+    layers_[i]->forward(stream, io_for(i, images, key, sample_offset));
+    stream.barrier();
+    if (profile_) profile_->push_back({layers_[i]->name() + " forward", t0, stream.timestamp()});
+  }
+}
+
+void Network::record_loss(vkrt::Stream& stream, const vkrt::BufferRange& labels, const vkrt::BufferRange& loss,
+                          const vkrt::BufferRange& probs) {
+  const auto logits = vkrt::BufferRange(activations_[output_buffer_.back()]);
+  loss_op_.forward(stream, logits, labels, probs, loss, static_cast<std::uint32_t>(micro_batch_));
+  stream.barrier();
+}
+
+void Network::record_backward(vkrt::Stream& stream, const vkrt::BufferRange& images, const vkrt::BufferRange& labels,
+                              const vkrt::BufferRange& probs, const net::StepKey& key, std::uint64_t sample_offset,
+                              float loss_scale, bool accumulate) {
+  loss_op_.backward(stream, probs, labels, logits_grad_, static_cast<std::uint32_t>(micro_batch_), loss_scale);
+  stream.barrier();
+  auto grad = [&](int which) -> vkrt::BufferRange {
+    return which == 0 ? vkrt::BufferRange(grad_a_) : which == 1 ? vkrt::BufferRange(grad_b_) : vkrt::BufferRange(logits_grad_);
+  };
+  for (std::size_t i = layers_.size(); i-- > 0;) {
+    auto io = io_for(i, images, key, sample_offset);
+    io.dy = grad(grad_buffer_[i]);
+    if (layers_[i]->in_place()) io.dx = io.dy;
+    else if (i > 0) io.dx = grad(grad_buffer_[i] == 0 ? 1 : 0);
+    const int t0 = profile_ ? stream.timestamp() : -1;
+    layers_[i]->backward(stream, io, accumulate);
+    stream.barrier();
+    if (profile_) profile_->push_back({layers_[i]->name() + " backward", t0, stream.timestamp()});
+  }
+}
+
+void Network::record_update(vkrt::Stream& stream, const vkrt::Buffer& lr, const SgdConfig& sgd) {
+  const int t0 = profile_ ? stream.timestamp() : -1;
+  for (auto* p : parameters())
+    sgd_op_.update(stream, p->value, p->momentum, p->grad, lr, static_cast<std::uint32_t>(p->count), sgd.momentum,
+                   sgd.weight_decay * p->weight_decay_mult);
+  stream.barrier();
+  if (profile_) profile_->push_back({"sgd update", t0, stream.timestamp()});
+}
+
+void Network::record_train_step(vkrt::Stream& stream, const vkrt::Buffer& images, const vkrt::Buffer& labels,
+                                int batch, const net::StepKey& key, const vkrt::Buffer& lr, const SgdConfig& sgd,
+                                const vkrt::Buffer& loss, const vkrt::Buffer& probs) {
+  if (batch % micro_batch_ != 0)
+    throw std::invalid_argument("batch " + std::to_string(batch) + " is not a multiple of the micro-batch " +
+                                std::to_string(micro_batch_));
+  const std::size_t mb = micro_batch_, in = input_count(), classes = arch_.classes;
+  for (int round = 0; round < batch / micro_batch_; ++round) {
+    const std::size_t first = round * mb;
+    const vkrt::BufferRange x(images, first * in * 4, mb * in * 4);
+    const vkrt::BufferRange y(labels, first * 4, mb * 4);
+    const vkrt::BufferRange l(loss, first * 4, mb * 4);
+    const vkrt::BufferRange p(probs, first * classes * 4, mb * classes * 4);
+    record_forward(stream, x, key, first);
+    record_loss(stream, y, l, p);
+    record_backward(stream, x, y, p, key, first, 1.0f / static_cast<float>(batch), round > 0);
+  }
+  record_update(stream, lr, sgd);
+}
+
+void Network::record_inference(vkrt::Stream& stream, const vkrt::Buffer& images, int batch, const vkrt::Buffer& probs) {
+  if (batch % micro_batch_ != 0) throw std::invalid_argument("inference batch must be a multiple of the micro-batch");
+  const std::size_t mb = micro_batch_, in = input_count(), classes = arch_.classes;
+  net::StepKey key;
+  key.train = false;
+  for (int round = 0; round < batch / micro_batch_; ++round) {
+    const std::size_t first = round * mb;
+    record_forward(stream, vkrt::BufferRange(images, first * in * 4, mb * in * 4), key, first);
+    // Labels are unknown at inference: the loss is computed against class 0 and ignored.
+    record_loss(stream, inference_labels_, inference_loss_,
+                vkrt::BufferRange(probs, first * classes * 4, mb * classes * 4));
+  }
+}
+
+int Network::choose_micro_batch(const vkrt::Context& context, const Arch& arch, int batch,
+                                std::size_t max_activation_bytes) {
+  // Largest per-sample activation (conv1's output dominates) and all of them together.
+  std::size_t largest = std::size_t(arch.in_channels) * arch.in_size * arch.in_size, total = 0;
+  int size = arch.in_size;
+  for (const auto& c : arch.convs) {
+    size = (size + c.pad + c.pad_end - c.kernel) / c.stride + 1;
+    const std::size_t count = std::size_t(c.out) * size * size;
+    largest = std::max(largest, count);
+    total += count * 3;  // conv output, LRN output and scale, roughly
+    if (c.pool) size = (size - arch.pool_kernel()) / arch.pool_stride() + 1;
+  }
+  const std::size_t range = context.limits().maxStorageBufferRange;
+  for (int mb = batch; mb >= 1; --mb) {
+    if (batch % mb != 0) continue;
+    if (largest * mb * sizeof(float) <= range && total * mb * sizeof(float) <= max_activation_bytes) return mb;
+  }
+  return 1;
+}
+
+}  // namespace alexnet

@@ -1,0 +1,28 @@
+// Forward passes for evaluation and prediction: feeds images through the network one
+// micro-batch at a time, from a recording made once and replayed for every micro-batch.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "model/network.h"
+#include "runtime/stream.h"
+
+namespace alexnet {
+
+class Predictor {
+ public:
+  explicit Predictor(Network& network);
+
+  // images: (count, C, H, W) -> probabilities (count, classes). A last partial micro-batch is
+  // padded with zeros and the padding's outputs dropped.
+  std::vector<float> probabilities(std::span<const float> images, int count);
+  Network& network() { return network_; }
+
+ private:
+  Network& network_;
+  vkrt::Buffer staging_, input_, probs_, probs_readback_;
+  vkrt::Stream stream_;
+};
+
+}  // namespace alexnet

@@ -1,0 +1,26 @@
+// The first N examples of another data set (for quick runs and tests).
+#pragma once
+
+#include <algorithm>
+
+#include "model/data/dataset.h"
+
+namespace alexnet {
+
+class SubsetDataset final : public data::Dataset {
+ public:
+  SubsetDataset(const data::Dataset& base, std::size_t count) : base_(base), count_(std::min(count, base.size())) {}
+  std::size_t size() const override { return count_; }
+  int num_classes() const override { return base_.num_classes(); }
+  const std::vector<std::string>& class_names() const override { return base_.class_names(); }
+  int label(std::size_t i) const override { return base_.label(i); }
+  int channels() const override { return base_.channels(); }
+  data::Image image(std::size_t i) const override { return base_.image(i); }
+  std::string item_name(std::size_t i) const override { return base_.item_name(i); }
+
+ private:
+  const data::Dataset& base_;
+  std::size_t count_;
+};
+
+}  // namespace alexnet

@@ -1,0 +1,109 @@
+// LRN forward and backward against model/reference/lrn.h (the paper's formula, alpha not divided
+// by the window size).
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "model/layers/lrn.h"
+#include "model/reference/lrn.h"
+#include "model/verify/check.h"
+#include "model/verify/gpu_scratch.h"
+
+namespace alexnet::verify {
+namespace {
+
+struct LrnCase {
+  const char* label;
+  ref::Nchw shape;
+  ref::LrnParams params;
+  float range;  // inputs uniform in [-range, range): larger makes the normalisation matter more
+  std::uint32_t seed;
+};
+
+std::string describe(const LrnCase& c) {
+  std::ostringstream s;
+  s << c.label << " N" << c.shape.n << " C" << c.shape.c << " " << c.shape.h << "x" << c.shape.w << " n"
+    << c.params.size << " k" << c.params.k << " a" << c.params.alpha << " b" << c.params.beta;
+  return s.str();
+}
+
+// The saved denominator base s = k + alpha * window sum of x^2, in double like the reference.
+std::vector<float> lrn_scale(const ref::Nchw& s, const ref::LrnParams& p, std::span<const float> x) {
+  const std::size_t plane = std::size_t(s.h) * s.w;
+  std::vector<float> scale(x.size());
+  for (int n = 0; n < s.n; ++n)
+    for (int c = 0; c < s.c; ++c)
+      for (std::size_t pos = 0; pos < plane; ++pos) {
+        double sum = 0.0;
+        for (int j = std::max(0, c - p.size / 2); j <= std::min(s.c - 1, c + p.size / 2); ++j) {
+          const double a = x[(std::size_t(n) * s.c + j) * plane + pos];
+          sum += a * a;
+        }
+        scale[(std::size_t(n) * s.c + c) * plane + pos] = static_cast<float>(p.k + p.alpha * sum);
+      }
+  return scale;
+}
+
+// How far past (or short of) its tolerance a result's worst element is; failures rank first.
+double badness(const CheckResult& r) {
+  if (!r.error.empty() || !std::isfinite(r.worst_gpu)) return INFINITY;
+  const double ratio =
+      std::fabs(r.worst_gpu - r.worst_ref) / (r.tolerance.atol + r.tolerance.rtol * std::fabs(r.worst_ref));
+  return r.pass ? ratio : 1.0 + ratio;
+}
+
+CheckResult worse(CheckResult a, CheckResult b) { return badness(b) > badness(a) ? b : a; }
+
+CheckResult check_lrn(vkrt::Context& context, const LrnCase& c, bool backward) {
+  const std::string shape = describe(c);
+  const std::size_t count = c.shape.count();
+  const auto x = random_uniform(count, c.seed, -c.range, c.range);
+  const auto y_ref = ref::lrn_forward<float>(c.shape, c.params, x);
+  const auto scale_ref = lrn_scale(c.shape, c.params, x);
+
+  GpuScratch gpu(context);
+  LrnOp op(context, c.shape, c.params);
+  const auto& x_gpu = gpu.input(x);
+  if (!backward) {
+    const auto& y_gpu = gpu.output(count);
+    const auto& scale_gpu = gpu.output(count);
+    gpu.run([&](vkrt::Stream& s) { op.forward(s, x_gpu, y_gpu, scale_gpu); });
+    return worse(compare("lrn.forward", shape, gpu.read(y_gpu), y_ref, kElementwiseTolerance),
+                 compare("lrn.forward", shape + " (scale)", gpu.read(scale_gpu), scale_ref, kElementwiseTolerance));
+  }
+  // Backward reads the reference forward output (and the scale computed like the reference's) so
+  // that only the backward shader is under test.
+  const auto dy = random_uniform(count, c.seed + 1);
+  const auto& y_in = gpu.input(y_ref);
+  const auto& scale_in = gpu.input(scale_ref);
+  const auto& dy_gpu = gpu.input(dy);
+  const auto& dx_gpu = gpu.output(count);
+  gpu.run([&](vkrt::Stream& s) { op.backward(s, x_gpu, y_in, scale_in, dy_gpu, dx_gpu); });
+  return compare("lrn.backward", shape, gpu.read(dx_gpu), ref::lrn_backward<float>(c.shape, c.params, x, dy),
+                 kElementwiseTolerance);
+}
+
+}  // namespace
+
+void add_lrn_checks(std::vector<Check>& checks) {
+  const ref::LrnParams paper{};  // size 5, k 2, alpha 1e-4, beta 0.75
+  const LrnCase cases[] = {
+      // The real layers at batch 2: after conv1 and conv2 (ReLU outputs, but signs do not matter).
+      // Inputs up to 10 so that alpha * sum is ~1e-2: with inputs below 1 the paper's alpha of 1e-4
+      // moves y by less than the tolerance, and a wrong window would pass.
+      {"conv1", {2, 96, 55, 55}, paper, 10.0f, 301},
+      {"conv2", {2, 256, 27, 27}, paper, 10.0f, 311},
+      // Awkward: batch 1 and 3, odd planes, a narrow window and a large alpha so that the
+      // normalisation (and the backward's cross-channel term) matters; fewer channels than the
+      // window; a beta other than 0.75.
+      {"small", {1, 7, 5, 3}, {3, 1.0, 0.1, 0.75}, 2.0f, 321},
+      {"few channels", {3, 3, 4, 5}, {5, 2.0, 0.1, 0.6}, 2.0f, 331},
+      {"odd", {3, 11, 3, 7}, {5, 1.0, 0.05, 1.0}, 3.0f, 341},
+  };
+  for (bool backward : {false, true})
+    for (const LrnCase& c : cases)
+      checks.push_back({backward ? "lrn.backward" : "lrn.forward", describe(c),
+                        [=](vkrt::Context& context) { return check_lrn(context, c, backward); }});
+}
+
+}  // namespace alexnet::verify
