@@ -12,17 +12,24 @@
 // so that staging reads consecutive addresses of whichever axis is contiguous in memory.
 //
 // Tiling. A workgroup of WG_N x WG_M invocations (local size x along N, y along M; spec ids 0, 1)
-// owns a BM x BN block of C, BM = TM * WG_M, BN = TN * WG_N. It walks K in steps of BK, staging
-// an BM x BK slice of A and a BK x BN slice of B in shared memory (zero-filled past M, N, K), and
-// each invocation accumulates a TM x TN register tile in fp32 with fma. Invocation (tx, ty) owns
-// rows ty + i*WG_M and columns tx + j*WG_N: neighbouring invocations read neighbouring shared
-// words and write neighbouring C columns.
+// owns a BM x BN block of C, BM = TM * WG_M, BN = TN * WG_N. It walks K in steps of BK, staging a
+// BM x BK slice of A and a BK x BN slice of B in shared memory as vec4s of 4 consecutive rows
+// (columns), zero-filled past M, N and K, and each invocation accumulates a TM x TN register tile
+// in fp32 with fma. TM and TN are multiples of 4: invocation (tx, ty) owns the row quads
+// ty + p*WG_M and the column quads tx + q*WG_N, so each K step it reads TM/4 + TN/4 vec4s from
+// shared memory (neighbouring invocations read neighbouring vec4s) and neighbouring invocations
+// write neighbouring 4-column runs of C.
+//
+// Every loop inside a K step has a trip count fixed by the specialization constants and is
+// unrolled, so the loop over K steps is the only one left: llvmpipe (lavapipe) ends a shader
+// after 65535 loop iterations counted over all its loops, which a rolled inner loop would reach
+// at K = 65535; this way it takes K = 65535 * BK (the host deepens BK for a huge K there).
 //
 // Specialization constants declared here (the including shader's own start at id 6):
-//   3 GEMM_TM, 4 GEMM_TN: outputs per invocation along M and N
+//   3 GEMM_TM, 4 GEMM_TN: outputs per invocation along M and N (multiples of 4)
 //   5 GEMM_BK: K step staged in shared memory
-// The host picks all five tile numbers per shape (alexnet::choose_gemm_tile), so a device-specific
-// choice never needs a new shader.
+// The host picks all five tile numbers per shape and device (alexnet::choose_gemm_tile), so a
+// device-specific choice never needs a new shader.
 //
 // Dispatch: the (M tiles x N tiles) grid is flattened over gl_WorkGroupID.x/y (so large counts
 // can spill past 65535 into y); gl_WorkGroupID.z is left to the including shader (group, phase).
@@ -96,6 +103,9 @@ void gemm_tile(uint M, uint N, uint K, uint m0, uint n0) {
       vec4 v = vec4(0.0);
       if (k < K) {
         if (m < M) v.x = load_a(m, k);
+        if (m + 1 < M) v.y = load_a(m + 1, k);
+        if (m + 2 < M) v.z = load_a(m + 2, k);
+        if (m + 3 < M) v.w = load_a(m + 3, k);
       }
       gemm_a_tile[kk * GEMM_BM4 + m4] = v;
     }
@@ -108,6 +118,9 @@ void gemm_tile(uint M, uint N, uint K, uint m0, uint n0) {
       vec4 v = vec4(0.0);
       if (k < K) {
         if (n < N) v.x = load_b(k, n);
+        if (n + 1 < N) v.y = load_b(k, n + 1);
+        if (n + 2 < N) v.z = load_b(k, n + 2);
+        if (n + 3 < N) v.w = load_b(k, n + 3);
       }
       gemm_b_tile[kk * GEMM_BN4 + n4] = v;
     }
@@ -116,8 +129,10 @@ void gemm_tile(uint M, uint N, uint K, uint m0, uint n0) {
     [[unroll]] for (uint kk = 0; kk < GEMM_BK; ++kk) {
       vec4 a[GEMM_TM4];
       vec4 b[GEMM_TN4];
-      [[unroll]] for (uint p = 0; p < GEMM_TM4; ++p) a[p] = gemm_a_tile[kk * GEMM_BM4 + ty + p * GEMM_WG_M];
-      [[unroll]] for (uint q = 0; q < GEMM_TN4; ++q) b[q] = gemm_b_tile[kk * GEMM_BN4 + tx + q * GEMM_WG_N];
+      [[unroll]] for (uint p = 0; p < GEMM_TM4; ++p)
+        a[p] = gemm_a_tile[kk * GEMM_BM4 + ty + p * GEMM_WG_M];
+      [[unroll]] for (uint q = 0; q < GEMM_TN4; ++q)
+        b[q] = gemm_b_tile[kk * GEMM_BN4 + tx + q * GEMM_WG_N];
       [[unroll]] for (uint p = 0; p < GEMM_TM4; ++p)
         [[unroll]] for (uint r = 0; r < 4; ++r)
           [[unroll]] for (uint q = 0; q < GEMM_TN4; ++q) {

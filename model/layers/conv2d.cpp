@@ -1,7 +1,6 @@
 #include "model/layers/conv2d.h"
 
 #include <algorithm>
-#include <cstdlib>  // EXPERIMENT
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -71,7 +70,8 @@ void require_floats(const char* call, const char* name, const vkrt::BufferRange&
 GemmTile choose_gemm_tile(const vkrt::Context& context, std::uint64_t m, std::uint64_t n, std::uint64_t k) {
   const auto& limits = context.limits();
   GemmTile t;
-  if (context.info().is_cpu()) {
+  const bool cpu = context.info().is_cpu();
+  if (cpu) {
     // CPU drivers (lavapipe) run an invocation per SIMD lane; a shared-memory load costs a scalar
     // load per lane, while accumulators past the register file only spill to the stack. So big
     // products take the 8 x 8 register tile (a quarter of a load per multiply-add) and small ones
@@ -101,14 +101,9 @@ GemmTile choose_gemm_tile(const vkrt::Context& context, std::uint64_t m, std::ui
   // (fc's weight gradient has K = batch). Deeper where K is huge on a CPU driver: llvmpipe stops a
   // shader after 65535 loop iterations in all, and the core's only loop left after unrolling is
   // the one over K steps.
-  t.bk = pow2_at_least(k, context.info().is_cpu() ? 8 : 16);
-  if (context.info().is_cpu())
+  t.bk = pow2_at_least(k, cpu ? 8 : 16);
+  if (cpu)
     while (t.bk < 128 && ceil_div(k, t.bk) > 16384) t.bk *= 2;
-  if (const char* v = std::getenv("EXP_TM")) t.tm = std::atoi(v);  // EXPERIMENT
-  if (const char* v = std::getenv("EXP_TN")) t.tn = std::atoi(v);  // EXPERIMENT
-  if (const char* v = std::getenv("EXP_BK")) t.bk = std::min<std::uint32_t>(t.bk, std::atoi(v));  // EXPERIMENT
-  if (const char* v = std::getenv("EXP_WGM")) t.wg_m = std::atoi(v);  // EXPERIMENT
-  if (const char* v = std::getenv("EXP_WGN")) t.wg_n = std::atoi(v);  // EXPERIMENT
   // The device's workgroup limits (Vulkan guarantees 128 invocations and 128 x 128 x 64).
   while (t.wg_n > limits.maxComputeWorkGroupSize[0] || t.wg_m > limits.maxComputeWorkGroupSize[1] ||
          t.wg_m * t.wg_n > limits.maxComputeWorkGroupInvocations) {
