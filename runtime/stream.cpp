@@ -53,6 +53,7 @@ Stream::~Stream() {
   VkDevice device = context_.device();
   if (pending_) vkWaitForFences(device, 1, &fence_, VK_TRUE, UINT64_MAX);
   for (auto pool : descriptor_pools_) vkDestroyDescriptorPool(device, pool, nullptr);
+  destroy_views();
   if (query_pool_) vkDestroyQueryPool(device, query_pool_, nullptr);
   vkDestroyFence(device, fence_, nullptr);
   vkDestroyCommandPool(device, pool_, nullptr);
@@ -62,6 +63,7 @@ void Stream::begin() {
   if (pending_) wait();
   VKRT_CHECK(vkResetCommandBuffer(command_buffer_, 0));
   for (auto pool : descriptor_pools_) VKRT_CHECK(vkResetDescriptorPool(context_.device(), pool, 0));
+  destroy_views();  // the previous recording's, no longer referenced
   current_pool_ = 0;
   VkCommandBufferBeginInfo info{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   VKRT_CHECK(vkBeginCommandBuffer(command_buffer_, &info));
@@ -112,6 +114,49 @@ VkDescriptorSet Stream::allocate_set(VkDescriptorSetLayout layout) {
   }
 }
 
+void Stream::check_storage_range(const std::string& name, std::size_t i, const BufferRange& b) const {
+  const auto& limits = context_.limits();
+  if (b.size > limits.maxStorageBufferRange)
+    throw Error("dispatch of " + name + ": buffer " + std::to_string(i) + " spans " + std::to_string(b.size) +
+                " bytes, over this device's maxStorageBufferRange of " +
+                std::to_string(limits.maxStorageBufferRange));
+  if (b.offset % limits.minStorageBufferOffsetAlignment != 0)
+    throw Error("dispatch of " + name + ": buffer " + std::to_string(i) + " offset is not aligned to " +
+                std::to_string(limits.minStorageBufferOffsetAlignment));
+}
+
+// A texel-buffer binding is viewed with the range's texel_format (RGBA32F or R32F). The view spans
+// the range rounded up to whole texels; the allocator aligns every buffer to at least 256 bytes, so
+// the rounding never reaches past the VkBuffer (shaders never read the extra floats).
+VkBufferView Stream::texel_view(const std::string& name, std::size_t i, const BufferRange& b) {
+  const VkDeviceSize texel = b.texel_format == VK_FORMAT_R32_SFLOAT ? 4 : 16;
+  if (b.texel_format != VK_FORMAT_R32_SFLOAT && b.texel_format != VK_FORMAT_R32G32B32A32_SFLOAT)
+    throw Error("dispatch of " + name + ": buffer " + std::to_string(i) + " asks for an unsupported texel format");
+  const auto& limits = context_.limits();
+  const VkDeviceSize range = (b.size + texel - 1) / texel * texel;
+  if (range / texel > limits.maxTexelBufferElements)
+    throw Error("dispatch of " + name + ": buffer " + std::to_string(i) + " holds " + std::to_string(range / texel) +
+                " texels, over this device's maxTexelBufferElements of " +
+                std::to_string(limits.maxTexelBufferElements));
+  if (b.offset % limits.minTexelBufferOffsetAlignment != 0)
+    throw Error("dispatch of " + name + ": buffer " + std::to_string(i) + " offset is not aligned to " +
+                std::to_string(limits.minTexelBufferOffsetAlignment));
+  VkBufferViewCreateInfo info{VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
+  info.buffer = b.handle;
+  info.format = b.texel_format;
+  info.offset = b.offset;
+  info.range = range;
+  VkBufferView view;
+  VKRT_CHECK(vkCreateBufferView(context_.device(), &info, nullptr, &view));
+  views_.push_back(view);
+  return view;
+}
+
+void Stream::destroy_views() {
+  for (auto view : views_) vkDestroyBufferView(context_.device(), view, nullptr);
+  views_.clear();
+}
+
 void Stream::dispatch_raw(const Kernel& kernel, std::span<const BufferRange> buffers, const void* push,
                           std::size_t push_bytes, Groups groups) {
   const std::string& name = kernel.name();
@@ -131,6 +176,7 @@ void Stream::dispatch_raw(const Kernel& kernel, std::span<const BufferRange> buf
                   std::to_string(i) + " is outside 1.." + std::to_string(limits.maxComputeWorkGroupCount[i]));
 
   std::vector<VkDescriptorBufferInfo> infos(buffers.size());
+  std::vector<VkBufferView> views(buffers.size(), VK_NULL_HANDLE);
   std::vector<VkWriteDescriptorSet> writes(buffers.size());
   VkDescriptorSet set = allocate_set(kernel.set_layout());
   for (std::size_t i = 0; i < buffers.size(); ++i) {
@@ -138,22 +184,19 @@ void Stream::dispatch_raw(const Kernel& kernel, std::span<const BufferRange> buf
     if (b.handle == VK_NULL_HANDLE || b.size == 0)
       throw Error("dispatch of " + name + ": buffer " + std::to_string(i) + " is empty");
     const BindingKind kind = kernel.interface().bindings[i];
-    if (kind != BindingKind::StorageBuffer)
-      throw Error("dispatch of " + name + ": texel-buffer bindings are not supported yet");
-    if (b.size > limits.maxStorageBufferRange)
-      throw Error("dispatch of " + name + ": buffer " + std::to_string(i) + " spans " + std::to_string(b.size) +
-                  " bytes, over this device's maxStorageBufferRange of " +
-                  std::to_string(limits.maxStorageBufferRange));
-    if (b.offset % limits.minStorageBufferOffsetAlignment != 0)
-      throw Error("dispatch of " + name + ": buffer " + std::to_string(i) + " offset is not aligned to " +
-                  std::to_string(limits.minStorageBufferOffsetAlignment));
-    infos[i] = {b.handle, b.offset, b.size};
     writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
     writes[i].dstSet = set;
     writes[i].dstBinding = static_cast<std::uint32_t>(i);
     writes[i].descriptorCount = 1;
-    writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-    writes[i].pBufferInfo = &infos[i];
+    writes[i].descriptorType = descriptor_type(kind);
+    if (kind == BindingKind::StorageBuffer) {
+      check_storage_range(name, i, b);
+      infos[i] = {b.handle, b.offset, b.size};
+      writes[i].pBufferInfo = &infos[i];
+    } else {
+      views[i] = texel_view(name, i, b);
+      writes[i].pTexelBufferView = &views[i];
+    }
   }
   vkUpdateDescriptorSets(context_.device(), static_cast<std::uint32_t>(writes.size()), writes.data(), 0, nullptr);
 

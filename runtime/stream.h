@@ -4,7 +4,8 @@
 //
 // Every dispatch goes through one checked path (`dispatch`), which enforces the kernel contract:
 // the number of buffers equals the shader's bindings, sizeof(push) equals its push-constant block,
-// each buffer range fits the device's maxStorageBufferRange, and the workgroup counts fit the
+// each storage-buffer range fits the device's maxStorageBufferRange (each texel-buffer range its
+// maxTexelBufferElements and offset alignment), and the workgroup counts fit the
 // device's limits. A violation throws vkrt::Error naming the kernel; it never reaches the driver.
 #pragma once
 
@@ -25,14 +26,30 @@ class Context;
 class Kernel;
 
 // A range of a Buffer to bind: the whole buffer, or [offset, offset + size) inside it.
+// A range bound to a texel-buffer binding is viewed with `texel_format`: RGBA32F (a vec4 per texel)
+// unless the caller asks for scalar texels (R32F) with scalar_texels().
 struct BufferRange {
   VkBuffer handle = VK_NULL_HANDLE;
   VkDeviceSize offset = 0;
   VkDeviceSize size = 0;
+  VkFormat texel_format = VK_FORMAT_R32G32B32A32_SFLOAT;
   BufferRange(const Buffer& b) : handle(b.handle()), offset(b.offset()), size(b.size()) {}
   BufferRange(const Buffer& b, VkDeviceSize byte_offset, VkDeviceSize bytes)
       : handle(b.handle()), offset(b.offset() + byte_offset), size(bytes) {}
+  // [byte_offset, byte_offset + bytes) of this range.
+  BufferRange sub(VkDeviceSize byte_offset, VkDeviceSize bytes) const {
+    BufferRange r = *this;
+    r.offset += byte_offset;
+    r.size = bytes;
+    return r;
+  }
 };
+
+// The same range, viewed as one float per texel (R32F) when bound to a texel-buffer binding.
+inline BufferRange scalar_texels(BufferRange range) {
+  range.texel_format = VK_FORMAT_R32_SFLOAT;
+  return range;
+}
 
 struct Groups {
   std::uint32_t x = 1, y = 1, z = 1;
@@ -88,6 +105,9 @@ class Stream {
 
  private:
   VkDescriptorSet allocate_set(VkDescriptorSetLayout layout);
+  void check_storage_range(const std::string& name, std::size_t i, const BufferRange& b) const;
+  VkBufferView texel_view(const std::string& name, std::size_t i, const BufferRange& b);
+  void destroy_views();
   void read_timestamps() const;
 
   Context& context_;
@@ -96,6 +116,7 @@ class Stream {
   VkFence fence_ = VK_NULL_HANDLE;
   std::vector<VkDescriptorPool> descriptor_pools_;
   std::size_t current_pool_ = 0;
+  std::vector<VkBufferView> views_;  // of the current recording's texel-buffer bindings
   VkQueryPool query_pool_ = VK_NULL_HANDLE;
   std::uint32_t query_capacity_ = 0;
   std::uint32_t queries_used_ = 0;

@@ -145,26 +145,131 @@ vkrt::KernelDesc bias_grad_kernel_desc(const vkrt::Context& context, std::uint32
   return {"bias_grad", {local, 1, 1}, {channels, positions, batch}};
 }
 
-Conv2dOp::Conv2dOp(vkrt::Context& context, const ref::Conv2dShape& shape)
+namespace {
+
+std::uint32_t u32(std::uint64_t v) { return static_cast<std::uint32_t>(v); }
+
+// The unrolled-window geometry of the convolution's input.
+ColShape window_shape(const ref::Conv2dShape& s) {
+  ColShape c;
+  c.batch = u32(s.n);
+  c.cin = u32(s.c_in);
+  c.h = u32(s.h);
+  c.w = u32(s.w);
+  c.kh = u32(s.kh);
+  c.kw = u32(s.kw);
+  c.stride = u32(s.stride);
+  c.pad = u32(s.pad);
+  c.oh = u32(s.out_h());
+  c.ow = u32(s.out_w());
+  c.groups = u32(s.groups);
+  return c;
+}
+
+std::uint32_t taps_per_group(const ref::Conv2dShape& s) { return cin_g(s) * taps(s); }
+
+// y[g*M + m, (b, s)] = sum_k w_rows[g*M + m, k] * col[g, k, (b, s)] + bias: the NCHW output is
+// addressed as m*OHW + b*COUT*OHW + s.
+TexelGemmShape forward_product(const ref::Conv2dShape& s) {
+  const std::uint32_t kg = taps_per_group(s), kp = round_up4(kg), np = window_shape(s).np();
+  const std::uint32_t ohw = u32(s.out_h() * s.out_w());
+  TexelGemmShape g;
+  g.m = cout_g(s);
+  g.n = u32(forward_n(s));
+  g.k = kg;
+  g.lda = kp;
+  g.ldb = np;
+  g.c_sm = ohw;
+  g.c_ndiv = ohw;
+  g.c_sn_hi = u32(s.c_out) * ohw;
+  g.c_sn_lo = 1;
+  g.bias = TexelGemmShape::Bias::PerM;
+  g.groups = u32(s.groups);
+  g.a_zg = cout_g(s) * kp;
+  g.b_zg = kg * np;
+  g.c_zg = cout_g(s) * ohw;
+  g.bias_zg = cout_g(s);
+  return g;
+}
+
+// dcol[g, k, n] = sum_m w_rows[g*M + m, k] * dy_rows[g, m, n]: A is w_rows read transposed.
+TexelGemmShape data_product(const ref::Conv2dShape& s) {
+  const std::uint32_t kg = taps_per_group(s), kp = round_up4(kg), np = window_shape(s).np();
+  TexelGemmShape g;
+  g.m = kg;
+  g.n = u32(forward_n(s));
+  g.k = cout_g(s);
+  g.a_t = true;
+  g.lda = kp;
+  g.ldb = np;
+  g.c_sm = np;
+  g.groups = u32(s.groups);
+  g.a_zg = cout_g(s) * kp;
+  g.b_zg = cout_g(s) * np;
+  g.c_zg = kg * np;
+  return g;
+}
+
+// dw[g*M + m, k] = sum_n dy_rows[g, m, n] * col[g, k, n]: B is col read transposed; K = every
+// output position of the batch (split into slices when that leaves too few workgroups).
+TexelGemmShape filter_product(const ref::Conv2dShape& s) {
+  const std::uint32_t kg = taps_per_group(s), np = window_shape(s).np();
+  TexelGemmShape g;
+  g.m = cout_g(s);
+  g.n = kg;
+  g.k = u32(forward_n(s));
+  g.lda = np;
+  g.b_t = true;
+  g.ldb = np;
+  g.c_sm = kg;
+  g.groups = u32(s.groups);
+  g.a_zg = cout_g(s) * np;
+  g.b_zg = kg * np;
+  g.c_zg = cout_g(s) * kg;
+  return g;
+}
+
+vkrt::Buffer scratch(vkrt::Context& context, std::uint64_t floats) {
+  return context.allocator().allocate(std::max<std::uint64_t>(floats, 4) * sizeof(float), vkrt::Intent::DeviceLocal);
+}
+
+}  // namespace
+
+Conv2dOp::Tiled::Tiled(vkrt::Context& context, const ref::Conv2dShape& s)
+    : forward_tile(choose_gemm_tile(context, cout_g(s), forward_n(s), std::uint64_t(cin_g(s)) * taps(s))),
+      data_tile(choose_gemm_tile(context, cin_g(s), data_n_max(s), data_k_max(s))),
+      filter_tile(choose_gemm_tile(context, cout_g(s), std::uint64_t(cin_g(s)) * taps(s), forward_n(s))),
+      forward(context, gemm_kernel_desc("conv2d_fwd", forward_tile, conv_constants(s))),
+      backward_data(context, gemm_kernel_desc("conv2d_bwd_data", data_tile, conv_constants(s))),
+      backward_filter(context, gemm_kernel_desc("conv2d_bwd_filter", filter_tile, conv_constants(s))),
+      forward_groups(gemm_groups(forward_tile, cout_g(s), forward_n(s), u32(s.groups))),
+      data_groups(gemm_groups(data_tile, cin_g(s), data_n_max(s), u32(s.groups * s.stride * s.stride))),
+      filter_groups(gemm_groups(filter_tile, cout_g(s), std::uint64_t(cin_g(s)) * taps(s), u32(s.groups))) {}
+
+Conv2dOp::Texel::Texel(vkrt::Context& context, const ref::Conv2dShape& s)
+    : pack_w(context, ColShape::rows_of(u32(s.c_out), taps_per_group(s)), ColKernel::Direction::Unroll),
+      unroll_x(context, window_shape(s), ColKernel::Direction::Unroll),
+      pack_dy(context, ColShape::planes_of(u32(s.n), u32(s.c_out), u32(s.out_h()), u32(s.out_w()), u32(s.groups)),
+              ColKernel::Direction::Unroll),
+      fold_dcol(context, window_shape(s), ColKernel::Direction::Fold),
+      forward(context, forward_product(s)),
+      backward_data(context, data_product(s)),
+      backward_filter(context, filter_product(s)),
+      w_rows(scratch(context, std::uint64_t(s.c_out) * round_up4(taps_per_group(s)))),
+      col(scratch(context, window_shape(s).col_floats())),
+      dcol(scratch(context, window_shape(s).col_floats())),
+      dy_rows(scratch(context, std::uint64_t(s.c_out) * window_shape(s).np())) {}
+
+Conv2dOp::Conv2dOp(vkrt::Context& context, const ref::Conv2dShape& shape, GemmPath path)
     : shape_(validated(shape)),
-      forward_tile_(choose_gemm_tile(context, cout_g(shape_), forward_n(shape_),
-                                     std::uint64_t(cin_g(shape_)) * taps(shape_))),
-      data_tile_(choose_gemm_tile(context, cin_g(shape_), data_n_max(shape_), data_k_max(shape_))),
-      filter_tile_(choose_gemm_tile(context, cout_g(shape_), std::uint64_t(cin_g(shape_)) * taps(shape_),
-                                    forward_n(shape_))),
-      forward_(context, gemm_kernel_desc("conv2d_fwd", forward_tile_, conv_constants(shape_))),
-      backward_data_(context, gemm_kernel_desc("conv2d_bwd_data", data_tile_, conv_constants(shape_))),
-      backward_filter_(context, gemm_kernel_desc("conv2d_bwd_filter", filter_tile_, conv_constants(shape_))),
+      path_(resolve_gemm_path(context, path)),
       backward_bias_(context, bias_grad_kernel_desc(context, static_cast<std::uint32_t>(shape_.c_out),
                                                     static_cast<std::uint32_t>(shape_.out_h() * shape_.out_w()),
                                                     static_cast<std::uint32_t>(shape_.n))),
-      forward_groups_(gemm_groups(forward_tile_, cout_g(shape_), forward_n(shape_),
-                                  static_cast<std::uint32_t>(shape_.groups))),
-      data_groups_(gemm_groups(data_tile_, cin_g(shape_), data_n_max(shape_),
-                               static_cast<std::uint32_t>(shape_.groups * shape_.stride * shape_.stride))),
-      filter_groups_(gemm_groups(filter_tile_, cout_g(shape_), std::uint64_t(cin_g(shape_)) * taps(shape_),
-                                 static_cast<std::uint32_t>(shape_.groups))),
-      bias_groups_(vkrt::linear_groups(static_cast<std::uint64_t>(shape_.c_out), 1)) {}
+      bias_groups_(vkrt::linear_groups(static_cast<std::uint64_t>(shape_.c_out), 1)) {
+  if (path_ == GemmPath::Texel) texel_.emplace(context, shape_);
+  else tiled_.emplace(context, shape_);
+}
 
 void Conv2dOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& w,
                        const vkrt::BufferRange& b, const vkrt::BufferRange& y) const {
@@ -172,7 +277,15 @@ void Conv2dOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const v
   require_floats("Conv2dOp::forward", "w", w, weight_count(shape_));
   require_floats("Conv2dOp::forward", "b", b, static_cast<std::uint64_t>(shape_.c_out));
   require_floats("Conv2dOp::forward", "y", y, output_count(shape_));
-  stream.dispatch(forward_, {x, w, b, y}, vkrt::NoPush{}, forward_groups_);
+  if (tiled_) {
+    stream.dispatch(tiled_->forward, {x, w, b, y}, vkrt::NoPush{}, tiled_->forward_groups);
+    return;
+  }
+  stream.barrier();
+  texel_->pack_w.record(stream, w, texel_->w_rows);
+  texel_->unroll_x.record(stream, x, texel_->col);
+  stream.barrier();
+  texel_->forward.record(stream, texel_->w_rows, texel_->col, b, y, false);
 }
 
 void Conv2dOp::backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& w,
@@ -180,7 +293,18 @@ void Conv2dOp::backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, 
   require_floats("Conv2dOp::backward_data", "dy", dy, output_count(shape_));
   require_floats("Conv2dOp::backward_data", "w", w, weight_count(shape_));
   require_floats("Conv2dOp::backward_data", "dx", dx, input_count(shape_));
-  stream.dispatch(backward_data_, {dy, w, dx}, vkrt::NoPush{}, data_groups_);
+  if (tiled_) {
+    stream.dispatch(tiled_->backward_data, {dy, w, dx}, vkrt::NoPush{}, tiled_->data_groups);
+    return;
+  }
+  stream.barrier();
+  texel_->pack_w.record(stream, w, texel_->w_rows);
+  texel_->pack_dy.record(stream, dy, texel_->dy_rows);
+  stream.barrier();
+  // No bias: dy_rows stands in for the unread bias binding.
+  texel_->backward_data.record(stream, texel_->w_rows, texel_->dy_rows, texel_->dy_rows, texel_->dcol, false);
+  stream.barrier();
+  texel_->fold_dcol.record(stream, texel_->dcol, dx);
 }
 
 void Conv2dOp::backward_filter(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& x,
@@ -188,7 +312,16 @@ void Conv2dOp::backward_filter(vkrt::Stream& stream, const vkrt::BufferRange& dy
   require_floats("Conv2dOp::backward_filter", "dy", dy, output_count(shape_));
   require_floats("Conv2dOp::backward_filter", "x", x, input_count(shape_));
   require_floats("Conv2dOp::backward_filter", "dw", dw, weight_count(shape_));
-  stream.dispatch(backward_filter_, {dy, x, dw}, AccumulatePush{accumulate ? 1u : 0u}, filter_groups_);
+  if (tiled_) {
+    stream.dispatch(tiled_->backward_filter, {dy, x, dw}, AccumulatePush{accumulate ? 1u : 0u},
+                    tiled_->filter_groups);
+    return;
+  }
+  stream.barrier();
+  texel_->unroll_x.record(stream, x, texel_->col);
+  texel_->pack_dy.record(stream, dy, texel_->dy_rows);
+  stream.barrier();
+  texel_->backward_filter.record(stream, texel_->dy_rows, texel_->col, texel_->dy_rows, dw, accumulate);
 }
 
 void Conv2dOp::backward_bias(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& db,

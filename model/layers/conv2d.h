@@ -1,15 +1,22 @@
 // 2-D convolution on the GPU (cross-correlation, NCHW, grouped, separate leading and trailing
-// padding), matching model/reference/conv2d.h. Every pass is an implicit GEMM on the tiled core in
-// shaders/gemm_tile.glsl, with the layer's shape baked into the pipelines as specialization
-// constants; the host only chooses tile sizes (choose_gemm_tile) and workgroup counts.
+// padding), matching model/reference/conv2d.h. Two ways to run every pass (GemmPath):
+//   - Tiled (GPUs): an implicit GEMM on the shared-memory core in shaders/gemm_tile.glsl, one
+//     dispatch per pass;
+//   - Texel (CPU drivers): the windows are unrolled into a scratch matrix (im2col.comp), multiplied
+//     by gemm_texel.comp and, for the data gradient, folded back (col2im.comp). A few dispatches
+//     per pass, with barriers between them; the op owns its scratch buffers.
+// The layer's shape is baked into the pipelines as specialization constants.
 //
-// Each call records one dispatch and no barrier: the caller puts stream.barrier() between
-// dependent calls.
+// The caller puts stream.barrier() between dependent calls; a call never reads its inputs before an
+// earlier barrier, and the texel path starts each call with a barrier of its own (its scratch
+// buffers are reused by the next call).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
+#include "model/layers/texel_gemm.h"
 #include "model/reference/conv2d.h"
 #include "runtime/kernel.h"
 #include "runtime/stream.h"
@@ -47,9 +54,9 @@ vkrt::Groups gemm_groups(const GemmTile& tile, std::uint64_t m, std::uint64_t n,
 
 class Conv2dOp {
  public:
-  // Builds the four pipelines specialized for `shape`; throws std::invalid_argument for an
-  // invalid shape (ref::Conv2dShape::validate).
-  Conv2dOp(vkrt::Context& context, const ref::Conv2dShape& shape);
+  // Builds the pipelines specialized for `shape` on `path` (Auto: by device type); throws
+  // std::invalid_argument for an invalid shape (ref::Conv2dShape::validate).
+  Conv2dOp(vkrt::Context& context, const ref::Conv2dShape& shape, GemmPath path = GemmPath::Auto);
 
   // x (N, Cin, H, W), w (Cout, Cin/G, KH, KW), b (Cout) -> y (N, Cout, OH, OW)
   void forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& w,
@@ -66,18 +73,35 @@ class Conv2dOp {
                      bool accumulate = false) const;
 
   const ref::Conv2dShape& shape() const { return shape_; }
+  GemmPath path() const { return path_; }
 
  private:
   struct AccumulatePush {
     std::uint32_t accumulate;
   };
+  // The implicit-GEMM pipelines of the tiled path.
+  struct Tiled {
+    Tiled(vkrt::Context& context, const ref::Conv2dShape& shape);
+    GemmTile forward_tile, data_tile, filter_tile;
+    vkrt::Kernel forward, backward_data, backward_filter;
+    vkrt::Groups forward_groups, data_groups, filter_groups;
+  };
+  // The texel path: layout kernels, three products and their scratch matrices.
+  struct Texel {
+    Texel(vkrt::Context& context, const ref::Conv2dShape& shape);
+    ColKernel pack_w;      // w (Cout, Cin/G*KH*KW) -> rows padded to a multiple of 4
+    ColKernel unroll_x;    // x -> col [G][Cin/G*KH*KW][NP]
+    ColKernel pack_dy;     // dy -> [G][Cout/G][NP]
+    ColKernel fold_dcol;   // dcol [G][Cin/G*KH*KW][NP] -> dx
+    TexelGemm forward, backward_data, backward_filter;
+    vkrt::Buffer w_rows, col, dcol, dy_rows;
+  };
   ref::Conv2dShape shape_;
-  GemmTile forward_tile_, data_tile_, filter_tile_;
-  vkrt::Kernel forward_;
-  vkrt::Kernel backward_data_;
-  vkrt::Kernel backward_filter_;
+  GemmPath path_;
+  std::optional<Tiled> tiled_;
+  std::optional<Texel> texel_;
   vkrt::Kernel backward_bias_;
-  vkrt::Groups forward_groups_, data_groups_, filter_groups_, bias_groups_;
+  vkrt::Groups bias_groups_;
 };
 
 // The bias-gradient pipeline (shaders/bias_grad.comp) for dy (batch, channels, positions).

@@ -35,8 +35,9 @@ struct ConvCase {
   ref::Conv2dShape shape;
 };
 
-// e.g. "conv2 N2 96x27x27 -> 256 k5 s1 p2 g2"; "p0/3" is pad before / after; "acc" = accumulate.
-std::string describe(const ConvCase& c, bool accumulate) {
+// e.g. "conv2 N2 96x27x27 -> 256 k5 s1 p2 g2 [texel]"; "p0/3" is pad before / after; "acc" =
+// accumulate; the bracket names the GEMM path (none for the bias gradient, which has one).
+std::string describe(const ConvCase& c, bool accumulate, GemmPath path) {
   const auto& s = c.shape;
   // Appends only: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string.
   std::string out = c.label;
@@ -57,6 +58,11 @@ std::string describe(const ConvCase& c, bool accumulate) {
   if (s.pad_end != s.pad) add("/", s.pad_end);
   if (s.groups != 1) add(" g", s.groups);
   if (accumulate) out += " acc";
+  if (path != GemmPath::Auto) {
+    out += " [";
+    out += gemm_path_name(path);
+    out += ']';
+  }
   return out;
 }
 
@@ -66,17 +72,18 @@ std::vector<float> plus(std::vector<float> a, const std::vector<float>& b) {
 }
 
 // One pass at one shape. Tensor seeds are seed + 1 (x), 2 (w), 3 (b), 4 (dy), 5 (prefill).
-CheckResult check_conv(vkrt::Context& context, const ConvCase& c, Pass pass, bool accumulate, std::uint32_t seed) {
+CheckResult check_conv(vkrt::Context& context, const ConvCase& c, Pass pass, bool accumulate, std::uint32_t seed,
+                       GemmPath path) {
   const ref::Conv2dShape& s = c.shape;
   const std::size_t x_count = std::size_t(s.n) * s.c_in * s.h * s.w;
   const std::size_t w_count = std::size_t(s.c_out) * (s.c_in / s.groups) * s.kh * s.kw;
   const std::size_t y_count = std::size_t(s.n) * s.c_out * s.out_h() * s.out_w();
   const float w_scale = 1.0f / std::sqrt(float(s.c_in / s.groups * s.kh * s.kw));
   const float dy_sum_scale = 1.0f / std::sqrt(float(s.n * s.out_h() * s.out_w()));
-  const std::string op_str = op_name(pass), shape_str = describe(c, accumulate);
+  const std::string op_str = op_name(pass), shape_str = describe(c, accumulate, path);
 
   GpuScratch gpu(context);
-  Conv2dOp op(context, s);
+  Conv2dOp op(context, s, path);
   switch (pass) {
     case Pass::Forward: {
       const auto x = random_uniform(x_count, seed + 1);
@@ -151,27 +158,31 @@ ConvCase big_grid_case() { return {"", {1, 1, 4100, 4100, 1, 1, 1, 1, 0, 0, 1}};
 }  // namespace
 
 void add_conv2d_checks(std::vector<Check>& checks) {
+  // Every pass that multiplies runs on both GEMM paths, whatever this device would pick, so that
+  // verify covers every kernel variant on every device; the bias gradient has one kernel.
+  auto add = [&checks](const ConvCase& c, Pass pass, bool accumulate, std::uint32_t seed) {
+    if (pass == Pass::BackwardBias) {
+      checks.push_back({op_name(pass), describe(c, accumulate, GemmPath::Auto), [=](vkrt::Context& context) {
+                          return check_conv(context, c, pass, accumulate, seed, GemmPath::Auto);
+                        }});
+      return;
+    }
+    for (GemmPath path : {GemmPath::Tiled, GemmPath::Texel})
+      checks.push_back({op_name(pass), describe(c, accumulate, path), [=](vkrt::Context& context) {
+                          return check_conv(context, c, pass, accumulate, seed, path);
+                        }});
+  };
   const auto all = cases();
   for (std::size_t i = 0; i < all.size(); ++i) {
-    const ConvCase c = all[i];
     const std::uint32_t seed = 2000 + 10 * static_cast<std::uint32_t>(i);
     for (Pass pass : {Pass::Forward, Pass::BackwardData, Pass::BackwardFilter, Pass::BackwardBias})
-      checks.push_back({op_name(pass), describe(c, false), [=](vkrt::Context& context) {
-                          return check_conv(context, c, pass, false, seed);
-                        }});
+      add(all[i], pass, false, seed);
   }
-  const ConvCase big = big_grid_case();
-  checks.push_back({op_name(Pass::Forward), describe(big, false), [=](vkrt::Context& context) {
-                      return check_conv(context, big, Pass::Forward, false, 2900);
-                    }});
+  add(big_grid_case(), Pass::Forward, false, 2900);
   // Accumulate (dw += sum, db += sum) over a prefilled output.
   for (std::size_t i : {std::size_t{5}, std::size_t{6}, std::size_t{8}}) {
-    const ConvCase c = all[i];
     const std::uint32_t seed = 3000 + 10 * static_cast<std::uint32_t>(i);
-    for (Pass pass : {Pass::BackwardFilter, Pass::BackwardBias})
-      checks.push_back({op_name(pass), describe(c, true), [=](vkrt::Context& context) {
-                          return check_conv(context, c, pass, true, seed);
-                        }});
+    for (Pass pass : {Pass::BackwardFilter, Pass::BackwardBias}) add(all[i], pass, true, seed);
   }
 }
 

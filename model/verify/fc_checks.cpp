@@ -33,8 +33,9 @@ struct FcCase {
   ref::FcShape shape;
 };
 
-// e.g. "fc6 N2 9216 -> 4096"; "acc" = accumulate.
-std::string describe(const FcCase& c, bool accumulate) {
+// e.g. "fc6 N2 9216 -> 4096 [texel]"; "acc" = accumulate; the bracket names the GEMM path (none
+// for the bias gradient, which has one).
+std::string describe(const FcCase& c, bool accumulate, GemmPath path) {
   // Appends only: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string.
   std::string out = c.label;
   if (!out.empty()) out += ' ';
@@ -45,6 +46,11 @@ std::string describe(const FcCase& c, bool accumulate) {
   out += " -> ";
   out += std::to_string(c.shape.out);
   if (accumulate) out += " acc";
+  if (path != GemmPath::Auto) {
+    out += " [";
+    out += gemm_path_name(path);
+    out += ']';
+  }
   return out;
 }
 
@@ -54,16 +60,17 @@ std::vector<float> plus(std::vector<float> a, const std::vector<float>& b) {
 }
 
 // One pass at one shape. Tensor seeds are seed + 1 (x), 2 (w), 3 (b), 4 (dy), 5 (prefill).
-CheckResult check_fc(vkrt::Context& context, const FcCase& c, Pass pass, bool accumulate, std::uint32_t seed) {
+CheckResult check_fc(vkrt::Context& context, const FcCase& c, Pass pass, bool accumulate, std::uint32_t seed,
+                     GemmPath path) {
   const ref::FcShape& s = c.shape;
   const std::size_t x_count = std::size_t(s.n) * s.in, w_count = std::size_t(s.out) * s.in;
   const std::size_t y_count = std::size_t(s.n) * s.out;
   const float w_scale = 1.0f / std::sqrt(float(s.in));
   const float dy_sum_scale = 1.0f / std::sqrt(float(s.n));
-  const std::string op_str = op_name(pass), shape_str = describe(c, accumulate);
+  const std::string op_str = op_name(pass), shape_str = describe(c, accumulate, path);
 
   GpuScratch gpu(context);
-  FcOp op(context, s);
+  FcOp op(context, s, path);
   switch (pass) {
     case Pass::Forward: {
       const auto x = random_uniform(x_count, seed + 1);
@@ -118,29 +125,43 @@ std::vector<FcCase> cases() {
       {"", {3, 67, 130}},    // batch 3, partial tiles everywhere
       {"", {130, 33, 1}},    // a batch larger than one tile, one output
       {"", {5, 1, 70000}},   // one input; 70000 bias-gradient workgroups spill into y
+      // Shapes the texel path takes (In a multiple of 4):
+      {"", {3, 68, 130}},    // Out not a multiple of 4: dy is repacked
+      {"", {130, 32, 1}},    // one output, many rows
+      {"", {128, 512, 10}},  // alexnet-small's fc8 at batch 128
+      {"", {1, 4, 3}},       // the smallest
   };
 }
 
 }  // namespace
 
 void add_fc_checks(std::vector<Check>& checks) {
+  // Every product runs on both GEMM paths where the shape allows (the texel path needs In to be a
+  // multiple of 4), whatever this device would pick; the bias gradient has one kernel.
+  auto add = [&checks](const FcCase& c, Pass pass, bool accumulate, std::uint32_t seed) {
+    if (pass == Pass::BackwardBias) {
+      checks.push_back({op_name(pass), describe(c, accumulate, GemmPath::Auto), [=](vkrt::Context& context) {
+                          return check_fc(context, c, pass, accumulate, seed, GemmPath::Auto);
+                        }});
+      return;
+    }
+    for (GemmPath path : {GemmPath::Tiled, GemmPath::Texel}) {
+      if (path == GemmPath::Texel && c.shape.in % 4 != 0) continue;
+      checks.push_back({op_name(pass), describe(c, accumulate, path), [=](vkrt::Context& context) {
+                          return check_fc(context, c, pass, accumulate, seed, path);
+                        }});
+    }
+  };
   const auto all = cases();
   for (std::size_t i = 0; i < all.size(); ++i) {
-    const FcCase c = all[i];
     const std::uint32_t seed = 4000 + 10 * static_cast<std::uint32_t>(i);
     for (Pass pass : {Pass::Forward, Pass::BackwardData, Pass::BackwardWeight, Pass::BackwardBias})
-      checks.push_back({op_name(pass), describe(c, false), [=](vkrt::Context& context) {
-                          return check_fc(context, c, pass, false, seed);
-                        }});
+      add(all[i], pass, false, seed);
   }
   // Accumulate (dw += sum, db += sum) over a prefilled output.
-  for (std::size_t i : {std::size_t{2}, std::size_t{4}, std::size_t{5}}) {
-    const FcCase c = all[i];
+  for (std::size_t i : {std::size_t{2}, std::size_t{4}, std::size_t{5}, std::size_t{7}}) {
     const std::uint32_t seed = 5000 + 10 * static_cast<std::uint32_t>(i);
-    for (Pass pass : {Pass::BackwardWeight, Pass::BackwardBias})
-      checks.push_back({op_name(pass), describe(c, true), [=](vkrt::Context& context) {
-                          return check_fc(context, c, pass, true, seed);
-                        }});
+    for (Pass pass : {Pass::BackwardWeight, Pass::BackwardBias}) add(all[i], pass, true, seed);
   }
 }
 

@@ -1,0 +1,28 @@
+#version 450
+// Adds the split-K partial sums of gemm_texel.comp in slice order (deterministic):
+//
+//   c[i] = (accumulate ? c[i] : 0) + sum_{s < SLICES} part[s*STRIDE + i]  (+ bias)   for i < COUNT
+//
+// Bindings:
+//   0: part  uniform texel buffer (R32F), SLICES x STRIDE floats
+//   1: c     storage texel buffer (R32F), COUNT floats
+// Push constants: accumulate (uint, 0 or 1).
+// Specialization constants: 0 local size x; 3 COUNT, 4 SLICES, 5 STRIDE.
+// Dispatch: linear_groups(COUNT).
+#include "common.glsl"
+
+layout(constant_id = 3) const uint COUNT = 1;
+layout(constant_id = 4) const uint SLICES = 1;
+layout(constant_id = 5) const uint STRIDE = 1;
+
+layout(binding = 0) uniform samplerBuffer part;
+layout(binding = 1, r32f) uniform imageBuffer c;
+layout(push_constant) uniform Push { uint accumulate; };
+
+void main() {
+  const uint i = linear_index();
+  if (i >= COUNT) return;
+  float sum = accumulate != 0u ? imageLoad(c, int(i)).x : 0.0;
+  for (uint s = 0; s < SLICES; ++s) sum += texelFetch(part, int(s * STRIDE + i)).x;
+  imageStore(c, int(i), vec4(sum));
+}
