@@ -8,18 +8,33 @@ namespace {
 
 // The paper's layer table. conv1 at 224 uses cuda-convnet's output rule, written as explicit
 // padding (0 before, 3 after), so the output is 55x55 as in the paper.
+//
+// Init: the paper's weights N(0, 0.01) on raw 0-255 pixels minus the mean, but the biases of
+// conv2, conv4, conv5, fc6 and fc7 are 0.1 (Caffe's reference AlexNet, bvlc_alexnet), not the
+// paper's 1. With 1, those biases swamp the weak input-dependent signal that N(0, 0.01) lets
+// through: fc6 and fc7 then read a nearly constant vector with |h|^2 ~ 1e4 (conv5's pooled
+// output ~1.2e4, fc7's ~0.7e4, ~2e4 with dropout's 1/(1-p) scaling), while images differ from
+// each other by ~0.1% of that. One SGD step moves every image's logits along that shared vector by
+// lr * |h|^2 * (batch mean of dL/dlogits), i.e. ~100-200x the batch's class imbalance at lr 0.01.
+// With the paper's 1000 classes and batch 128 each class's share of that is O(1/1000) and the
+// step is tolerable; with a few classes it overshoots by tens of logit units and the loss climbs
+// (2 classes, batch 4: 0.7 -> 22 -> 860 -> 1e11 in 12 steps, and still rising at lr 1e-4). Bias
+// 0.1 shrinks the shared vector ~50-100x (conv5 ~200, fc7 ~85), keeps ReLUs mostly active,
+// and the same recipe (lr 0.01, momentum 0.9, weight decay 5e-4, dropout 0.5, LRN) then learns
+// (tests/model/paper_arch_test.cpp; docs/architecture.md, "What the code settled").
 Arch paper_alexnet() {
   Arch a;
   a.name = "alexnet";
   a.in_size = 224;
+  constexpr float kBias = 0.1f;  // the paper: 1.0 (see above)
   a.convs = {
       {"conv1", 96, 11, 4, 0, 3, 1, true, true, 0.0f},
-      {"conv2", 256, 5, 1, 2, 2, 2, true, true, 1.0f},
+      {"conv2", 256, 5, 1, 2, 2, 2, true, true, kBias},
       {"conv3", 384, 3, 1, 1, 1, 1, false, false, 0.0f},
-      {"conv4", 384, 3, 1, 1, 1, 2, false, false, 1.0f},
-      {"conv5", 256, 3, 1, 1, 1, 2, false, true, 1.0f},
+      {"conv4", 384, 3, 1, 1, 1, 2, false, false, kBias},
+      {"conv5", 256, 3, 1, 1, 1, 2, false, true, kBias},
   };
-  a.fcs = {{"fc6", 4096, true, 1.0f}, {"fc7", 4096, true, 1.0f}, {"fc8", 0, false, 0.0f}};
+  a.fcs = {{"fc6", 4096, true, kBias}, {"fc7", 4096, true, kBias}, {"fc8", 0, false, 0.0f}};
   return a;
 }
 

@@ -2,7 +2,15 @@
 
 #include <stdexcept>
 
+#include "model/checkpoint_json.h"
+
 namespace alexnet {
+namespace {
+
+// The largest image side the data pipeline decodes (data::kMaxImageSide).
+constexpr int kMaxInputSize = 16384;
+
+}  // namespace
 
 nlohmann::json arch_to_json(const Arch& a) {
   nlohmann::json convs = nlohmann::json::array(), fcs = nlohmann::json::array();
@@ -39,8 +47,14 @@ Arch arch_from_json(const nlohmann::json& j) {
     options.lrn = j.at("lrn").get<bool>();
     options.pool = j.at("pool").get<std::string>() == "plain" ? PoolKind::Plain : PoolKind::Overlap;
     options.dropout = j.at("dropout").get<float>();
-    return make_arch(j.at("name").get<std::string>(), j.at("classes").get<int>(), j.at("in_channels").get<int>(),
-                     j.at("in_size").get<int>(), options);
+    // Integers only (checkpoint_json.h); and an input size no image we load exceeds, so the layer
+    // size arithmetic in make_arch cannot overflow an int (a header saying 2147483647 did).
+    const int in_size = json_integer<int>(j.at("in_size"));
+    if (in_size < 1 || in_size > kMaxInputSize)
+      throw std::invalid_argument("architecture description: in_size " + std::to_string(in_size) +
+                                  " is outside [1, " + std::to_string(kMaxInputSize) + "]");
+    return make_arch(j.at("name").get<std::string>(), json_integer<int>(j.at("classes")),
+                     json_integer<int>(j.at("in_channels")), in_size, options);
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(std::string("architecture description is incomplete: ") + e.what());
   }

@@ -1,5 +1,8 @@
 #include "model/checkpoint.h"
 
+#include "model/checkpoint_faults.h"
+#include "model/checkpoint_json.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -35,7 +38,11 @@ std::uint32_t crc_of(const char* data, std::size_t size) {
 }
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw CheckpointError(path + ": " + what);
+  // One line, even when a tensor name from the header holds a line break.
+  std::string message = path + ": " + what;
+  for (char& c : message)
+    if (c == '\n' || c == '\r') c = ' ';
+  throw CheckpointError(message);
 }
 
 void write_all(int fd, const char* data, std::size_t size, const std::string& path) {
@@ -50,9 +57,20 @@ void write_all(int fd, const char* data, std::size_t size, const std::string& pa
   }
 }
 
+// The format version at bytes 8..11, after the magic; fails on one this build cannot read.
+std::uint32_t checked_version(const std::string& path, const char* bytes) {
+  if (std::memcmp(bytes, kMagic, 8) != 0) fail(path, "not an alexnet_vk checkpoint (bad magic)");
+  std::uint32_t version;
+  std::memcpy(&version, bytes + 8, 4);
+  if (version < kOldestCheckpointVersion || version > kCheckpointVersion)
+    fail(path, "checkpoint format version " + std::to_string(version) + " is not supported (this build reads " +
+                   std::to_string(kOldestCheckpointVersion) + " to " + std::to_string(kCheckpointVersion) + ")");
+  return version;
+}
+
 }  // namespace
 
-void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint, const std::string& kill_label) {
   nlohmann::json header = checkpoint.header;
   header["tensors"] = nlohmann::json::array();
   std::uint64_t offset = 0;
@@ -76,10 +94,21 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
 
   const std::filesystem::path target(path);
   const std::filesystem::path folder = target.has_parent_path() ? target.parent_path() : ".";
-  const std::string temp = (folder / ("." + target.filename().string() + ".tmp")).string();
+  std::string temp_name = ".";  // built piecewise: GCC 12 warns (-Wrestrict) on "." + name + ".tmp"
+  temp_name += target.filename().string();
+  temp_name += ".tmp";
+  const std::string temp = (folder / temp_name).string();
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail(path, std::string("cannot write: ") + std::strerror(errno));
   try {
+    if (!kill_label.empty()) {
+      // Test-only: stop after exactly B bytes, as a crash in the middle of the write would.
+      const std::size_t limit = faults::kill_after_bytes(kill_label);
+      if (limit < bytes.size()) {
+        write_all(fd, bytes.data(), limit, path);
+        faults::kill_point(kill_label + ":bytes:" + std::to_string(limit));
+      }
+    }
     write_all(fd, bytes.data(), bytes.size(), path);
     if (::fsync(fd) != 0) fail(path, std::string("fsync failed: ") + std::strerror(errno));
   } catch (...) {
@@ -88,11 +117,13 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
     throw;
   }
   ::close(fd);
+  if (!kill_label.empty()) faults::kill_point(kill_label + ":written");
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     const std::string reason = std::strerror(errno);
     ::unlink(temp.c_str());
     fail(path, "cannot replace: " + reason);
   }
+  if (!kill_label.empty()) faults::kill_point(kill_label + ":renamed");
   // The rename is durable only once the folder's entry is on disk.
   const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir >= 0) {
@@ -106,12 +137,7 @@ Checkpoint load_checkpoint(const std::string& path) {
   if (!in) fail(path, "cannot open checkpoint");
   std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (bytes.size() < 8 + 4 + 8 + 4) fail(path, "truncated checkpoint (" + std::to_string(bytes.size()) + " bytes)");
-  if (std::memcmp(bytes.data(), kMagic, 8) != 0) fail(path, "not an alexnet_vk checkpoint (bad magic)");
-  std::uint32_t version;
-  std::memcpy(&version, bytes.data() + 8, 4);
-  if (version != kCheckpointVersion)
-    fail(path, "checkpoint format version " + std::to_string(version) + " is not supported (this build reads " +
-                   std::to_string(kCheckpointVersion) + ")");
+  const std::uint32_t version = checked_version(path, bytes.data());
   std::uint32_t stored_crc;
   std::memcpy(&stored_crc, bytes.data() + bytes.size() - 4, 4);
   if (crc_of(bytes.data(), bytes.size() - 4) != stored_crc) fail(path, "checksum mismatch: the file is corrupt or truncated");
@@ -121,18 +147,22 @@ Checkpoint load_checkpoint(const std::string& path) {
   if (header_size > kMaxHeader || data_start > bytes.size() - 4) fail(path, "header length out of bounds");
 
   Checkpoint checkpoint;
+  checkpoint.version = version;
   try {
     checkpoint.header = nlohmann::json::parse(bytes.begin() + 20, bytes.begin() + static_cast<long>(data_start));
     const std::size_t data_size = bytes.size() - 4 - data_start;
     for (const auto& t : checkpoint.header.at("tensors")) {
       const auto name = t.at("name").get<std::string>();
-      const auto offset = t.at("offset").get<std::uint64_t>();
-      const auto count = t.at("count").get<std::uint64_t>();
+      const auto offset = json_integer<std::uint64_t>(t.at("offset"));
+      const auto count = json_integer<std::uint64_t>(t.at("count"));
       Tensor tensor;
-      tensor.shape = t.at("shape").get<std::vector<int>>();
+      tensor.shape = json_integers<int>(t.at("shape"));
       std::uint64_t product = 1;
       for (int d : tensor.shape) {
         if (d <= 0) fail(path, "tensor " + name + " has a non-positive dimension");
+        // Past count the shape cannot match it; stopping here also keeps the product from wrapping.
+        if (product > count / static_cast<std::uint64_t>(d))
+          fail(path, "tensor " + name + ": shape does not match its element count");
         product *= static_cast<std::uint64_t>(d);
       }
       if (product != count) fail(path, "tensor " + name + ": shape does not match its element count");
@@ -147,6 +177,26 @@ Checkpoint load_checkpoint(const std::string& path) {
     fail(path, std::string("malformed checkpoint header: ") + e.what());
   }
   return checkpoint;
+}
+
+nlohmann::json read_checkpoint_header(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open checkpoint");
+  char prefix[20];
+  if (!in.read(prefix, sizeof prefix)) fail(path, "truncated checkpoint");
+  checked_version(path, prefix);
+  std::uint64_t header_size;
+  std::memcpy(&header_size, prefix + 12, 8);
+  if (header_size > kMaxHeader) fail(path, "header length out of bounds");
+  std::string text(header_size, '\0');
+  if (!in.read(text.data(), static_cast<std::streamsize>(header_size))) fail(path, "truncated checkpoint");
+  try {
+    auto header = nlohmann::json::parse(text);
+    header.erase("tensors");
+    return header;
+  } catch (const nlohmann::json::exception& e) {
+    fail(path, std::string("malformed checkpoint header: ") + e.what());
+  }
 }
 
 }  // namespace alexnet

@@ -10,6 +10,8 @@
 #include "model/arch.h"
 #include "model/checkpoint.h"
 #include "model/data/augment.h"
+#include "model/evaluate.h"
+#include "model/metrics.h"
 #include "model/network.h"
 
 namespace alexnet {
@@ -25,8 +27,17 @@ struct TrainState {
   int epochs_without_improvement = 0;
   double last_loss = 0;            // loss of the last step, for checks of resumed runs
   std::string data_kind = "idx";   // "idx" or "folder": how images were cropped in training
+  // Version 2 on. The epoch in progress so far (batches before batch_in_epoch), so that a run
+  // resumed mid-epoch reports that epoch's train metrics over all of its batches.
+  Tally epoch_tally;
+  double epoch_seconds = 0, epoch_data_wait_seconds = 0;
+  std::vector<EpochMetrics> history;  // the finished epochs' metrics (metrics.csv)
+  bool has_history = false;           // false when read from a version 1 checkpoint
+  nlohmann::json recipe;              // the run's options (TrainOptions), for `train --resume`
 };
 
+// Reads the parameters and momentum back from the device. Throws NonFiniteError naming the first
+// tensor (in layer order) that holds a NaN or an infinity: a checkpoint never holds one.
 Checkpoint make_checkpoint(Network& network, const data::Normalization& norm, const std::vector<std::string>& classes,
                            const TrainState& state);
 

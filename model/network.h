@@ -6,7 +6,9 @@
 // and bound activation memory; the result equals one pass over the whole batch.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,24 @@ namespace alexnet {
 struct SgdConfig {
   float momentum = 0.9f;
   float weight_decay = 5e-4f;
+};
+
+// A NaN or an infinity where training needs finite numbers; what() is one line naming where.
+class NonFiniteError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Memory a training step (or an inference pass) of `batch` images needs, counted from the shapes
+// without allocating anything: the network's parameters (value, gradient, momentum), activations,
+// gradient buffers and per-layer state at its micro-batch, and the step's input, label, loss and
+// probability buffers with their host-visible staging. Layer-internal scratch (e.g. the
+// convolutions' unrolled windows on CPU drivers) is not counted: this is a lower bound.
+struct MemoryEstimate {
+  int batch = 0, micro_batch = 0;
+  std::uint64_t device_local = 0;  // bytes
+  std::uint64_t host_visible = 0;  // staging and readback buffers
+  std::uint64_t total() const { return device_local + host_visible; }
 };
 
 class Network {
@@ -58,9 +78,27 @@ class Network {
                        const vkrt::BufferRange& probs, const net::StepKey& key, std::uint64_t sample_offset,
                        float loss_scale, bool accumulate);
   void record_update(vkrt::Stream& stream, const vkrt::Buffer& lr, const SgdConfig& sgd);
+  // A training step without its update: every micro-batch round's forward, loss and backward,
+  // leaving the step's parameter gradients in place. record_train_step is this + record_update.
+  void record_train_gradients(vkrt::Stream& stream, const vkrt::Buffer& images, const vkrt::Buffer& labels, int batch,
+                              const net::StepKey& key, const vkrt::Buffer& loss, const vkrt::Buffer& probs);
 
-  // When set, each layer's forward and backward records a timestamp pair labelled
-  // "<layer> forward" / "<layer> backward" into this list (for `alexnet_vk bench`).
+  // For the error report after a step whose loss was not finite, before its update (the device
+  // still holds the step's inputs and the weights it started from): where the first NaN or
+  // infinity appears. Checks the parameters, then the input images and each layer's output of the
+  // micro-batch holding `sample`, re-running its forward pass one layer per submission, then its
+  // loss. Returns a phrase such as "the output of conv2.lrn (its input is finite)". Slow; for
+  // error reports only.
+  std::string locate_non_finite(const vkrt::Buffer& images, const vkrt::Buffer& labels, int batch,
+                                const net::StepKey& key, std::size_t sample);
+
+  // The first parameter (in layer order) holding a NaN or an infinity in its value or its momentum,
+  // or "" when all are finite. Reads every parameter back.
+  std::string first_non_finite_parameter();
+
+  // When set, each layer's passes record a timestamp pair into this list (for `alexnet_vk bench`),
+  // labelled "<layer> forward", "<layer> backward-data", "<layer> backward-filter" (filter and
+  // bias gradients), "<layer> backward" (a layer without parameters) and "<layer> update".
   struct TimedSpan {
     std::string label;
     int begin, end;
@@ -74,6 +112,15 @@ class Network {
   // storage-buffer range and within `max_activation_bytes`.
   static int choose_micro_batch(const vkrt::Context& context, const Arch& arch, int batch,
                                 std::size_t max_activation_bytes = std::size_t(1) << 30);
+
+  // See MemoryEstimate.
+  static MemoryEstimate estimate_memory(const vkrt::Context& context, const Arch& arch, int batch);
+  // Throws vkrt::OutOfMemoryError when the estimate does not fit the device's memory heaps, with a
+  // one-line message: what the batch needs, what the device has, and a batch size that fits.
+  static void check_memory(const vkrt::Context& context, const Arch& arch, int batch);
+  // "batch 256 needs at least 3.1 GiB, <device> has 2.0 GiB; try --batch 128": to complete the
+  // message of an OutOfMemoryError the allocator threw while setting up for `batch`.
+  static std::string memory_advice(const vkrt::Context& context, const Arch& arch, int batch);
 
  private:
   net::LayerIO io_for(std::size_t layer, const vkrt::BufferRange& images, const net::StepKey& key,

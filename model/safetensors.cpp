@@ -5,7 +5,19 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "model/checkpoint_json.h"
+
 namespace alexnet {
+namespace {
+
+// Tensor names come from the file; error messages stay one line.
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+
+}  // namespace
 
 void write_safetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,
                        const std::map<std::string, std::string>& metadata) {
@@ -57,14 +69,24 @@ std::map<std::string, Tensor> read_safetensors(const std::string& path, std::map
         if (metadata) *metadata = entry.get<std::map<std::string, std::string>>();
         continue;
       }
-      if (entry.at("dtype") != "F32") throw CheckpointError(path + ": tensor " + name + " is not F32");
-      const auto offsets = entry.at("data_offsets").get<std::vector<std::uint64_t>>();
+      if (entry.at("dtype") != "F32") throw CheckpointError(path + ": tensor " + one_line(name) + " is not F32");
+      const auto offsets = json_integers<std::uint64_t>(entry.at("data_offsets"));
       if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size || (offsets[1] - offsets[0]) % 4)
-        throw CheckpointError(path + ": tensor " + name + " lies outside the file");
+        throw CheckpointError(path + ": tensor " + one_line(name) + " lies outside the file");
       Tensor t;
-      t.shape = entry.at("shape").get<std::vector<int>>();
+      t.shape = json_integers<int>(entry.at("shape"));
+      // The shape must account for exactly the bytes given (no product may wrap on the way).
+      std::uint64_t elements = 1;
+      for (int d : t.shape) {
+        if (d < 0 || (d > 0 && elements > (offsets[1] - offsets[0]) / 4 / static_cast<std::uint64_t>(d)))
+          throw CheckpointError(path + ": tensor " + one_line(name) + ": shape does not match its data");
+        elements *= static_cast<std::uint64_t>(d);
+      }
+      if (elements * 4 != offsets[1] - offsets[0])
+        throw CheckpointError(path + ": tensor " + one_line(name) + ": shape does not match its data");
       t.data.resize((offsets[1] - offsets[0]) / 4);
-      std::memcpy(t.data.data(), bytes.data() + data + offsets[0], offsets[1] - offsets[0]);
+      // A 0-element tensor is valid; memcpy from/to its null data() is not.
+      if (!t.data.empty()) std::memcpy(t.data.data(), bytes.data() + data + offsets[0], offsets[1] - offsets[0]);
       tensors[name] = std::move(t);
     }
   } catch (const nlohmann::json::exception& e) {

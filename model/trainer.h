@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,8 +50,27 @@ struct TrainResult {
 };
 
 // Throws on bad options (std::invalid_argument), data (data::DataError), checkpoints
-// (CheckpointError) or device errors (vkrt::Error), each with a one-line message.
+// (CheckpointError) or device errors (vkrt::Error), each with a one-line message. In particular:
+//   - NonFiniteError when a step's loss is NaN or infinite (checked every step, before that step's
+//     update is applied) or when the weights are found non-finite while writing a checkpoint; the
+//     message names the step and where the first non-finite value appeared. No checkpoint with a
+//     non-finite value is ever written: last.ckpt stays the last good one.
+//   - vkrt::OutOfMemoryError when the batch does not fit (checked from the shapes before any
+//     allocation, and for any allocation that fails), saying what was asked, what the device has
+//     and a batch size that fits.
+//   - vkrt::DeviceLostError when the device is lost, naming the step and the checkpoint to resume
+//     from; nothing is written after the loss.
+// Crash safety: with --checkpoint-every N, a run killed at any point and resumed from last.ckpt
+// gives bit-identical weights, losses and metrics.csv (but its time columns) to a run never
+// stopped (tests/reliability/kill_resume_test.cpp).
 TrainResult train(vkrt::Context& context, const TrainOptions& options);
+
+// For `train --resume FILE`: each option of the run's recipe that is not in `given` (long option
+// names without the dashes: "lr", "epochs", "data", "no-crop", ...) takes the value the
+// checkpoint's run used, and the output folder (unless "out" is given) is the checkpoint's folder,
+// so that a bare `--resume FILE` continues the same run. A version 1 checkpoint has no recipe:
+// the options stay as they are. Throws CheckpointError when the file cannot be read.
+void inherit_recipe(TrainOptions& options, const std::set<std::string>& given);
 
 // Parses "step:5,8" into epochs {5, 8}; throws std::invalid_argument on anything else but "plateau".
 std::vector<int> parse_step_schedule(const std::string& schedule);

@@ -12,6 +12,9 @@ packages=(
   libpng-dev libjpeg62-turbo-dev zlib1g-dev
   libgtest-dev libcli11-dev nlohmann-json3-dev
   dataset-fashion-mnist      # the built-in default training data
+  # scripts/sanitize.sh and tests/fuzz/run.sh: clang with ASan/UBSan/libFuzzer runtimes (not a
+  # dependency of clang-14 under --no-install-recommends) and llvm-symbolizer for readable reports
+  clang-14 libclang-rt-14-dev llvm-14
 )
 
 missing=()

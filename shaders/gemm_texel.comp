@@ -124,13 +124,16 @@ void load_b(int k4) {
 
 void main() {
   // The (M blocks x N blocks) grid, flattened over x and y like vkrt::linear_groups.
+  // M blocks vary fastest, so that workgroups running at about the same time share one strip of
+  // B (the big operand: the unrolled windows) while it is in cache.
   const uint n_blocks = (N + TN * gl_WorkGroupSize.x - 1) / (TN * gl_WorkGroupSize.x);
+  const uint m_blocks = (M + TM - 1) / TM;
   const uint tile = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
-  if (tile >= n_blocks * ((M + TM - 1) / TM)) return;
+  if (tile >= n_blocks * m_blocks) return;
   const uint g = gl_WorkGroupID.z % ZG;
   const uint s = gl_WorkGroupID.z / ZG;
-  m0 = (tile / n_blocks) * TM;
-  n0 = ((tile % n_blocks) * gl_WorkGroupSize.x + gl_LocalInvocationID.x) * TN;
+  m0 = (tile % m_blocks) * TM;
+  n0 = ((tile / m_blocks) * gl_WorkGroupSize.x + gl_LocalInvocationID.x) * TN;
   a_base = int(g * A_ZG / 4);
   b_base = int(g * B_ZG / 4);
   const uint k_begin = s * KC;

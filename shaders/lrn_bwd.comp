@@ -1,47 +1,42 @@
 #version 450
-// Local response normalisation backward, one pass, one invocation per element:
+// Local response normalisation backward, one pass:
 //   dx_i = dy_i * s_i^-BETA - 2 * ALPHA * BETA * x_i * sum_{j : |i - j| <= SIZE/2} dy_j * y_j / s_j
 // using x_j * s_j^(-BETA-1) = y_j / s_j, so the window needs no powers, only the forward's saved
-// y and scale (s); the one power left is s_i^-BETA. Sums in fp32.
+// y and scale (s); the one power left is s_i^-BETA. The window loop unrolls. Sums in fp32.
+// Work split and texel access: lrn.glsl (one invocation per four consecutive elements).
 //   binding 0: x (N, C, H, W), the forward input    binding 1: y (N, C, H, W), the forward output
 //   binding 2: scale (N, C, H, W), from lrn_fwd     binding 3: dy (N, C, H, W)
-//   binding 4: dx (N, C, H, W)
+//     (bindings 0-3: RGBA32F texel views)
+//   binding 4: dx (N, C, H, W), storage buffer
 //   push: count (N * C * H * W)
-//   spec: 3 SIZE (odd), 4 K, 5 ALPHA, 6 BETA, 7 C, 8 PLANE (H * W)
+//   spec: 3 SIZE (odd), 4 K (unused here: s comes from the forward pass), 5 ALPHA, 6 BETA, 7 C,
+//         8 PLANE (H * W), 9 TAIL (the partial-quad pipeline)
 #include "common.glsl"
+#include "lrn.glsl"
 
-layout(constant_id = 3) const int SIZE = 5;
-layout(constant_id = 4) const float K = 2.0;  // unused here: s comes from the forward pass
-layout(constant_id = 5) const float ALPHA = 1e-4;
-layout(constant_id = 6) const float BETA = 0.75;
-layout(constant_id = 7) const uint C = 96;
-layout(constant_id = 8) const uint PLANE = 55 * 55;
-const int HALF = SIZE / 2;
-
-// s^-BETA for s >= K > 0 (what pow(s, -BETA) is defined as in Vulkan). For the paper's 0.75 the
-// all-root form inversesqrt(s) * inversesqrt(sqrt(s)) is no better: measured on llvmpipe against
-// the double reference it was slightly worse (3.3e-7 vs 2.7e-7 max relative error of y).
-float pow_neg_beta(float s) {
-  return exp2(-BETA * log2(s));
-}
-
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 1) readonly buffer Y { float y[]; };
-layout(std430, binding = 2) readonly buffer Scale { float scale[]; };
-layout(std430, binding = 3) readonly buffer DY { float dy[]; };
+layout(binding = 0) uniform samplerBuffer x;
+layout(binding = 1) uniform samplerBuffer y;
+layout(binding = 2) uniform samplerBuffer scale;
+layout(binding = 3) uniform samplerBuffer dy;
 layout(std430, binding = 4) writeonly buffer DX { float dx[]; };
+layout(std430, binding = 4) writeonly buffer DX4 { vec4 dx4[]; };  // same memory as DX
 layout(push_constant) uniform Push { uint count; };
 
 void main() {
-  const uint i = linear_index();
-  if (i >= count) return;
-  const int c = int((i / PLANE) % C);
-  float sum = 0.0;
+  uint q;
+  if (!my_quad(count, q)) return;
+  const Quad quad = quad_of(q, count);
+  vec4 sum = vec4(0.0);
+  vec4 dy_i = vec4(0.0), s_i = vec4(0.0);  // dy and scale themselves: the window's d = 0 terms
   for (int d = -HALF; d <= HALF; ++d) {
-    const int j = c + d;
-    if (j < 0 || j >= int(C)) continue;
-    const uint at = i + uint(d * int(PLANE));  // wraps like signed arithmetic
-    sum += dy[at] * y[at] / scale[at];
+    const vec4 dy_j = fetch_shifted(dy, quad, d, count);
+    const vec4 s_j = fetch_shifted(scale, quad, d, count);
+    sum += mix(vec4(0.0), dy_j * fetch_shifted(y, quad, d, count) / s_j, window_inside(quad, d));
+    if (d == 0) {  // a constant condition once the loop unrolls
+      dy_i = dy_j;
+      s_i = s_j;
+    }
   }
-  dx[i] = dy[i] * pow_neg_beta(scale[i]) - (2.0 * ALPHA * BETA) * x[i] * sum;
+  const vec4 v = dy_i * pow_neg_beta(s_i) - (2.0 * ALPHA * BETA) * texelFetch(x, int(q)) * sum;
+  STORE_QUAD(dx4, dx, q, count, v)
 }

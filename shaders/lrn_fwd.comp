@@ -3,45 +3,36 @@
 // by SIZE; Caffe and PyTorch divide it):
 //   scale_i = K + ALPHA * sum_{j = max(0, i - SIZE/2)}^{min(C - 1, i + SIZE/2)} x_j^2
 //   y_i     = x_i * scale_i^-BETA
-// per (n, h, w), i and j channel indices. One invocation per element; the window loop unrolls.
-// scale is saved for lrn_bwd. Sums and powers in fp32.
-//   binding 0: x (N, C, H, W)   binding 1: y (N, C, H, W)   binding 2: scale (N, C, H, W)
+// per (n, h, w), i and j channel indices. The window loop unrolls. scale is saved for lrn_bwd.
+// Sums and powers in fp32. Work split and texel access: lrn.glsl (one invocation per four
+// consecutive elements).
+//   binding 0: x (N, C, H, W), RGBA32F texel view
+//   binding 1: y (N, C, H, W)   binding 2: scale (N, C, H, W)
 //   push: count (N * C * H * W)
-//   spec: 3 SIZE (odd), 4 K, 5 ALPHA, 6 BETA, 7 C, 8 PLANE (H * W)
+//   spec: 3 SIZE (odd), 4 K, 5 ALPHA, 6 BETA, 7 C, 8 PLANE (H * W), 9 TAIL (the partial-quad pipeline)
 #include "common.glsl"
+#include "lrn.glsl"
 
-layout(constant_id = 3) const int SIZE = 5;
-layout(constant_id = 4) const float K = 2.0;
-layout(constant_id = 5) const float ALPHA = 1e-4;
-layout(constant_id = 6) const float BETA = 0.75;
-layout(constant_id = 7) const uint C = 96;
-layout(constant_id = 8) const uint PLANE = 55 * 55;
-const int HALF = SIZE / 2;
-
-// s^-BETA for s >= K > 0 (what pow(s, -BETA) is defined as in Vulkan). For the paper's 0.75 the
-// all-root form inversesqrt(s) * inversesqrt(sqrt(s)) is no better: measured on llvmpipe against
-// the double reference it was slightly worse (3.3e-7 vs 2.7e-7 max relative error of y).
-float pow_neg_beta(float s) {
-  return exp2(-BETA * log2(s));
-}
-
-layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(binding = 0) uniform samplerBuffer x;
 layout(std430, binding = 1) writeonly buffer Y { float y[]; };
+layout(std430, binding = 1) writeonly buffer Y4 { vec4 y4[]; };  // same memory as Y
 layout(std430, binding = 2) writeonly buffer Scale { float scale[]; };
+layout(std430, binding = 2) writeonly buffer Scale4 { vec4 scale4[]; };  // same memory as Scale
 layout(push_constant) uniform Push { uint count; };
 
 void main() {
-  const uint i = linear_index();
-  if (i >= count) return;
-  const int c = int((i / PLANE) % C);
-  float sum = 0.0;
+  uint q;
+  if (!my_quad(count, q)) return;
+  const Quad quad = quad_of(q, count);
+  vec4 sum = vec4(0.0);
+  vec4 center = vec4(0.0);  // x itself: the window's d = 0 term
   for (int d = -HALF; d <= HALF; ++d) {
-    const int j = c + d;
-    if (j < 0 || j >= int(C)) continue;
-    const float a = x[i + uint(d * int(PLANE))];  // wraps like signed arithmetic
+    const vec4 a = mix(vec4(0.0), fetch_shifted(x, quad, d, count), window_inside(quad, d));
     sum += a * a;
+    if (d == 0) center = a;  // a constant condition once the loop unrolls
   }
-  const float s = K + ALPHA * sum;
-  scale[i] = s;
-  y[i] = x[i] * pow_neg_beta(s);
+  const vec4 s = K + ALPHA * sum;
+  const vec4 yv = center * pow_neg_beta(s);
+  STORE_QUAD(y4, y, q, count, yv)
+  STORE_QUAD(scale4, scale, q, count, s)
 }

@@ -1,48 +1,62 @@
 #version 450
-// Max pooling backward as a GATHER: one invocation per INPUT element, summing dy over the windows
-// that cover it and whose argmax (from maxpool_fwd) is this element. No atomics, and the sum runs
-// in a fixed order (windows top to bottom, left to right), so results are deterministic. With
-// overlapping windows (3x3 stride 2) an element can be the chosen maximum of up to four windows.
-// Elements no window covers, or no window chose, get 0.
-//   binding 0: argmax (N, C, OH, OW), int32, index within the (H, W) plane
-//   binding 1: dy (N, C, OH, OW)   binding 2: dx (N, C, H, W)
+// Max pooling backward as a GATHER: each INPUT element sums dy over the windows that cover it and
+// whose argmax (from maxpool_fwd) is this element. No atomics, and the sum runs in a fixed order
+// (windows top to bottom, left to right), so results are deterministic. With overlapping windows
+// (3x3 stride 2) an element can be the chosen maximum of up to four windows. Elements no window
+// covers, or no window chose, get 0.
+// Work split: one invocation per BLOCK of STRIDE x STRIDE input elements (blocks tile each plane
+// from its top-left corner; those at the right and bottom edges may be cut off). Every element of
+// block (by, bx) can only be covered by the SPAN x SPAN windows (oy, ox) with
+// by - SPAN < oy <= by and bx - SPAN < ox <= bx, so the invocation fetches their argmax and dy
+// once, and each element takes the windows that chose it (a window's argmax lies inside it, so
+// "chose it" implies "covers it"). Texel access: maxpool.glsl.
+//   binding 0: argmax (N, C, OH, OW), float-valued index within the (H, W) plane, R32F texel view
+//   binding 1: dy (N, C, OH, OW), R32F texel view   binding 2: dx (N, C, H, W)
 //   push: count (N * C * H * W)
-//   spec: 3 K, 4 STRIDE, 5 H, 6 W
+//   spec: 3 K, 4 STRIDE, 5 H, 6 W (7 TAIL: unused here)
 #include "common.glsl"
+#include "maxpool.glsl"
 
-layout(constant_id = 3) const uint K = 3;
-layout(constant_id = 4) const uint STRIDE = 2;
-layout(constant_id = 5) const uint H = 55;
-layout(constant_id = 6) const uint W = 55;
-const uint OH = (H - K) / STRIDE + 1u;
-const uint OW = (W - K) / STRIDE + 1u;
 // Windows per axis that can cover one element: those starting at most K - 1 before it.
 const uint SPAN = (K + STRIDE - 1u) / STRIDE;
+const uint BH = (H + STRIDE - 1u) / STRIDE;  // blocks per column of a plane
+const uint BW = (W + STRIDE - 1u) / STRIDE;  // blocks per row of a plane
 
-layout(std430, binding = 0) readonly buffer Argmax { int argmax[]; };
-layout(std430, binding = 1) readonly buffer DY { float dy[]; };
+layout(binding = 0) uniform samplerBuffer argmax;
+layout(binding = 1) uniform samplerBuffer dy;
 layout(std430, binding = 2) writeonly buffer DX { float dx[]; };
 layout(push_constant) uniform Push { uint count; };
 
 void main() {
-  const uint i = linear_index();
-  if (i >= count) return;
-  const uint plane = i / (H * W);
-  const int iy = int((i / W) % H);
-  const int ix = int(i % W);
-  const int here = iy * int(W) + ix;
-  const uint out_base = plane * (OH * OW);
-  float sum = 0.0;
-  // Window (oy, ox) covers rows oy*STRIDE .. oy*STRIDE + K - 1; walk them in ascending order.
-  for (int a = int(SPAN) - 1; a >= 0; --a) {
-    const int oy = iy / int(STRIDE) - a;
-    if (oy < 0 || oy >= int(OH) || oy * int(STRIDE) + int(K) <= iy) continue;
-    for (int b = int(SPAN) - 1; b >= 0; --b) {
-      const int ox = ix / int(STRIDE) - b;
-      if (ox < 0 || ox >= int(OW) || ox * int(STRIDE) + int(K) <= ix) continue;
-      const uint o = out_base + uint(oy) * OW + uint(ox);
-      if (argmax[o] == here) sum += dy[o];
+  const uint block = linear_index();
+  const uint planes = count / (H * W);
+  if (block >= planes * BH * BW) return;
+  const uint plane = block / (BH * BW);
+  const int by = int((block / BW) % BH);
+  const int bx = int(block % BW);
+
+  // The candidate windows in ascending order (row-major); those outside the plane's OH x OW
+  // windows read window 0 instead and can choose nothing (argmax -1).
+  float chosen[SPAN * SPAN];
+  float grad[SPAN * SPAN];
+  for (uint a = 0u; a < SPAN; ++a)
+    for (uint b = 0u; b < SPAN; ++b) {
+      const int oy = by - int(SPAN - 1u) + int(a);
+      const int ox = bx - int(SPAN - 1u) + int(b);
+      const bool exists = oy >= 0 && oy < int(OH) && ox >= 0 && ox < int(OW);
+      const uint o = plane * (OH * OW) + uint(clamp(oy, 0, int(OH) - 1)) * OW + uint(clamp(ox, 0, int(OW) - 1));
+      const float am = texelFetch(argmax, int(o)).x;
+      chosen[a * SPAN + b] = exists ? am : -1.0;
+      grad[a * SPAN + b] = texelFetch(dy, int(o)).x;
     }
-  }
-  dx[i] = sum;
+
+  for (uint r = 0u; r < STRIDE; ++r)
+    for (uint c = 0u; c < STRIDE; ++c) {
+      const uint iy = uint(by) * STRIDE + r;
+      const uint ix = uint(bx) * STRIDE + c;
+      const float here = float(iy * W + ix);  // as forward stores it
+      float sum = 0.0;
+      for (uint w = 0u; w < SPAN * SPAN; ++w) sum += chosen[w] == here ? grad[w] : 0.0;
+      if (iy < H && ix < W) dx[plane * (H * W) + iy * W + ix] = sum;
+    }
 }

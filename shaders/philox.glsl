@@ -30,5 +30,6 @@ uvec4 philox4x32_10(uvec4 ctr, uvec2 key) {
 // The top 24 bits of a 32-bit draw as a float in [0, 1): exact (24 bits fit the significand), so
 // the comparison with p below is decided identically on the host and on every GPU.
 float philox_unit_float(uint r) { return float(r >> 8u) * 5.9604644775390625e-8; /* 2^-24 */ }
+vec4 philox_unit_float(uvec4 r) { return vec4(r >> 8u) * 5.9604644775390625e-8; }
 
 #endif

@@ -1,15 +1,22 @@
 #version 450
-// ReLU backward, elementwise, from the forward OUTPUT: dx = y > 0 ? dy : 0.
-//   binding 0: y (count)   binding 1: dy (count)   binding 2: dx (count)
+// ReLU backward, elementwise, from the forward OUTPUT: dx = y > 0 ? dy : 0. dx may be dy.
+//   binding 0: y (count), RGBA32F texel view   binding 1: dy (count), RGBA32F texel view
+//   binding 2: dx (count), storage buffer
 //   push: count
+//   spec: 3 TEXELS (texels of four elements per invocation), 4 TAIL (the partial-texel pipeline)
+// Texel layout, work split and the TAIL pipeline: "Texel-wise element ops" in common.glsl.
 #include "common.glsl"
 
-layout(std430, binding = 0) readonly buffer Y { float y[]; };
-layout(std430, binding = 1) readonly buffer DY { float dy[]; };
-layout(std430, binding = 2) writeonly buffer DX { float dx[]; };
+layout(constant_id = 3) const uint TEXELS = 4;
+layout(constant_id = 4) const bool TAIL = false;
+layout(binding = 0) uniform samplerBuffer y;
+layout(binding = 1) uniform samplerBuffer dy;
 layout(push_constant) uniform Push { uint count; };
 
-void main() {
-  uint i = linear_index();
-  if (i < count) dx[i] = y[i] > 0.0 ? dy[i] : 0.0;
+// mix() with a boolean selector picks dy or 0 exactly (no arithmetic on dy).
+vec4 compute(uint t) {
+  return mix(vec4(0.0), texelFetch(dy, int(t)), greaterThan(texelFetch(y, int(t)), vec4(0.0)));
 }
+
+#define OUT_BINDING 2
+#include "texel_map.glsl"

@@ -1,14 +1,18 @@
 #version 450
-// ReLU forward, elementwise: y = max(x, 0).
-//   binding 0: x (count)   binding 1: y (count)
+// ReLU forward, elementwise: y = max(x, 0). y may be x (in place).
+//   binding 0: x (count), read through an RGBA32F texel view (uniform texel buffer)
+//   binding 1: y (count), storage buffer
 //   push: count
+//   spec: 3 TEXELS (texels of four elements per invocation), 4 TAIL (the partial-texel pipeline)
+// Texel layout, work split and the TAIL pipeline: "Texel-wise element ops" in common.glsl.
 #include "common.glsl"
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 1) writeonly buffer Y { float y[]; };
+layout(constant_id = 3) const uint TEXELS = 4;
+layout(constant_id = 4) const bool TAIL = false;
+layout(binding = 0) uniform samplerBuffer x;
 layout(push_constant) uniform Push { uint count; };
 
-void main() {
-  uint i = linear_index();
-  if (i < count) y[i] = max(x[i], 0.0);
-}
+vec4 compute(uint t) { return max(texelFetch(x, int(t)), vec4(0.0)); }
+
+#define OUT_BINDING 1
+#include "texel_map.glsl"

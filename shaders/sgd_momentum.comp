@@ -7,14 +7,23 @@
 // to contract any of them into an FMA, so every GPU rounds exactly like the host.
 // The learning rate is READ FROM A BUFFER, not pushed: a recorded step can be replayed after the
 // schedule changes it, by writing the buffer alone.
-//   binding 0: w (count), updated   binding 1: v (count), updated   binding 2: g (count)
-//   binding 3: lr (1), the learning rate at index 0
+// g is read through an RGBA32F texel view (texel layout, work split and the TAIL pipeline:
+// "Texel-wise element ops" in common.glsl). w and v are read and written through one storage
+// binding each: a texel view of the range being written in the same dispatch would be a second,
+// unordered access to it (the synchronization validation layer reports it as a hazard).
+//   binding 0: w (count), storage buffer, updated   binding 1: v (count), storage buffer, updated
+//   binding 2: g (count), RGBA32F texel view        binding 3: lr (1), the learning rate at index 0
 //   push: count, momentum, weight_decay
+//   spec: 3 TEXELS (texels of four elements per invocation), 4 TAIL (the partial-texel pipeline)
 #include "common.glsl"
 
-layout(std430, binding = 0) buffer W { float w[]; };
-layout(std430, binding = 1) buffer V { float v[]; };
-layout(std430, binding = 2) readonly buffer G { float g[]; };
+layout(constant_id = 3) const uint TEXELS = 4;
+layout(constant_id = 4) const bool TAIL = false;
+layout(std430, binding = 0) buffer W4 { vec4 w4[]; };
+layout(std430, binding = 0) buffer W1 { float w1[]; };  // same memory as W4
+layout(std430, binding = 1) buffer V4 { vec4 v4[]; };
+layout(std430, binding = 1) buffer V1 { float v1[]; };  // same memory as V4
+layout(binding = 2) uniform samplerBuffer g;
 layout(std430, binding = 3) readonly buffer LR { float lr; };
 layout(push_constant) uniform Push {
   uint count;
@@ -22,13 +31,41 @@ layout(push_constant) uniform Push {
   float weight_decay;
 };
 
+struct Update {
+  vec4 w, v;
+};
+
+Update update(vec4 wi, vec4 vi, uint t, float rate) {
+  precise const vec4 vn = momentum * vi - weight_decay * rate * wi - rate * texelFetch(g, int(t));
+  precise const vec4 wn = wi + vn;
+  return Update(wn, vn);
+}
+
 void main() {
-  const uint i = linear_index();
-  if (i >= count) return;
-  const float rate = lr;
-  const float wi = w[i];
-  precise const float vi = momentum * v[i] - weight_decay * rate * wi - rate * g[i];
-  v[i] = vi;
-  precise const float wn = wi + vi;
-  w[i] = wn;
+  const float rate = lr;  // once per invocation: a storage-buffer load is slow on CPU drivers
+  const uint full = count >> 2u;  // texels whose four elements all exist
+  if (TAIL) {
+    if (linear_index() == 0u) {
+      vec4 wi = vec4(0.0), vi = vec4(0.0);
+      for (uint i = full * 4u; i < count; ++i) {
+        wi[i & 3u] = w1[i];
+        vi[i & 3u] = v1[i];
+      }
+      const Update u = update(wi, vi, full, rate);
+      for (uint i = full * 4u; i < count; ++i) {
+        w1[i] = u.w[i & 3u];
+        v1[i] = u.v[i & 3u];
+      }
+    }
+    return;
+  }
+  const uint first = first_texel(TEXELS);
+  for (uint k = 0u; k < TEXELS; ++k) {
+    const uint t = first + k * gl_WorkGroupSize.x;
+    if (t < full) {
+      const Update u = update(w4[t], v4[t], t, rate);
+      w4[t] = u.w;
+      v4[t] = u.v;
+    }
+  }
 }

@@ -1,18 +1,22 @@
 #version 450
-// tanh backward, elementwise, from the forward OUTPUT: dx = dy * (1 - y^2).
-//   binding 0: y (count)   binding 1: dy (count)   binding 2: dx (count)
+// tanh backward, elementwise, from the forward OUTPUT: dx = dy * (1 - y^2). dx may be dy.
+//   binding 0: y (count), RGBA32F texel view   binding 1: dy (count), RGBA32F texel view
+//   binding 2: dx (count), storage buffer
 //   push: count
+//   spec: 3 TEXELS (texels of four elements per invocation), 4 TAIL (the partial-texel pipeline)
+// Texel layout, work split and the TAIL pipeline: "Texel-wise element ops" in common.glsl.
 #include "common.glsl"
 
-layout(std430, binding = 0) readonly buffer Y { float y[]; };
-layout(std430, binding = 1) readonly buffer DY { float dy[]; };
-layout(std430, binding = 2) writeonly buffer DX { float dx[]; };
+layout(constant_id = 3) const uint TEXELS = 4;
+layout(constant_id = 4) const bool TAIL = false;
+layout(binding = 0) uniform samplerBuffer y;
+layout(binding = 1) uniform samplerBuffer dy;
 layout(push_constant) uniform Push { uint count; };
 
-void main() {
-  uint i = linear_index();
-  if (i < count) {
-    float v = y[i];
-    dx[i] = dy[i] * (1.0 - v * v);
-  }
+vec4 compute(uint t) {
+  const vec4 v = texelFetch(y, int(t));
+  return texelFetch(dy, int(t)) * (1.0 - v * v);
 }
+
+#define OUT_BINDING 2
+#include "texel_map.glsl"

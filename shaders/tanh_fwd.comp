@@ -1,14 +1,17 @@
 #version 450
-// tanh forward, elementwise: y = tanh(x).
-//   binding 0: x (count)   binding 1: y (count)
+// tanh forward, elementwise: y = tanh(x). y may be x (in place).
+//   binding 0: x (count), RGBA32F texel view   binding 1: y (count), storage buffer
 //   push: count
+//   spec: 3 TEXELS (texels of four elements per invocation), 4 TAIL (the partial-texel pipeline)
+// Texel layout, work split and the TAIL pipeline: "Texel-wise element ops" in common.glsl.
 #include "common.glsl"
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 1) writeonly buffer Y { float y[]; };
+layout(constant_id = 3) const uint TEXELS = 4;
+layout(constant_id = 4) const bool TAIL = false;
+layout(binding = 0) uniform samplerBuffer x;
 layout(push_constant) uniform Push { uint count; };
 
-void main() {
-  uint i = linear_index();
-  if (i < count) y[i] = tanh(x[i]);
-}
+vec4 compute(uint t) { return tanh(texelFetch(x, int(t))); }
+
+#define OUT_BINDING 1
+#include "texel_map.glsl"

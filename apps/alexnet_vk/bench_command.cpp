@@ -4,8 +4,29 @@
 
 #include "apps/alexnet_vk/commands.h"
 #include "model/bench.h"
+#include "model/gemm_bench.h"
+#include "model/network.h"
 
 namespace alexnet::app {
+namespace {
+
+int print_gemm_bench(const GemmBenchResult& r, bool json) {
+  if (json) {
+    nlohmann::json paths = nlohmann::json::array();
+    for (const auto& p : r.paths) paths.push_back({{"path", p.path}, {"ms", p.ms}, {"gflops", p.gflops}});
+    const nlohmann::json j = {{"device", r.device},       {"gemm_n", r.n},           {"iters", r.iters},
+                              {"paths", paths},           {"best_gflops", r.best_gflops},
+                              {"best_path", r.best_path}};
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+  std::printf("GEMM %d x %d x %d on %s, median of %d\n", r.n, r.n, r.n, r.device.c_str(), r.iters);
+  for (const auto& p : r.paths) std::printf("%-8s %10.3f ms %10.2f GFLOP/s\n", p.path.c_str(), p.ms, p.gflops);
+  std::printf("best: %.2f GFLOP/s (%s)\n", r.best_gflops, r.best_path.c_str());
+  return 0;
+}
+
+}  // namespace
 
 Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
   auto* command = app.add_subcommand("bench", "time the network per layer on synthetic data");
@@ -13,6 +34,7 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
   auto device = std::make_shared<int>(0);
   auto mode = std::make_shared<std::string>("train");
   auto json = std::make_shared<bool>(false);
+  auto gemm = std::make_shared<int>(0);
   command->add_option("--arch", o->arch, "alexnet or alexnet-small")
       ->check(CLI::IsMember({"alexnet", "alexnet-small"}))
       ->capture_default_str();
@@ -24,12 +46,30 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
   command->add_option("--mode", *mode, "train or infer")->check(CLI::IsMember({"train", "infer"}))->capture_default_str();
   command->add_option("--device", *device, "device index");
   command->add_flag("--json", *json, "print one JSON object");
+  command->add_option("--gemm", *gemm,
+                      "instead of the network, time an N x N x N matrix product on every GEMM path");
   return [=, &global]() {
+    if (*gemm != 0) {
+      auto instance = open_instance(global);
+      vkrt::Context context(*instance, *device);
+      return print_gemm_bench(run_gemm_bench(context, *gemm, o->iters, o->warmup), *json);
+    }
     BenchOptions options = *o;
     options.train = *mode == "train";
     auto instance = open_instance(global);
     vkrt::Context context(*instance, *device);
-    const auto r = run_bench(context, options);
+    // A batch that cannot fit is a one-line error before anything is allocated; an allocation
+    // that fails anyway gets the same advice.
+    const int size = options.input_size ? options.input_size : default_input_size(options.arch);
+    const Arch arch = make_arch(options.arch, options.classes, 3, size);
+    if (options.batch >= 1) Network::check_memory(context, arch, options.batch);
+    BenchResult r;
+    try {
+      r = run_bench(context, options);
+    } catch (const vkrt::OutOfMemoryError& e) {
+      throw vkrt::OutOfMemoryError(std::string(e.what()) + "; " + Network::memory_advice(context, arch, options.batch),
+                                   e.result());
+    }
     if (*json) {
       nlohmann::json layers = nlohmann::json::array();
       for (const auto& l : r.layers) layers.push_back({{"name", l.name}, {"ms", l.ms}, {"gflops", l.gflops}});

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "apps/alexnet_vk/commands.h"
+#include "apps/alexnet_vk/cli.h"
 
 namespace {
 
@@ -19,27 +19,10 @@ std::string one_line(std::string text) {
 
 int main(int argc, char** argv) {
   using namespace alexnet::app;
-  CLI::App app{"AlexNet training in Vulkan compute shaders, on any Vulkan device.", "alexnet_vk"};
-  app.require_subcommand(0, 1);
-  app.set_version_flag("--version", "alexnet_vk 0.1.0");
-  GlobalOptions global;
-  if (const char* env = std::getenv("ALEXNET_VK_VALIDATION"); env && std::string(env) == "1") global.validation = true;
-  app.add_flag("--validation", global.validation,
-               "enable the Khronos validation layer (also ALEXNET_VK_VALIDATION=1)");
-
-  std::vector<std::pair<CLI::App*, Runner>> commands;
-  auto add = [&](Runner (*adder)(CLI::App&, const GlobalOptions&)) {
-    const auto before = app.get_subcommands({}).size();
-    Runner runner = adder(app, global);
-    commands.emplace_back(app.get_subcommands({})[before], std::move(runner));
-  };
-  add(&add_devices_command);
-  add(&add_verify_command);
-  add(&add_train_command);
-  add(&add_eval_command);
-  add(&add_predict_command);
-  add(&add_export_command);
-  add(&add_bench_command);
+  const std::unique_ptr<Cli> cli = make_cli();
+  CLI::App& app = cli->app;
+  if (const char* env = std::getenv("ALEXNET_VK_VALIDATION"); env && std::string(env) == "1")
+    cli->global.validation = true;
 
   try {
     app.parse(argc, argv);
@@ -58,7 +41,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    for (auto& [command, runner] : commands)
+    for (auto& [command, runner] : cli->commands)
       if (command->parsed()) return runner();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "alexnet_vk: error: %s\n", one_line(e.what()).c_str());

@@ -1,5 +1,12 @@
 // `alexnet_vk train`: train AlexNet (or the small variant) on IDX files or an ImageNet-layout folder.
+//
+// ALEXNET_VK_VALIDATION=sync runs it under the Khronos validation layer with synchronization
+// validation on (hazards between commands and submissions; slow), for tests and debugging.
+// The test-only fault hooks (ALEXNET_VK_TEST_*) are described in model/checkpoint_faults.h.
 #include <cstdio>
+#include <cstdlib>
+#include <set>
+#include <string>
 
 #include "apps/alexnet_vk/commands.h"
 #include "model/trainer.h"
@@ -33,7 +40,9 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
   command->add_option("--seed", o->seed, "seed for init, data order, augmentation and dropout")->capture_default_str();
   command->add_option("--out", o->out_dir, "folder for metrics.csv, curves.png and last.ckpt")->capture_default_str();
   command->add_option("--checkpoint-every", o->checkpoint_every, "also checkpoint every N steps (0: per epoch only)");
-  command->add_option("--resume", o->resume, "continue from this checkpoint");
+  command->add_option("--resume", o->resume,
+                      "continue from this checkpoint; options not given are those of the checkpoint's run, the output "
+                      "folder the checkpoint's");
   command->add_option("--threads", o->threads, "data loader threads")->capture_default_str();
   command->add_option("--device", *device, "device index (see `alexnet_vk devices`)");
   command->add_option("--activation", *activation, "relu or tanh")->check(CLI::IsMember({"relu", "tanh"}));
@@ -51,11 +60,26 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
 
   return [=, &global]() {
     TrainOptions options = *o;
+    // On --resume, every option of the run's recipe not given here comes from the checkpoint.
+    std::set<std::string> given;
+    for (const char* name : {"data", "epochs", "lr", "lr-schedule", "patience", "momentum", "weight-decay", "out",
+                             "checkpoint-every", "train-limit", "val-limit", "no-crop", "no-flip", "no-pca", "no-mean"})
+      if (command->count(std::string("--") + name) > 0) given.insert(name);
     options.arch_options.activation = *activation == "tanh" ? ActivationKind::Tanh : ActivationKind::Relu;
     options.arch_options.pool = *pool == "plain" ? PoolKind::Plain : PoolKind::Overlap;
     options.arch_options.lrn = !*no_lrn;
     options.augment = {!*no_crop, !*no_flip, !*no_pca, !*no_mean};
-    auto instance = open_instance(global);
+    inherit_recipe(options, given);
+    std::unique_ptr<vkrt::Instance> instance;
+    if (const char* v = std::getenv("ALEXNET_VK_VALIDATION"); v && std::string(v) == "sync") {
+      vkrt::InstanceOptions sync;
+      sync.validation = vkrt::Validation::Required;
+      sync.synchronization_validation = true;
+      instance = std::make_unique<vkrt::Instance>(sync);
+      if (instance->physical_devices().empty()) throw vkrt::Error("no Vulkan device found");
+    } else {
+      instance = open_instance(global);
+    }
     vkrt::Context context(*instance, *device);
     const auto result = train(context, options);
     if (result.val_top1_error >= 0)

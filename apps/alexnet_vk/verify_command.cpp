@@ -68,8 +68,8 @@ int run_verify(const VerifyOptions& options, const GlobalOptions& global) {
                 r.max_abs_err, r.max_rel_err);
     if (!r.error.empty()) std::printf("    error: %s\n", r.error.c_str());
     else if (!r.pass)
-      std::printf("    worst element %zu: gpu %.9g, reference %.9g (atol %g, rtol %g)\n", r.worst_index, r.worst_gpu,
-                  r.worst_ref, r.tolerance.atol, r.tolerance.rtol);
+      std::printf("    %zu of %zu elements outside tolerance; worst element %zu: gpu %.9g, reference %.9g (atol %g, rtol %g)\n",
+                  r.bad_elements, r.elements, r.worst_index, r.worst_gpu, r.worst_ref, r.tolerance.atol, r.tolerance.rtol);
     std::fflush(stdout);
   }
   if (options.json) std::printf("%s\n", results.dump(2).c_str());

@@ -8,6 +8,7 @@
 #include <jerror.h>
 #include <jpeglib.h>
 
+#include <algorithm>
 #include <csetjmp>
 #include <cstdlib>
 #include <cstring>
@@ -37,9 +38,13 @@ struct JpegError {
 
 // Warnings are ignored (ImageNet has files with "extraneous bytes before marker" that decode
 // fine), except running out of data: libjpeg then invents an end-of-image marker and fills the
-// rest with grey, and a half-grey training image is worse than a skipped one.
+// rest with grey, and a half-grey training image is worse than a skipped one. Data can run out at
+// the end of the file (JWRN_JPEG_EOF) or at a marker inside it, the end-of-image marker included
+// (JWRN_HIT_MARKER, "premature end of data segment"): without the second, a 443-byte file whose
+// header says 16384x16384 decoded to a gigabyte of grey (found by tests/fuzz/fuzz_image).
 void on_emit_message(j_common_ptr cinfo, int level) {
-  if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) on_error_exit(cinfo);
+  if (level < 0 && (cinfo->err->msg_code == JWRN_JPEG_EOF || cinfo->err->msg_code == JWRN_HIT_MARKER))
+    on_error_exit(cinfo);
 }
 
 void on_progress(j_common_ptr cinfo) {
@@ -85,10 +90,11 @@ bool decode_header_inner(jpeg_decompress_struct* cinfo, JpegError* err, jpeg_pro
   return true;
 }
 
+// Decodes rows up to (not including) `until`.
 bool decode_rows_inner(jpeg_decompress_struct* cinfo, JpegError* err, uint8_t* pixels,
-                       std::size_t stride) {
+                       std::size_t stride, JDIMENSION until) {
   if (setjmp(err->jump)) return false;
-  while (cinfo->output_scanline < cinfo->output_height) {
+  while (cinfo->output_scanline < until) {
     JSAMPROW row = pixels + cinfo->output_scanline * stride;
     jpeg_read_scanlines(cinfo, &row, 1);
   }
@@ -160,10 +166,17 @@ Image decode_jpeg(std::span<const uint8_t> bytes, const std::string& name) {
   out.width = static_cast<int>(cinfo.output_width);
   out.height = static_cast<int>(cinfo.output_height);
   out.channels = components == 1 ? 1 : 3;
-  std::vector<uint8_t> decoded(static_cast<std::size_t>(out.width) * out.height * components);
-  if (!decode_rows_inner(&cinfo, &err, decoded.data(),
-                         static_cast<std::size_t>(out.width) * components))
-    throw DataError(name, std::string("corrupt JPEG: ") + err.message);
+  // The buffer grows as rows decode (within the reserved capacity, so data() stays put): a header
+  // that lies about the size costs address space, not memory, until the data is really there.
+  const std::size_t stride = static_cast<std::size_t>(out.width) * components;
+  std::vector<uint8_t> decoded;
+  decoded.reserve(stride * out.height);
+  while (cinfo.output_scanline < cinfo.output_height) {
+    const JDIMENSION until = std::min<JDIMENSION>(cinfo.output_height, cinfo.output_scanline + 64);
+    decoded.resize(stride * until);
+    if (!decode_rows_inner(&cinfo, &err, decoded.data(), stride, until))
+      throw DataError(name, std::string("corrupt JPEG: ") + err.message);
+  }
   if (components == 4) {
     out.pixels.resize(out.size());
     cmyk_to_rgb(decoded.data(), static_cast<std::size_t>(out.width) * out.height,

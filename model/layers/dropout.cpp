@@ -12,30 +12,45 @@ namespace {
 constexpr std::uint32_t kLocal = 64;
 constexpr std::uint64_t kIndexLimit = std::uint64_t(1) << 32;  // global indices are 32-bit in the shader
 
-vkrt::KernelDesc desc(const char* shader) { return {shader, {kLocal, 1, 1}, {}}; }
+std::uint32_t checked_texels(std::uint32_t texels) {
+  if (texels == 0) throw std::invalid_argument("DropoutOp: texels_per_invocation must be positive");
+  return texels;
+}
 
-// Elements per dispatch: the byte size fits one storage-buffer binding (or the requested cap) and
-// is a multiple of the offset alignment, so that every chunk after the first starts aligned.
+// Elements per dispatch: the output fits one storage-buffer binding, the input's RGBA32F view
+// fits maxTexelBufferElements (or the requested cap), and the size is a multiple of both offset
+// alignments (and of a texel), so that every chunk after the first starts aligned.
 std::uint64_t max_chunk(const vkrt::Context& context, std::uint64_t requested) {
-  const std::uint64_t align = std::max<std::uint64_t>(context.limits().minStorageBufferOffsetAlignment, 4);
-  std::uint64_t bytes = context.limits().maxStorageBufferRange;
+  const auto& limits = context.limits();
+  const std::uint64_t align = std::max<std::uint64_t>(
+      {limits.minStorageBufferOffsetAlignment, limits.minTexelBufferOffsetAlignment, 16});
+  std::uint64_t bytes = std::min<std::uint64_t>(limits.maxStorageBufferRange,
+                                                std::uint64_t(limits.maxTexelBufferElements) * 16);
   if (requested > 0) bytes = std::min(bytes, std::max(requested * sizeof(float), align));
   return bytes / align * align / sizeof(float);
 }
 
 // Elements [first, first + count) of a float range.
-vkrt::BufferRange slice(vkrt::BufferRange range, std::uint64_t first, std::uint64_t count) {
-  range.offset += first * sizeof(float);
-  range.size = count * sizeof(float);
-  return range;
+vkrt::BufferRange slice(const vkrt::BufferRange& range, std::uint64_t first, std::uint64_t count) {
+  return range.sub(first * sizeof(float), count * sizeof(float));
 }
 
 }  // namespace
 
-DropoutOp::DropoutOp(vkrt::Context& context, std::uint64_t max_elements_per_dispatch)
+DropoutOp::Kernels DropoutOp::kernels(vkrt::Context& context, const char* shader, std::uint32_t texels) {
+  // Specialization constants: TEXELS, TAIL, SHIFTED (dropout.glsl).
+  auto kernel = [&](bool tail, bool shifted) {
+    return vkrt::Kernel(context, {shader, {kLocal, 1, 1}, {checked_texels(texels), tail, shifted}});
+  };
+  return {kernel(false, false), kernel(false, true), kernel(true, true)};
+}
+
+DropoutOp::DropoutOp(vkrt::Context& context, std::uint64_t max_elements_per_dispatch,
+                     std::uint32_t texels_per_invocation)
     : max_chunk_(max_chunk(context, max_elements_per_dispatch)),
-      forward_(context, desc("dropout_fwd")),
-      backward_(context, desc("dropout_bwd")) {}
+      texels_(texels_per_invocation),
+      forward_(kernels(context, "dropout_fwd", texels_per_invocation)),
+      backward_(kernels(context, "dropout_bwd", texels_per_invocation)) {}
 
 void DropoutOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y,
                         std::uint64_t count, float p, std::uint32_t seed, std::uint32_t step,
@@ -49,10 +64,10 @@ void DropoutOp::backward(vkrt::Stream& stream, const vkrt::BufferRange& dy, cons
   record(backward_, stream, dy, dx, count, p, seed, step, element_offset);
 }
 
-void DropoutOp::record(const vkrt::Kernel& kernel, vkrt::Stream& stream, const vkrt::BufferRange& in,
+void DropoutOp::record(const Kernels& kernels, vkrt::Stream& stream, const vkrt::BufferRange& in,
                        const vkrt::BufferRange& out, std::uint64_t count, float p, std::uint32_t seed,
                        std::uint32_t step, std::uint64_t element_offset) const {
-  const std::string op = "DropoutOp(" + kernel.name() + "): ";
+  const std::string op = "DropoutOp(" + kernels.aligned.name() + "): ";
   // Written so that NaN fails too; p == 1 would make the scale infinite.
   if (!(p >= 0.0f && p < 1.0f)) throw std::invalid_argument(op + "p must be in [0, 1), got " + std::to_string(p));
   if (element_offset > kIndexLimit || count > kIndexLimit - element_offset)
@@ -64,9 +79,13 @@ void DropoutOp::record(const vkrt::Kernel& kernel, vkrt::Stream& stream, const v
     const std::uint64_t n = std::min(max_chunk_, count - first);
     const std::uint64_t offset = element_offset + first;
     const Push push{static_cast<std::uint32_t>(n), static_cast<std::uint32_t>(offset), seed, step, p, scale};
-    // One invocation per Philox block of four global indices touched by [offset, offset + n).
-    const std::uint64_t blocks = ((offset + n - 1) >> 2) - (offset >> 2) + 1;
-    stream.dispatch(kernel, {slice(in, first, n), slice(out, first, n)}, push, vkrt::linear_groups(blocks, kLocal));
+    const vkrt::BufferRange in_n = slice(in, first, n), out_n = slice(out, first, n);
+    // texels_ whole texels per invocation; the partial texel (if any) by the tail pipeline. The
+    // two write disjoint elements, so they need no barrier between them. Chunk sizes are
+    // multiples of 4, so every chunk has the call's offset % 4.
+    const vkrt::Kernel& whole = offset % 4 == 0 ? kernels.aligned : kernels.shifted;
+    if (n >= 4) stream.dispatch(whole, {in_n, out_n}, push, vkrt::linear_groups((n / 4 + texels_ - 1) / texels_, kLocal));
+    if (n % 4 != 0) stream.dispatch(kernels.tail, {in_n, out_n}, push, vkrt::Groups{1, 1, 1});
   }
 }
 

@@ -2,10 +2,14 @@
 // (model/reference/maxpool.h): K x K windows, stride S, no padding, floor output size, and the
 // tie rule "first maximum in row-major window order".
 //
-// Forward also writes an int32 ARGMAX per output element: the index iy * W + ix of the chosen
-// element WITHIN ITS (H, W) INPUT PLANE (not a flat index into x), so it is independent of the
-// batch and channel. Backward is a gather over the windows covering each input element (no
+// Forward also writes an ARGMAX per output element: the index iy * W + ix of the chosen element
+// WITHIN ITS (H, W) INPUT PLANE (not a flat index into x), so it is independent of the batch and
+// channel. It is stored as a 4-byte FLOAT holding that integer (exact: planes of 2^24 elements or
+// more are refused), because backward reads it through a float texel view (see
+// shaders/maxpool.glsl). Backward is a gather over the windows covering each input element (no
 // atomics, deterministic) and needs only argmax and dy, not x.
+// Inputs are read through R32F texel views, so ranges must start at an offset aligned for texel
+// buffers (Allocator ranges are).
 #pragma once
 
 #include <cstdint>
@@ -18,13 +22,13 @@ namespace alexnet {
 
 class MaxPoolOp {
  public:
-  // Throws std::invalid_argument on a shape the reference rejects.
+  // Throws std::invalid_argument on a shape the reference rejects, or with H * W >= 2^24.
   MaxPoolOp(vkrt::Context& context, ref::PoolShape shape);
 
-  // x: (N, C, H, W) -> y: (N, C, OH, OW), argmax: (N, C, OH, OW) int32 (index within the plane)
+  // x: (N, C, H, W) -> y: (N, C, OH, OW), argmax: (N, C, OH, OW) float (index within the plane)
   void forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y,
                const vkrt::BufferRange& argmax) const;
-  // argmax: (N, C, OH, OW) from forward, dy: (N, C, OH, OW) -> dx: (N, C, H, W)
+  // argmax: (N, C, OH, OW) float, from forward, dy: (N, C, OH, OW) -> dx: (N, C, H, W)
   // Every element of dx is written (0 where no window chose it).
   void backward(vkrt::Stream& stream, const vkrt::BufferRange& argmax, const vkrt::BufferRange& dy,
                 const vkrt::BufferRange& dx) const;
@@ -38,7 +42,8 @@ class MaxPoolOp {
     std::uint32_t count;
   };
   ref::PoolShape shape_;
-  vkrt::Kernel forward_;
+  vkrt::Kernel forward_;       // the whole quads of four outputs
+  vkrt::Kernel forward_tail_;  // the partial quad after them (shaders/quads.glsl)
   vkrt::Kernel backward_;
 };
 

@@ -11,27 +11,36 @@ namespace {
 
 constexpr std::uint32_t kLocal = 64;
 
-// Elements per dispatch: the byte size fits one storage-buffer binding (or the requested cap) and
-// is a multiple of the offset alignment, so that every chunk after the first starts aligned.
+// Elements per dispatch: w and v fit one storage-buffer binding, the RGBA32F views fit
+// maxTexelBufferElements (or the requested cap), and the size is a multiple of both offset
+// alignments (and of a texel), so that every chunk after the first starts aligned.
 std::uint64_t max_chunk(const vkrt::Context& context, std::uint64_t requested) {
-  const std::uint64_t align = std::max<std::uint64_t>(context.limits().minStorageBufferOffsetAlignment, 4);
-  std::uint64_t bytes = context.limits().maxStorageBufferRange;
+  const auto& limits = context.limits();
+  const std::uint64_t align = std::max<std::uint64_t>(
+      {limits.minStorageBufferOffsetAlignment, limits.minTexelBufferOffsetAlignment, 16});
+  std::uint64_t bytes = std::min<std::uint64_t>(limits.maxStorageBufferRange,
+                                                std::uint64_t(limits.maxTexelBufferElements) * 16);
   if (requested > 0) bytes = std::min(bytes, std::max(requested * sizeof(float), align));
   return bytes / align * align / sizeof(float);
 }
 
 // Elements [first, first + count) of a float range.
-vkrt::BufferRange slice(vkrt::BufferRange range, std::uint64_t first, std::uint64_t count) {
-  range.offset += first * sizeof(float);
-  range.size = count * sizeof(float);
-  return range;
+vkrt::BufferRange slice(const vkrt::BufferRange& range, std::uint64_t first, std::uint64_t count) {
+  return range.sub(first * sizeof(float), count * sizeof(float));
+}
+
+std::uint32_t checked_texels(std::uint32_t texels) {
+  if (texels == 0) throw std::invalid_argument("SgdOp: texels_per_invocation must be positive");
+  return texels;
 }
 
 }  // namespace
 
-SgdOp::SgdOp(vkrt::Context& context, std::uint64_t max_elements_per_dispatch)
+SgdOp::SgdOp(vkrt::Context& context, std::uint64_t max_elements_per_dispatch, std::uint32_t texels_per_invocation)
     : max_chunk_(max_chunk(context, max_elements_per_dispatch)),
-      kernel_(context, {"sgd_momentum", {kLocal, 1, 1}, {}}) {}
+      texels_(checked_texels(texels_per_invocation)),
+      kernel_(context, {"sgd_momentum", {kLocal, 1, 1}, {texels_per_invocation, false}}),
+      tail_(context, {"sgd_momentum", {kLocal, 1, 1}, {texels_per_invocation, true}}) {}
 
 void SgdOp::update(vkrt::Stream& stream, const vkrt::BufferRange& w, const vkrt::BufferRange& v,
                    const vkrt::BufferRange& g, const vkrt::BufferRange& lr_buffer, std::uint64_t count, float momentum,
@@ -43,8 +52,14 @@ void SgdOp::update(vkrt::Stream& stream, const vkrt::BufferRange& w, const vkrt:
   const vkrt::BufferRange lr = slice(lr_buffer, 0, 1);
   for (std::uint64_t first = 0; first < count; first += max_chunk_) {
     const std::uint64_t n = std::min(max_chunk_, count - first);
-    stream.dispatch(kernel_, {slice(w, first, n), slice(v, first, n), slice(g, first, n), lr},
-                    Push{static_cast<std::uint32_t>(n), momentum, weight_decay}, vkrt::linear_groups(n, kLocal));
+    const vkrt::BufferRange w_n = slice(w, first, n), v_n = slice(v, first, n), g_n = slice(g, first, n);
+    const Push push{static_cast<std::uint32_t>(n), momentum, weight_decay};
+    // texels_ whole texels per invocation; the partial texel (if any) by the tail pipeline. The
+    // two write disjoint elements, so they need no barrier between them.
+    if (n >= 4)
+      stream.dispatch(kernel_, {w_n, v_n, g_n, lr}, push,
+                      vkrt::linear_groups((n / 4 + texels_ - 1) / texels_, kLocal));
+    if (n % 4 != 0) stream.dispatch(tail_, {w_n, v_n, g_n, lr}, push, vkrt::Groups{1, 1, 1});
   }
 }
 

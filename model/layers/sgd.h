@@ -6,8 +6,11 @@
 // The learning rate is READ FROM A BUFFER (one float at index 0), not recorded into the command
 // buffer: a recorded training step can be replayed after the schedule lowers the rate by writing
 // that buffer alone. Momentum and weight decay are fixed for a run, so they are push constants.
-// Tensors larger than the device's maxStorageBufferRange (fc6's 9216 x 4096 weights exceed
-// llvmpipe's 128 MiB) are updated in several dispatches.
+// Tensors larger than one binding's limits (fc6's 9216 x 4096 weights exceed llvmpipe's 128 MiB
+// maxStorageBufferRange) are updated in several dispatches.
+//
+// w, v and g are read through RGBA32F texel views and w, v written as storage buffers (why, and
+// the second "tail" pipeline for a partial texel: "Texel-wise element ops" in shaders/common.glsl).
 #pragma once
 
 #include <cstdint>
@@ -19,13 +22,16 @@ namespace alexnet {
 
 class SgdOp {
  public:
-  // max_elements_per_dispatch: 0 for the device limit; a small value makes tests exercise the
+  // max_elements_per_dispatch: 0 for the device limits; a small value makes tests exercise the
   // split (it is rounded down to keep chunk offsets aligned, and never below that alignment).
-  explicit SgdOp(vkrt::Context& context, std::uint64_t max_elements_per_dispatch = 0);
+  // texels_per_invocation: texels of four elements each invocation updates; tests pass 1 to reach
+  // more than 65535 workgroups (the dispatch's spill into y).
+  explicit SgdOp(vkrt::Context& context, std::uint64_t max_elements_per_dispatch = 0,
+                 std::uint32_t texels_per_invocation = 4);
 
   // w: (count) updated, v: (count) updated, g: (count), lr_buffer: (>= 1) with lr at index 0.
-  // Ranges of w, v and g must start at an offset aligned to minStorageBufferOffsetAlignment
-  // (Allocator ranges are). count 0 records nothing.
+  // Ranges of w, v and g must start at an offset aligned to minStorageBufferOffsetAlignment and
+  // minTexelBufferOffsetAlignment (Allocator ranges are). count 0 records nothing.
   void update(vkrt::Stream& stream, const vkrt::BufferRange& w, const vkrt::BufferRange& v, const vkrt::BufferRange& g,
               const vkrt::BufferRange& lr_buffer, std::uint64_t count, float momentum, float weight_decay) const;
 
@@ -36,7 +42,9 @@ class SgdOp {
     float weight_decay;
   };
   std::uint64_t max_chunk_;  // elements per dispatch
-  vkrt::Kernel kernel_;
+  std::uint32_t texels_;     // per invocation (the shader's TEXELS)
+  vkrt::Kernel kernel_;      // the whole texels
+  vkrt::Kernel tail_;        // the partial texel after them
 };
 
 }  // namespace alexnet

@@ -1,5 +1,6 @@
 #include "model/layers/softmax_xent.h"
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -7,14 +8,17 @@
 namespace alexnet {
 namespace {
 
-// Forward: one workgroup per row; a power of two for the tree reduction. 256 covers AlexNet's 1000
-// classes in four strided steps per invocation.
-constexpr std::uint32_t kRowLocal = 256;
+// Forward: one invocation per row. Small workgroups, so that a batch's few rows still spread over
+// a CPU driver's threads (each workgroup runs on one).
+constexpr std::uint32_t kRowLocal = 8;
+// Backward: texel-wise, kTexels texels of four elements per invocation.
 constexpr std::uint32_t kLocal = 64;
+constexpr std::uint32_t kTexels = 4;
 
 int checked(int classes) {
-  if (classes <= 0)
-    throw std::invalid_argument("SoftmaxXentOp: classes must be positive, got " + std::to_string(classes));
+  if (classes <= 0 || classes > SoftmaxXentOp::kMaxClasses)
+    throw std::invalid_argument("SoftmaxXentOp: classes must be in [1, " + std::to_string(SoftmaxXentOp::kMaxClasses) +
+                                "], got " + std::to_string(classes));
   return classes;
 }
 
@@ -29,7 +33,8 @@ void require_elements(const vkrt::BufferRange& range, std::uint64_t count, const
 SoftmaxXentOp::SoftmaxXentOp(vkrt::Context& context, int classes)
     : classes_(checked(classes)),
       forward_(context, {"softmax_xent_fwd", {kRowLocal, 1, 1}, {classes}}),
-      backward_(context, {"softmax_xent_bwd", {kLocal, 1, 1}, {classes}}) {}
+      backward_(context, {"softmax_xent_bwd", {kLocal, 1, 1}, {classes, kTexels, false}}),
+      backward_tail_(context, {"softmax_xent_bwd", {kLocal, 1, 1}, {classes, kTexels, true}}) {}
 
 void SoftmaxXentOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& logits, const vkrt::BufferRange& labels,
                             const vkrt::BufferRange& probs, const vkrt::BufferRange& loss, std::uint32_t n) const {
@@ -41,8 +46,8 @@ void SoftmaxXentOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& logit
   require_elements(labels, n, "labels");
   require_elements(probs, count, "probs");
   require_elements(loss, n, "loss");
-  // Stream::dispatch rejects n past the device's workgroup-count limit.
-  stream.dispatch(forward_, {logits, labels, probs, loss}, ForwardPush{n}, vkrt::Groups{n, 1, 1});
+  stream.dispatch(forward_, {vkrt::scalar_texels(logits), labels, probs, loss}, ForwardPush{n},
+                  vkrt::linear_groups(n, kRowLocal));
 }
 
 void SoftmaxXentOp::backward(vkrt::Stream& stream, const vkrt::BufferRange& probs, const vkrt::BufferRange& labels,
@@ -54,8 +59,13 @@ void SoftmaxXentOp::backward(vkrt::Stream& stream, const vkrt::BufferRange& prob
   require_elements(probs, count, "probs");
   require_elements(labels, n, "labels");
   require_elements(dlogits, count, "dlogits");
-  stream.dispatch(backward_, {probs, labels, dlogits}, BackwardPush{static_cast<std::uint32_t>(count), scale},
-                  vkrt::linear_groups(count, kLocal));
+  const BackwardPush push{static_cast<std::uint32_t>(count), scale};
+  // kTexels whole texels per invocation; the partial texel (if any) by the tail pipeline. The two
+  // write disjoint elements, so they need no barrier between them.
+  if (count >= 4)
+    stream.dispatch(backward_, {probs, labels, dlogits}, push,
+                    vkrt::linear_groups((count / 4 + kTexels - 1) / kTexels, kLocal));
+  if (count % 4 != 0) stream.dispatch(backward_tail_, {probs, labels, dlogits}, push, vkrt::Groups{1, 1, 1});
 }
 
 }  // namespace alexnet

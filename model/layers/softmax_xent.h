@@ -3,7 +3,10 @@
 // before exponentiating, the per-sample loss is logsumexp - logit[label], and the gradient of the
 // batch-MEAN loss is (p - onehot) / batch.
 //
-// Forward runs one workgroup per row with a shared-memory tree reduction (deterministic).
+// Forward runs one invocation per row, summing in a fixed order (deterministic); it takes at most
+// 65536 classes (llvmpipe's loop-iteration limit, see softmax_xent_fwd.comp). Both passes read
+// through texel views (why: "Texel-wise element ops" in shaders/common.glsl), so ranges must start
+// at an offset aligned for texel buffers (Allocator ranges are).
 // Labels must lie in [0, classes): the host validates them before upload. A label outside makes
 // that row's loss NaN in forward and its whole dlogits row NaN in backward, so it cannot train
 // silently.
@@ -18,10 +21,11 @@ namespace alexnet {
 
 class SoftmaxXentOp {
  public:
+  // Throws std::invalid_argument unless 1 <= classes <= kMaxClasses.
   SoftmaxXentOp(vkrt::Context& context, int classes);
+  static constexpr int kMaxClasses = 65536;
 
   // logits: (n, classes), labels: (n) int32 -> probs: (n, classes), loss: (n) per sample.
-  // n at most 65535 (one workgroup per row).
   void forward(vkrt::Stream& stream, const vkrt::BufferRange& logits, const vkrt::BufferRange& labels,
                const vkrt::BufferRange& probs, const vkrt::BufferRange& loss, std::uint32_t n) const;
   // probs: (n, classes) from forward, labels: (n) -> dlogits: (n, classes) = (p - onehot) * scale.
@@ -41,7 +45,8 @@ class SoftmaxXentOp {
   };
   int classes_;
   vkrt::Kernel forward_;
-  vkrt::Kernel backward_;
+  vkrt::Kernel backward_;       // the whole texels of dlogits
+  vkrt::Kernel backward_tail_;  // the partial texel after them ("Texel-wise element ops" in shaders/common.glsl)
 };
 
 }  // namespace alexnet

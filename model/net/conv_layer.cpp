@@ -33,9 +33,13 @@ void ConvLayer::forward(vkrt::Stream& stream, const LayerIO& io) {
 
 void ConvLayer::backward(vkrt::Stream& stream, const LayerIO& io, bool accumulate) {
   // The three gradients read the same inputs and write different buffers: no barrier between.
-  if (io.dx) op_.backward_data(stream, *io.dy, weight_.value, *io.dx);
+  if (io.dx) {
+    op_.backward_data(stream, *io.dy, weight_.value, *io.dx);
+    io.end_pass(stream, "backward-data");
+  }
   op_.backward_filter(stream, *io.dy, io.x, weight_.grad, accumulate);
   op_.backward_bias(stream, *io.dy, bias_.grad, accumulate);
+  io.end_pass(stream, "backward-filter");
 }
 
 }  // namespace alexnet::net

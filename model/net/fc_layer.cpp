@@ -16,9 +16,13 @@ void FcLayer::forward(vkrt::Stream& stream, const LayerIO& io) {
 }
 
 void FcLayer::backward(vkrt::Stream& stream, const LayerIO& io, bool accumulate) {
-  if (io.dx) op_.backward_data(stream, *io.dy, weight_.value, *io.dx);
+  if (io.dx) {
+    op_.backward_data(stream, *io.dy, weight_.value, *io.dx);
+    io.end_pass(stream, "backward-data");
+  }
   op_.backward_weight(stream, *io.dy, io.x, weight_.grad, accumulate);
   op_.backward_bias(stream, *io.dy, bias_.grad, accumulate);
+  io.end_pass(stream, "backward-filter");
 }
 
 }  // namespace alexnet::net

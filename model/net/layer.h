@@ -37,6 +37,15 @@ struct StepKey {
   bool train = true;        // false: dropout is the identity
 };
 
+// Receives the end of each pass inside a layer's backward ("backward-data", "backward-filter"),
+// so that a benchmark can time the passes apart. Layers call LayerIO::end_pass; only profiling
+// sets a marker.
+class PassMarker {
+ public:
+  virtual ~PassMarker() = default;
+  virtual void end_pass(vkrt::Stream& stream, const char* pass) = 0;
+};
+
 struct LayerIO {
   vkrt::BufferRange x;                  // (batch, in)
   vkrt::BufferRange y;                  // (batch, out); the same range as x for in-place layers
@@ -45,6 +54,12 @@ struct LayerIO {
   int batch = 0;
   std::uint64_t sample_offset = 0;      // index of this micro-batch's first sample in the step
   StepKey key;
+  PassMarker* passes = nullptr;         // set by profiling only
+
+  // Ends the pass recorded so far (a no-op unless profiling).
+  void end_pass(vkrt::Stream& stream, const char* pass) const {
+    if (passes) passes->end_pass(stream, pass);
+  }
 };
 
 class Layer {

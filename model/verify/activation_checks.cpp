@@ -1,4 +1,6 @@
 // ReLU and tanh, forward and backward, against model/reference/activation.h.
+#include <sstream>
+
 #include "model/layers/activation.h"
 #include "model/reference/activation.h"
 #include "model/verify/check.h"
@@ -7,26 +9,42 @@
 namespace alexnet::verify {
 namespace {
 
-CheckResult check_activation(vkrt::Context& context, Activation kind, bool backward, std::size_t count) {
+struct ActivationCase {
+  std::size_t count;
+  bool in_place = false;    // forward writes over x, backward over dy (as the network calls them)
+  std::uint64_t chunk = 0;  // ActivationOp's elements-per-dispatch cap (0: the device limits)
+};
+
+std::string describe(const ActivationCase& c) {
+  std::ostringstream s;
+  s << "count " << c.count;
+  if (c.in_place) s << " in place";
+  if (c.chunk) s << " chunk " << c.chunk;
+  return s.str();
+}
+
+CheckResult check_activation(vkrt::Context& context, Activation kind, bool backward, const ActivationCase& c) {
   const std::string name = kind == Activation::Relu ? "relu" : "tanh";
-  const std::string shape = "count " + std::to_string(count);
+  const std::string shape = describe(c);
+  const std::size_t count = c.count;
   const auto x = random_away_from_zero(count, 11, 1e-3f);
   const auto dy = random_uniform(count, 12);
   const auto y_ref = kind == Activation::Relu ? ref::relu_forward<float>(x) : ref::tanh_forward<float>(x);
 
   GpuScratch gpu(context);
-  ActivationOp op(context, kind);
-  const auto& x_gpu = gpu.input(x);
-  const auto& y_gpu = gpu.output(count);
+  ActivationOp op(context, kind, c.chunk);
+  const auto n = static_cast<std::uint32_t>(count);
   if (!backward) {
-    gpu.run([&](vkrt::Stream& s) { op.forward(s, x_gpu, y_gpu, static_cast<std::uint32_t>(count)); });
+    const auto& x_gpu = gpu.input(x);
+    const auto& y_gpu = c.in_place ? x_gpu : gpu.output(count);
+    gpu.run([&](vkrt::Stream& s) { op.forward(s, x_gpu, y_gpu, n); });
     return compare(name + ".forward", shape, gpu.read(y_gpu), y_ref, kElementwiseTolerance);
   }
   // Backward reads the reference forward output so that only the backward shader is under test.
   const auto& y_in = gpu.input(y_ref);
   const auto& dy_gpu = gpu.input(dy);
-  const auto& dx_gpu = gpu.output(count);
-  gpu.run([&](vkrt::Stream& s) { op.backward(s, y_in, dy_gpu, dx_gpu, static_cast<std::uint32_t>(count)); });
+  const auto& dx_gpu = c.in_place ? dy_gpu : gpu.output(count);
+  gpu.run([&](vkrt::Stream& s) { op.backward(s, y_in, dy_gpu, dx_gpu, n); });
   const auto dx_ref = kind == Activation::Relu ? ref::relu_backward<float>(y_ref, dy)
                                                : ref::tanh_backward<float>(y_ref, dy);
   return compare(name + ".backward", shape, gpu.read(dx_gpu), dx_ref, kElementwiseTolerance);
@@ -35,14 +53,23 @@ CheckResult check_activation(vkrt::Context& context, Activation kind, bool backw
 }  // namespace
 
 void add_activation_checks(std::vector<Check>& checks) {
-  // 1 and 67 catch tail handling; 96x55x55x2 is conv1's output at batch 2.
+  const ActivationCase cases[] = {
+      // 1, 2, 3 are a partial texel alone; 4 one full texel; 67 a partial texel after full ones;
+      // 96x55x55x2 is conv1's output at batch 2.
+      {1}, {2}, {3}, {4}, {67}, {2 * 96 * 55 * 55},
+      // In place, as the network runs it; a partial texel after more texels than one workgroup.
+      {1030, true},
+      // Split into dispatches of 1000 elements (as a tensor past a binding's limits is), the last
+      // one ending in a partial texel.
+      {10007, false, 1000},
+  };
   for (Activation kind : {Activation::Relu, Activation::Tanh})
     for (bool backward : {false, true})
-      for (std::size_t count : {std::size_t{1}, std::size_t{67}, std::size_t{2 * 96 * 55 * 55}}) {
+      for (const ActivationCase& c : cases) {
         const std::string name = std::string(kind == Activation::Relu ? "relu" : "tanh") +
                                  (backward ? ".backward" : ".forward");
-        checks.push_back({name, "count " + std::to_string(count), [=](vkrt::Context& c) {
-                            return check_activation(c, kind, backward, count);
+        checks.push_back({name, describe(c), [=](vkrt::Context& context) {
+                            return check_activation(context, kind, backward, c);
                           }});
       }
 }

@@ -26,7 +26,10 @@ CheckResult compare(std::string op, std::string shape, std::span<const float> gp
     const double allowed = tolerance.atol + tolerance.rtol * std::fabs(e);
     // A NaN compares false everywhere: count it as infinitely wrong.
     const double ratio = !std::isfinite(g) ? INFINITY : diff == 0 ? 0.0 : diff / allowed;
-    if (!(ratio <= 1.0)) all_within = false;
+    if (!(ratio <= 1.0)) {
+      all_within = false;
+      ++r.bad_elements;
+    }
     if (std::isfinite(g)) {
       r.max_abs_err = std::max(r.max_abs_err, diff);
       r.max_rel_err = std::max(r.max_rel_err, diff / std::max(std::fabs(e), tiny));

@@ -32,6 +32,7 @@ struct CheckResult {
   bool pass = false;
   double max_abs_err = 0;
   double max_rel_err = 0;  // |gpu - ref| / max(|ref|, atol / rtol): relative where |ref| is not tiny
+  std::size_t bad_elements = 0;  // elements outside the tolerance (NaN and Inf included)
   std::size_t worst_index = 0;  // element that came closest to (or furthest past) its tolerance
   double worst_gpu = 0, worst_ref = 0;
   std::size_t elements = 0;

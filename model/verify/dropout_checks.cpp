@@ -23,7 +23,9 @@ struct DropoutCase {
   std::size_t count;
   float p;
   std::uint32_t seed, step;
-  std::uint64_t chunk = 0;  // DropoutOp's elements-per-dispatch cap (0: the device limit)
+  std::uint64_t chunk = 0;  // DropoutOp's elements-per-dispatch cap (0: the device limits)
+  std::uint32_t texels = 4;  // DropoutOp's texels per invocation
+  bool in_place = false;     // output over the input, as the network runs it
 };
 
 std::string describe(const DropoutCase& c) {
@@ -32,6 +34,8 @@ std::string describe(const DropoutCase& c) {
   if (c.count != c.total) s << " at " << c.first << " of " << c.total;
   s << " p" << c.p << " key " << c.seed << "," << c.step;
   if (c.chunk) s << " chunk " << c.chunk;
+  if (c.texels != 4) s << " texels/invocation " << c.texels;
+  if (c.in_place) s << " in place";
   return s.str();
 }
 
@@ -46,9 +50,9 @@ CheckResult check_dropout(vkrt::Context& context, const DropoutCase& c, bool bac
   const std::span<const float> expected = std::span<const float>(ref_whole).subspan(c.first, c.count);
 
   GpuScratch gpu(context);
-  DropoutOp dropout(context, c.chunk);
+  DropoutOp dropout(context, c.chunk, c.texels);
   const auto& in_gpu = gpu.input(in);
-  const auto& out_gpu = gpu.output(c.count);
+  const auto& out_gpu = c.in_place ? in_gpu : gpu.output(c.count);
   gpu.run([&](vkrt::Stream& s) {
     if (backward)
       dropout.backward(s, in_gpu, out_gpu, c.count, c.p, c.seed, c.step, c.first);
@@ -80,13 +84,23 @@ void add_dropout_checks(std::vector<Check>& checks) {
       {"fc7", 2 * 4096, 0, 2 * 4096, 0.0f, 20121, 2},
       // Small and odd: the last Philox block is partial.
       {"odd", 1001, 0, 1001, 0.3f, 7, 123456},
-      // A micro-batch slice starting mid-block: it must draw the whole tensor's mask.
+      // Fewer elements than one texel, at each offset within a Philox block.
+      {"tiny", 7, 0, 3, 0.5f, 5, 6},
+      {"tiny", 7, 1, 2, 0.5f, 5, 6},
+      {"tiny", 7, 2, 1, 0.5f, 5, 6},
+      // A micro-batch slice starting mid-block (each of the three shifts of a texel against the
+      // Philox blocks): it must draw the whole tensor's mask.
       {"slice", 8195, 4099, 2049, 0.5f, 99, 3},
+      {"slice", 8195, 4097, 2050, 0.5f, 99, 3},
+      {"slice", 8195, 4098, 4097, 0.5f, 99, 3},
+      // In place (as the network runs it), starting mid-block, ending in a partial texel.
+      {"in place", 5000, 1, 4998, 0.5f, 77, 8, 0, 4, true},
       // Split into dispatches of about 1000 elements (as a tensor past maxStorageBufferRange is):
       // every chunk starts mid-block at its own element offset.
       {"chunked", 12301, 4099, 8195, 0.5f, 31337, 17, 1000},
-      // Large and flat: just past 65535 workgroups of 64 invocations x 4 elements (the y spill).
-      {"flat", 16777219, 0, 16777219, 0.5f, 0xdeadbeefu, 4000000000u},
+      // Large and flat: just past 65535 workgroups of 64 invocations x 1 texel of 4 elements (the
+      // y spill), ending in a partial texel.
+      {"flat", 16777219, 0, 16777219, 0.5f, 0xdeadbeefu, 4000000000u, 0, 1},
   };
   for (bool backward : {false, true})
     for (const DropoutCase& c : cases) {

@@ -99,6 +99,16 @@ void add_lrn_checks(std::vector<Check>& checks) {
       {"small", {1, 7, 5, 3}, {3, 1.0, 0.1, 0.75}, 2.0f, 321},
       {"few channels", {3, 3, 4, 5}, {5, 2.0, 0.1, 0.6}, 2.0f, 331},
       {"odd", {3, 11, 3, 7}, {5, 1.0, 0.05, 1.0}, 3.0f, 341},
+      // alexnet-small's layers (28x28 and 13x13 planes). The shaders read a neighbouring channel's
+      // four elements as one texel when H * W % 4 == 0, else as two shifted by (d * H * W) % 4:
+      // the cases between them have planes of every residue mod 4 (0, 1, 2, 3).
+      {"small conv1", {2, 32, 28, 28}, paper, 10.0f, 351},
+      {"small conv2", {2, 64, 13, 13}, paper, 10.0f, 361},
+      {"plane 6", {2, 5, 2, 3}, {5, 1.0, 0.1, 0.75}, 2.0f, 365},
+      // Texel-aligned planes with a large alpha; a single channel; a window wider than C.
+      {"aligned", {3, 9, 2, 6}, {5, 1.0, 0.1, 0.75}, 2.0f, 371},
+      {"one channel", {2, 1, 3, 4}, {5, 2.0, 0.1, 0.75}, 2.0f, 381},
+      {"wide window", {1, 4, 3, 3}, {9, 1.0, 0.1, 0.75}, 2.0f, 391},
   };
   for (bool backward : {false, true})
     for (const LrnCase& c : cases)

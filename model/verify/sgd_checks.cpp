@@ -22,7 +22,8 @@ struct SgdCase {
   std::vector<float> lrs;  // one update per entry, replaying ONE recording with the lr buffer rewritten
   float momentum, weight_decay;
   std::uint32_t seed;
-  std::uint64_t chunk = 0;  // SgdOp's elements-per-dispatch cap (0: the device limit)
+  std::uint64_t chunk = 0;   // SgdOp's elements-per-dispatch cap (0: the device limits)
+  std::uint32_t texels = 4;  // SgdOp's texels per invocation
 };
 
 std::string describe(const SgdCase& c) {
@@ -31,6 +32,7 @@ std::string describe(const SgdCase& c) {
   for (std::size_t i = 0; i < c.lrs.size(); ++i) s << (i ? "," : "") << c.lrs[i];
   s << " m" << c.momentum << " wd" << c.weight_decay;
   if (c.chunk) s << " chunk " << c.chunk;
+  if (c.texels != 4) s << " texels/invocation " << c.texels;
   return s.str();
 }
 
@@ -67,7 +69,7 @@ CheckResult check_sgd(vkrt::Context& context, const SgdCase& c) {
   const auto g = fast_uniform(c.count, c.seed + 2, -0.1f, 0.1f);
 
   GpuScratch gpu(context);
-  SgdOp sgd(context, c.chunk);
+  SgdOp sgd(context, c.chunk, c.texels);
   const auto& w_gpu = gpu.input(w);
   const auto& v_gpu = gpu.input(v);
   const auto& g_gpu = gpu.input(g);
@@ -94,12 +96,19 @@ CheckResult check_sgd(vkrt::Context& context, const SgdCase& c) {
 
 void add_sgd_checks(std::vector<Check>& checks) {
   const SgdCase cases[] = {
-      // fc6's weights: 9216 x 4096, past 65535 workgroups, and on llvmpipe past the 128 MiB
-      // storage-buffer range (several dispatches). The paper's momentum and weight decay.
-      {"fc6", std::size_t{9216} * 4096, {0.01f}, 0.9f, 5e-4f, 601},
+      // fc6's weights: 9216 x 4096, at one texel per invocation past 65535 workgroups, and on
+      // llvmpipe past the 128 MiB storage-buffer range (several dispatches). The paper's momentum
+      // and weight decay.
+      {"fc6", std::size_t{9216} * 4096, {0.01f}, 0.9f, 5e-4f, 601, 0, 1},
       // Small and odd; the rate lowered between two replays of the same recording.
       {"odd", 1001, {0.01f, 0.001f}, 0.9f, 5e-4f, 611},
       {"one", 1, {0.1f, 0.05f, 0.025f}, 0.5f, 0.01f, 621},
+      // A partial texel of two and of three elements alone; full texels only; full texels over
+      // more than one workgroup followed by a partial one.
+      {"two", 2, {0.01f}, 0.9f, 5e-4f, 623},
+      {"three", 3, {0.01f, 0.001f}, 0.9f, 5e-4f, 625},
+      {"texels", 4096, {0.01f}, 0.9f, 5e-4f, 627},
+      {"odd texels", 4099, {0.01f}, 0.9f, 5e-4f, 629},
       // Split into dispatches of about 1000 elements, as a tensor past maxStorageBufferRange is.
       {"chunked", 10007, {0.01f, 0.001f}, 0.9f, 5e-4f, 631, 1000},
   };

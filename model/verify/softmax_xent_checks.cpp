@@ -96,6 +96,12 @@ void add_softmax_xent_checks(std::vector<Check>& checks) {
       {"huge offset", 3, 0, 3, 257, 500.0f, 3000.0f, 551},
       // A micro-batch of rows 3 and 4 of a batch of 5: the gradient scales by 1/5, not 1/2.
       {"micro", 5, 3, 2, 10, 3.0f, 0.0f, 561},
+      // Two classes (a texel of dlogits spans three rows) and three (at most two rows); twelve
+      // (every row starts on a texel: forward writes vec4s); more rows than a forward workgroup.
+      {"two classes", 5, 0, 5, 2, 3.0f, 0.0f, 571},
+      {"three classes", 5, 0, 5, 3, 3.0f, 0.0f, 575},
+      {"twelve classes", 3, 0, 3, 12, 3.0f, 0.0f, 581},
+      {"rows", 13, 0, 13, 1000, 8.0f, 0.0f, 591},
   };
   for (Pass pass : {Pass::Loss, Pass::Probs, Pass::Backward})
     for (const SoftmaxCase& c : cases) {

@@ -362,12 +362,23 @@ TEST(Decode, TooManyProgressiveScansRejected) {
   std::free(buf);
   EXPECT_EQ(decode_image(bytes, "prog.jpg").width, 32);  // the honest file decodes
 
-  std::size_t last_sos = 0;
-  for (std::size_t i = 0; i + 1 < bytes.size(); ++i)
-    if (bytes[i] == 0xff && bytes[i + 1] == 0xda) last_sos = i;
-  ASSERT_GT(last_sos, 0u);
-  const std::vector<uint8_t> scan(bytes.begin() + static_cast<std::ptrdiff_t>(last_sos),
-                                  bytes.end() - 2);  // up to the EOI marker
+  // Repeat a scan that decodes the same way every time: the DC refinement (Ss = Se = 0, Ah = 1),
+  // one bit per block. (A repeated AC refinement scan runs out of data and is rejected sooner, as
+  // a premature end of data segment.)
+  std::size_t sos = 0, end = 0;
+  for (std::size_t i = 0; i + 3 < bytes.size() && sos == 0; ++i) {
+    if (bytes[i] != 0xff || bytes[i + 1] != 0xda) continue;
+    const std::size_t len = std::size_t{bytes[i + 2]} << 8 | bytes[i + 3], ns = bytes[i + 4];
+    const std::size_t params = i + 5 + 2 * ns;  // Ss, Se, Ah/Al
+    if (bytes[params] != 0 || bytes[params + 1] != 0 || bytes[params + 2] >> 4 != 1) continue;
+    sos = i;
+    for (end = i + 2 + len; end + 1 < bytes.size(); ++end)  // to the next marker (not RSTn, FF00)
+      if (bytes[end] == 0xff && bytes[end + 1] != 0 && (bytes[end + 1] < 0xd0 || bytes[end + 1] > 0xd7))
+        break;
+  }
+  ASSERT_GT(sos, 0u);
+  const std::vector<uint8_t> scan(bytes.begin() + static_cast<std::ptrdiff_t>(sos),
+                                  bytes.begin() + static_cast<std::ptrdiff_t>(end));
   std::vector<uint8_t> bomb(bytes.begin(), bytes.end() - 2);
   for (int k = 0; k < 600; ++k) bomb.insert(bomb.end(), scan.begin(), scan.end());
   bomb.insert(bomb.end(), {0xff, 0xd9});

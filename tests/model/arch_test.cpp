@@ -24,7 +24,7 @@ TEST(Arch, PaperLayerTable) {
   EXPECT_EQ(a.convs[2].groups, 1);
   EXPECT_EQ(a.convs[3].groups, 2);
   EXPECT_EQ(a.convs[4].groups, 2);
-  EXPECT_FLOAT_EQ(a.convs[1].bias_init, 1.0f);
+  EXPECT_FLOAT_EQ(a.convs[1].bias_init, 0.1f);  // Caffe's 0.1, not the paper's 1: see model/arch.cpp
   EXPECT_FLOAT_EQ(a.convs[2].bias_init, 0.0f);
   EXPECT_EQ(a.lrn.size, 5);
   EXPECT_DOUBLE_EQ(a.lrn.alpha, 1e-4);

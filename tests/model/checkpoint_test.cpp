@@ -1,6 +1,9 @@
 // Checkpoint files: round trip, and every kind of damage gives a one-line CheckpointError.
 #include <gtest/gtest.h>
 
+#include <zlib.h>
+
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -102,6 +105,38 @@ TEST_F(CheckpointFile, FailedSaveLeavesTheOldFileIntact) {
   EXPECT_THROW(save_checkpoint((dir_ / "missing" / "x.ckpt").string(), sample_), CheckpointError);
   EXPECT_EQ(bytes(), good);
   EXPECT_NO_THROW(load_checkpoint(path_));
+}
+
+// A file as this build writes it, relabelled with another format version (checksum fixed up).
+std::vector<char> with_version(std::vector<char> b, std::uint32_t version) {
+  std::memcpy(b.data() + 8, &version, 4);
+  const auto crc = static_cast<std::uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(b.data()), static_cast<uInt>(b.size() - 4)));
+  std::memcpy(b.data() + b.size() - 4, &crc, 4);
+  return b;
+}
+
+TEST_F(CheckpointFile, ReadsVersionOneAndRejectsNewerVersionsClearly) {
+  save_checkpoint(path_, sample_);
+  EXPECT_EQ(load_checkpoint(path_).version, kCheckpointVersion);
+  const auto good = bytes();
+  write(with_version(good, 1));
+  const auto old = load_checkpoint(path_);
+  EXPECT_EQ(old.version, 1u);
+  EXPECT_EQ(old.tensors.at("conv1.bias").data, sample_.tensors["conv1.bias"].data);
+  write(with_version(good, kCheckpointVersion + 1));
+  const auto e = load_error();
+  EXPECT_NE(e.find("checkpoint format version " + std::to_string(kCheckpointVersion + 1) + " is not supported"),
+            std::string::npos) << e;
+  EXPECT_NE(e.find("reads 1 to " + std::to_string(kCheckpointVersion)), std::string::npos) << e;
+}
+
+TEST_F(CheckpointFile, HeaderAloneReadsWithoutTheTensors) {
+  save_checkpoint(path_, sample_);
+  const auto header = read_checkpoint_header(path_);
+  EXPECT_EQ(header["train"]["step"], 42);
+  EXPECT_FALSE(header.contains("tensors"));
+  write(std::vector<char>(64, 'x'));
+  EXPECT_THROW(read_checkpoint_header(path_), CheckpointError);
 }
 
 }  // namespace

@@ -1,13 +1,23 @@
-// Training end to end at small scale on generated IDX data: determinism, exact resume, and a
-// falling loss. Generated data keeps the test independent of any installed data set.
+// Training end to end at small scale on generated IDX data: determinism, exact resume (losses and
+// metrics), a falling loss, and the checkpoint rules (no non-finite weights, version 1 still
+// resumes, the recipe comes back). Generated data keeps the test independent of any installed
+// data set.
 #include <gtest/gtest.h>
+#include <zlib.h>
 
+#include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <regex>
 
 #include "model/checkpoint.h"
+#include "model/checkpoint_io.h"
 #include "model/data/idx.h"
 #include "model/trainer.h"
+#include "runtime/check.h"
+#include "runtime/transfer.h"
 #include "tests/support/vulkan_env.h"
 
 namespace alexnet {
@@ -33,6 +43,17 @@ void write_synthetic_idx(const fs::path& dir, std::size_t count, std::uint32_t s
     data::write_idx_images((dir / (std::string(split) + "-images-idx3-ubyte")).string(), images, false);
     data::write_idx_labels((dir / (std::string(split) + "-labels-idx1-ubyte")).string(), labels, false);
   }
+}
+
+// metrics.csv without its two time columns.
+std::vector<std::string> metrics_without_times(const fs::path& path) {
+  std::vector<std::string> rows;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    for (int i = 0; i < 2; ++i) line = line.substr(0, line.rfind(','));
+    rows.push_back(line);
+  }
+  return rows;
 }
 
 class Training : public testing::VulkanTest {
@@ -94,6 +115,116 @@ TEST_F(Training, InterruptedThenResumedEqualsUninterrupted) {
   joined.insert(joined.end(), part2.step_losses.begin(), part2.step_losses.end());
   EXPECT_EQ(joined, straight.step_losses);
   EXPECT_EQ(part2.last_loss, straight.last_loss);
+  // Epoch 2 was split by the resume: its train metrics still cover all four of its batches.
+  const auto rows = metrics_without_times(root_ / "interrupted" / "metrics.csv");
+  EXPECT_EQ(rows.size(), 4u);  // header + 3 epochs
+  EXPECT_EQ(rows, metrics_without_times(root_ / "straight" / "metrics.csv"));
+}
+
+TEST_F(Training, RecipeComesBackAndVersionOneCheckpointsStillResume) {
+  auto o = options("recipe");
+  o.max_steps = 2;
+  o.lr = 0.03f;
+  o.lr_schedule = "step:2";
+  o.checkpoint_every = 1;
+  const auto first = train(testing::context(), o);
+  const fs::path path = root_ / "recipe" / "last.ckpt";
+
+  // A bare --resume: the run's recipe and folder; an option given on the command line wins.
+  TrainOptions bare;
+  bare.resume = path.string();
+  inherit_recipe(bare, {});
+  EXPECT_EQ(bare.lr, 0.03f);
+  EXPECT_EQ(bare.lr_schedule, "step:2");
+  EXPECT_EQ(bare.epochs, 3);
+  EXPECT_EQ(bare.batch, TrainOptions{}.batch);  // batch and seed come from the state itself
+  EXPECT_EQ(bare.checkpoint_every, 1u);
+  EXPECT_TRUE(bare.skip_validation);
+  EXPECT_EQ(bare.data_dir, o.data_dir);
+  EXPECT_EQ(fs::path(bare.out_dir), path.parent_path());
+  TrainOptions given;
+  given.resume = path.string();
+  given.out_dir = "elsewhere";
+  inherit_recipe(given, {"lr", "out"});
+  EXPECT_EQ(given.lr, TrainOptions{}.lr);
+  EXPECT_EQ(given.out_dir, "elsewhere");
+
+  // The same file as version 1 wrote it: no partial-epoch sums, history or recipe.
+  Checkpoint c = load_checkpoint(path.string());
+  for (const char* key : {"epoch_tally", "history", "recipe"}) c.header["train"].erase(key);
+  save_checkpoint(path.string(), c);
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  std::vector<char> b((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const std::uint32_t one = 1;
+  std::memcpy(b.data() + 8, &one, 4);
+  const auto crc = static_cast<std::uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(b.data()), static_cast<uInt>(b.size() - 4)));
+  std::memcpy(b.data() + b.size() - 4, &crc, 4);
+  f.seekp(0);
+  f.write(b.data(), static_cast<std::streamsize>(b.size()));
+  f.close();
+  ASSERT_EQ(load_checkpoint(path.string()).version, 1u);
+  TrainOptions old = bare;
+  inherit_recipe(old, {});  // no recipe: the options stay
+  EXPECT_EQ(old.lr, bare.lr);
+  auto again = o;
+  again.resume = path.string();
+  again.max_steps = 1;
+  const auto resumed = train(testing::context(), again);
+  ASSERT_EQ(resumed.step_losses.size(), 1u);
+  auto straight = options("straight3");
+  straight.lr = 0.03f;
+  straight.lr_schedule = "step:2";
+  straight.max_steps = 3;
+  EXPECT_EQ(train(testing::context(), straight).step_losses.back(), resumed.step_losses.front());
+  EXPECT_EQ(first.step_losses.size(), 2u);
+}
+
+TEST_F(Training, CheckpointsNeverHoldNonFiniteWeights) {
+  const Arch arch = make_arch("alexnet-small", 10, 1, 28);
+  Network network(testing::context(), arch, 2);
+  network.initialize(1);
+  data::Normalization norm;
+  EXPECT_EQ(network.first_non_finite_parameter(), "");
+  EXPECT_NO_THROW(make_checkpoint(network, norm, {}, TrainState{}));
+  for (auto* p : network.parameters()) {
+    if (p->name != "conv3.weight") continue;
+    std::vector<float> values(p->count, 0.5f);
+    values[values.size() / 2] = std::nanf("");
+    vkrt::write<float>(testing::context(), p->value, values);
+  }
+  EXPECT_EQ(network.first_non_finite_parameter(), "conv3.weight");
+  try {
+    make_checkpoint(network, norm, {}, TrainState{});
+    FAIL() << "a checkpoint with a NaN weight was made";
+  } catch (const NonFiniteError& e) {
+    EXPECT_NE(std::string(e.what()).find("conv3.weight"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(Training, MemoryEstimateIsALowerBoundAndItsAdviceFits) {
+  auto& context = testing::context();
+  const Arch small = make_arch("alexnet-small", 10, 1, 28);
+  // The network's share of the estimate at batch 16 never exceeds what it really allocates.
+  const auto estimate = Network::estimate_memory(context, small, 16);
+  const std::uint64_t step_buffers = 16ull * (small.in_channels * 28 * 28 + 2 + 10) * 4;
+  const auto before = context.allocator().stats().bytes_in_use;
+  {
+    Network network(context, small, estimate.micro_batch);
+    EXPECT_LE(estimate.device_local - step_buffers, context.allocator().stats().bytes_in_use - before);
+  }
+  EXPECT_LT(Network::estimate_memory(context, small, 16).total(), Network::estimate_memory(context, small, 64).total());
+  EXPECT_NO_THROW(Network::check_memory(context, small, 128));
+
+  const Arch paper = make_arch("alexnet", 1000, 3, 224);
+  try {
+    Network::check_memory(context, paper, 100000);
+    FAIL() << "batch 100000 of the paper's net fits?";
+  } catch (const vkrt::OutOfMemoryError& e) {
+    const std::string message = e.what();
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(message, m, std::regex("try --batch ([0-9]+)$"))) << message;
+    EXPECT_NO_THROW(Network::check_memory(context, paper, std::stoi(m[1]))) << message;
+  }
 }
 
 TEST_F(Training, LossFalls) {

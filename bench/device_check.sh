@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The checks we run on a lent GPU machine, in one go: list the devices, `verify` every op and
+# kernel variant, the GEMM micro-benchmark, `bench` of the paper's AlexNet (train and infer), and
+# bench/compare_pytorch.py beside PyTorch on the same GPU. Output goes to OUTDIR (default
+# ./device-out), a few files, so that a remote runner can bring them back.
+#
+#   bench/device_check.sh [OUTDIR]
+#
+# Expects an already built build/alexnet_vk. Each step has its own time limit so that one slow
+# step cannot eat the others' time; a failed step is recorded and the rest still run.
+set -u
+cd "$(dirname "$0")/.."
+out=${1:-device-out}
+mkdir -p "$out"
+tool=build/alexnet_vk
+log="$out/checks.txt"
+: >"$log"
+
+step() {  # step SECONDS FILE COMMAND... : run with a limit, append a header and the exit status
+  local limit=$1 file=$2; shift 2
+  echo "### $* (limit ${limit}s)" >>"$file"
+  local t0=$SECONDS
+  timeout "$limit" "$@" >>"$file" 2>&1
+  echo "### exit $? after $((SECONDS - t0)) s" >>"$file"
+}
+
+{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null || true; uname -a; } >>"$log"
+step 30 "$log" "$tool" devices
+step 120 "$out/verify.txt" "$tool" verify
+step 45 "$log" "$tool" bench --gemm 2048
+step 45 "$log" "$tool" bench --gemm 4096
+for batch in 32 128; do
+  step 45 "$out/bench.txt" "$tool" bench --arch alexnet --batch $batch --iters 10 --warmup 2 --mode train
+  step 45 "$out/bench.txt" "$tool" bench --arch alexnet --batch $batch --iters 10 --warmup 2 --mode infer
+done
+step 45 "$out/bench.txt" "$tool" bench --arch alexnet --batch 128 --iters 10 --warmup 2 --mode train --json
+for batch in 32 128; do
+  step 90 "$out/compare.txt" env PYTHONUNBUFFERED=1 python3 bench/compare_pytorch.py --batch $batch --iters 10 --warmup 3
+done
+tail -n 3 "$out/verify.txt" >>"$log"

@@ -1,0 +1,55 @@
+// Inverted dropout, shared by dropout_fwd.comp and dropout_bwd.comp:
+//   out_i = keep_i ? in_i * scale : 0,  keep_i = u_i >= p,  scale = 1/(1-p).
+// The mask is never stored: u_i comes from Philox4x32-10 keyed by (seed, step) at the element's
+// GLOBAL flat index g = element_offset + i, exactly as ref::dropout_keep(g, p, seed, step):
+//   r = philox4x32_10({g >> 2, 0, 0, 0}, {seed, step})[g & 3],  u = (r >> 8) * 2^-24.
+// A slice of a larger tensor (a micro-batch, or one dispatch of a split call) passes its first
+// element's index as element_offset and draws the same mask as the whole tensor would.
+//   push: count, element_offset, seed, step, p, scale
+//         (scale is computed on the host as float(1) / (float(1) - p), the reference's rounding:
+//          a division in the shader may be off by 2.5 ulp in Vulkan)
+//   spec: 3 TEXELS (texels of four elements per invocation), 4 TAIL (the partial-texel pipeline),
+//         5 SHIFTED (false: element_offset % 4 == 0, so each texel is one Philox block)
+//   The host guarantees element_offset + count <= 2^32.
+#ifndef ALEXNET_DROPOUT_GLSL
+#define ALEXNET_DROPOUT_GLSL
+
+#include "philox.glsl"
+
+layout(constant_id = 3) const uint TEXELS = 4;
+layout(constant_id = 4) const bool TAIL = false;
+layout(constant_id = 5) const bool SHIFTED = true;
+layout(push_constant) uniform Push {
+  uint count;
+  uint element_offset;
+  uint seed;
+  uint step;
+  float p;
+  float scale;
+};
+
+// The draws r of local elements 4t .. 4t+3 (global indices g = element_offset + 4t + c). When
+// element_offset is a multiple of 4 the texel is exactly one Philox block; otherwise it
+// straddles two, and takes the last 4 - shift words of one and the first shift of the next.
+// SHIFTED selects the code at pipeline creation (the host picks the pipeline by the offset):
+// llvmpipe would run the second block's ten rounds under a branch even when it is not taken.
+uvec4 dropout_draws(uint t) {
+  const uint block = (element_offset + 4u * t) >> 2u;
+  const uvec2 key = uvec2(seed, step);
+  const uvec4 lo = philox4x32_10(uvec4(block, 0u, 0u, 0u), key);
+  if (!SHIFTED) return lo;
+  const uvec4 hi = philox4x32_10(uvec4(block + 1u, 0u, 0u, 0u), key);
+  const uint shift = element_offset & 3u;  // the same for every texel of a call
+  return shift == 0u ? lo
+       : shift == 1u ? uvec4(lo.yzw, hi.x)
+       : shift == 2u ? uvec4(lo.zw, hi.xy)
+                     : uvec4(lo.w, hi.xyz);
+}
+
+// The output texel for input texel v at texel t. mix() with a boolean selector picks v * scale
+// or 0 exactly, as the reference's `keep ? x * scale : 0` does.
+vec4 dropout_apply(vec4 v, uint t) {
+  return mix(vec4(0.0), v * scale, greaterThanEqual(philox_unit_float(dropout_draws(t)), vec4(p)));
+}
+
+#endif

@@ -1,0 +1,67 @@
+// Shared by lrn_fwd.comp and lrn_bwd.comp: constants, the work split and texel access.
+//
+// Work split: one invocation per QUAD of four consecutive elements of the flat (N, C, H, W)
+// tensor (quad q: elements 4q .. 4q+3, one RGBA32F texel of every input and of the output; the
+// partial last quad has a pipeline of its own, TAIL: see quads.glsl). Each
+// element sums its window of SIZE channels, i.e. the elements d * PLANE away for |d| <= SIZE/2,
+// in ascending d as the reference does; a quad may straddle two channels, so the window's bounds
+// are checked per element. Each input is thus read SIZE times, but in a sweep over the tensor
+// that stays in cache, and an invocation holds no window in registers.
+// Texel access: inputs are read through RGBA32F texel views (a fetch is a vector gather on CPU
+// drivers, where a storage-buffer load at a per-invocation address is a slow scalar loop). The
+// four elements d * PLANE away from a quad start at a texel boundary only when (d * PLANE) % 4 ==
+// 0; otherwise they are the tail of one texel and the head of the next, shifted by that constant.
+//   spec: 3 SIZE (odd), 4 K, 5 ALPHA, 6 BETA, 7 C, 8 PLANE (H * W), 9 TAIL
+#ifndef ALEXNET_LRN_GLSL
+#define ALEXNET_LRN_GLSL
+
+layout(constant_id = 3) const int SIZE = 5;
+layout(constant_id = 4) const float K = 2.0;
+layout(constant_id = 5) const float ALPHA = 1e-4;
+layout(constant_id = 6) const float BETA = 0.75;
+layout(constant_id = 7) const uint C = 96;
+layout(constant_id = 8) const uint PLANE = 55 * 55;
+layout(constant_id = 9) const bool TAIL = false;
+const int HALF = SIZE / 2;
+
+#include "quads.glsl"
+
+// s^-BETA for s >= K > 0 (what pow(s, -BETA) is defined as in Vulkan). For the paper's 0.75 the
+// all-root form inversesqrt(s) * inversesqrt(sqrt(s)) is no better: measured on llvmpipe against
+// the double reference it was slightly worse (3.3e-7 vs 2.7e-7 max relative error of y).
+vec4 pow_neg_beta(vec4 s) { return exp2(-BETA * log2(s)); }
+
+// Componentwise a && b (GLSL's && takes scalars only).
+bvec4 and4(bvec4 a, bvec4 b) { return bvec4(uvec4(a) & uvec4(b)); }
+
+// A quad: its index, and each element's channel (elements past the end repeat the last one's).
+struct Quad {
+  uint q;
+  ivec4 channel;
+};
+
+Quad quad_of(uint q, uint count) {
+  const uvec4 e = min(uvec4(4u * q) + uvec4(0u, 1u, 2u, 3u), uvec4(count - 1u));
+  return Quad(q, ivec4((e / PLANE) % C));
+}
+
+// Which elements of the quad have channel c + d inside [0, C).
+bvec4 window_inside(Quad quad, int d) {
+  return and4(greaterThanEqual(quad.channel + d, ivec4(0)), lessThan(quad.channel + d, ivec4(C)));
+}
+
+// Elements 4q + d * PLANE .. 4q + d * PLANE + 3 of b, for a tensor of `count` elements. Texels
+// outside the view are clamped into it: the elements they would hold lie in channels outside
+// [0, C) of the quad's sample, which the caller masks with window_inside().
+vec4 fetch_shifted(samplerBuffer b, Quad quad, int d, uint count) {
+  const int offset = d * int(PLANE);
+  const int shift = offset & 3;  // a constant once the window loop unrolls
+  const int first = int(quad.q) + (offset - shift) / 4;
+  const int last_texel = int((count - 1u) >> 2u);
+  const vec4 lo = texelFetch(b, clamp(first, 0, last_texel));
+  if (shift == 0) return lo;
+  const vec4 hi = texelFetch(b, clamp(first + 1, 0, last_texel));
+  return shift == 1 ? vec4(lo.yzw, hi.x) : shift == 2 ? vec4(lo.zw, hi.xy) : vec4(lo.w, hi.xyz);
+}
+
+#endif

@@ -1,0 +1,47 @@
+// Shared by the reliability tests: tiny generated IDX data sets, running the alexnet_vk binary as
+// a child process (with extra environment variables, optionally killed with SIGKILL after a
+// delay), and comparing what runs leave behind.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace alexnet::reliability {
+
+namespace fs = std::filesystem;
+
+// Ten classes of 28x28 images (noise plus a bright square at a class-specific place), `count`
+// each in train and t10k.
+void write_synthetic_idx(const fs::path& dir, std::size_t count, std::uint32_t seed);
+
+struct RunResult {
+  int exit_code = -1;       // when it exited
+  int signal = 0;           // when a signal ended it (SIGKILL: killed at a kill point or by us)
+  bool killed_by_us = false;
+  double seconds = 0;
+  std::string out, err;
+};
+
+// Runs ALEXNET_VK_BINARY with `args` (split on spaces), the environment plus `env`. With
+// kill_after_seconds > 0 the child is sent SIGKILL after that long unless it ended first. A
+// child still running after `timeout_seconds` is killed and reported as a test failure.
+RunResult run_tool(const std::string& args, const std::map<std::string, std::string>& env = {},
+                   double kill_after_seconds = 0, double timeout_seconds = 240);
+
+// The loss of each step from ALEXNET_VK_TEST_STEP_LOG lines "K HEXFLOAT": step -> every loss
+// logged for it (a step redone after a kill is logged again).
+std::map<std::uint64_t, std::vector<std::string>> read_step_log(const fs::path& path);
+
+// metrics.csv without its two time columns (seconds, data_wait_seconds).
+std::vector<std::string> metrics_without_times(const fs::path& path);
+
+// Number of lines in `text`.
+int line_count(const std::string& text);
+
+// A fresh temporary folder for this test, removed by the caller.
+fs::path temp_dir(const std::string& name);
+
+}  // namespace alexnet::reliability
