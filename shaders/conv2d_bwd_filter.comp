@@ -1,6 +1,6 @@
 #version 450
 // Convolution backward filter (the weight gradient, summed over the batch) as an implicit GEMM
-// per group g = gl_WorkGroupID.z, on the core in gemm_tile.glsl:
+// per group g, on the core in gemm_tile.glsl:
 //
 //   dw[g*M + m, n] = (accumulate ? dw[g*M + m, n] : 0) + sum_k dy[b, g*M + m, oy, ox] * col[k, n]
 //   M = COUT/GROUPS, N = CIN/GROUPS*KH*KW (n = (ci in group, ky, kx)), K = BATCH*OH*OW (k = (b, oy, ox))
@@ -8,16 +8,23 @@
 //
 // `accumulate` lets the trainer sum micro-batches into one gradient without a separate add.
 //
+// Split-K: K is huge next to M x N (conv1: 96 x 363 outputs, K = batch * 55 * 55), so without a
+// split a GPU gets a dozen workgroups. With SLICES > 1, slice s sums k in its own range of
+// SLICE_K and writes its partial product to part[s][...] (dw's layout); sum_slices.comp then adds
+// the slices in order into dw (deterministic: no atomics).
+//
 // Bindings:
 //   0: dy  (BATCH, COUT, OH, OW)
 //   1: x   (BATCH, CIN, H, W)
-//   2: dw  (COUT, CIN/GROUPS, KH, KW)
+//   2: dw  (COUT, CIN/GROUPS, KH, KW); not touched when SLICES > 1
+//   3: part  (SLICES, COUT, CIN/GROUPS, KH, KW) partial sums when SLICES > 1; any buffer otherwise
 // Push constants: accumulate (uint, 0 or 1).
 // Specialization constants:
 //   0, 1, 2  workgroup size (x along N, y along M, z = 1)
 //   3 GEMM_TM, 4 GEMM_TN, 5 GEMM_BK  (gemm_tile.glsl)
-//   6 BATCH, 7 CIN, 8 H, 9 W, 10 COUT, 11 KH, 12 KW, 13 STRIDE, 14 PAD, 15 OH, 16 OW, 17 GROUPS
-// Dispatch: x/y = the flattened (M tiles x N tiles) grid, z = GROUPS.
+//   6 BATCH, 7 CIN, 8 H, 9 W, 10 COUT, 11 KH, 12 KW, 13 STRIDE, 14 PAD, 15 OH, 16 OW, 17 GROUPS,
+//   18 SLICES, 19 SLICE_K (a multiple of GEMM_BK; SLICES * SLICE_K >= K; unread when SLICES = 1)
+// Dispatch: x/y = the flattened (M tiles x N tiles) grid, z = SLICES * GROUPS (z = s * GROUPS + g).
 #include "common.glsl"
 
 layout(constant_id = 6) const uint BATCH = 1;
@@ -32,6 +39,8 @@ layout(constant_id = 14) const uint PAD = 0;
 layout(constant_id = 15) const uint OH = 1;
 layout(constant_id = 16) const uint OW = 1;
 layout(constant_id = 17) const uint GROUPS = 1;
+layout(constant_id = 18) const uint SLICES = 1;
+layout(constant_id = 19) const uint SLICE_K = 1;
 
 const uint CIN_G = CIN / GROUPS;
 const uint COUT_G = COUT / GROUPS;
@@ -41,9 +50,10 @@ const uint OHW = OH * OW;
 layout(std430, binding = 0) readonly buffer DY { float dy[]; };
 layout(std430, binding = 1) readonly buffer X { float x[]; };
 layout(std430, binding = 2) buffer DW { float dw[]; };
+layout(std430, binding = 3) writeonly buffer Part { float part[]; };
 layout(push_constant) uniform Push { uint accumulate; };
 
-uint group_g;
+uint group_g, slice_s;
 
 // Both operands are contiguous along K (output positions), so stage both along K.
 #define GEMM_A_K_FASTEST true
@@ -68,6 +78,10 @@ float load_b(uint k, uint n) {
 
 void store_c(uint m, uint n, float acc) {
   const uint i = (group_g * COUT_G + m) * (CIN_G * KHW) + n;
+  if (SLICES > 1u) {
+    part[slice_s * (COUT * CIN_G * KHW) + i] = acc;
+    return;
+  }
   if (accumulate != 0) acc += dw[i];
   dw[i] = acc;
 }
@@ -75,9 +89,13 @@ void store_c(uint m, uint n, float acc) {
 #include "gemm_tile.glsl"
 
 void main() {
-  group_g = gl_WorkGroupID.z;
+  group_g = gl_WorkGroupID.z % GROUPS;
+  slice_s = gl_WorkGroupID.z / GROUPS;
   const uint N = CIN_G * KHW;
+  const uint K = BATCH * OHW;
   uint m0, n0;
   if (!gemm_tile_origin(COUT_G, N, m0, n0)) return;
-  gemm_tile(COUT_G, N, BATCH * OHW, m0, n0);
+  const uint slice_k = SLICES > 1u ? SLICE_K : K;
+  const uint k0 = min(K, slice_s * slice_k);
+  gemm_tile_range(COUT_G, N, k0, min(K, k0 + slice_k), m0, n0);
 }

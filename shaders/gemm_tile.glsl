@@ -80,9 +80,10 @@ bool gemm_tile_origin(uint M, uint N, out uint m0, out uint n0) {
   return m0 < M;
 }
 
-// Computes the BM x BN block of C at (m0, n0) and stores its in-range elements. K may be 0 (every
-// element then stores 0). M, N and K must be the same for the whole workgroup.
-void gemm_tile(uint M, uint N, uint K, uint m0, uint n0) {
+// Computes the BM x BN block of C at (m0, n0), summed over k in [K0, K1) only (a split-K slice;
+// K0 a multiple of GEMM_BK), and stores its in-range elements. An empty range stores 0s. M, N, K0
+// and K1 must be the same for the whole workgroup.
+void gemm_tile_range(uint M, uint N, uint K0, uint K1, uint m0, uint n0) {
   const uint tx = gl_LocalInvocationID.x;
   const uint ty = gl_LocalInvocationID.y;
   const uint tid = ty * GEMM_WG_N + tx;
@@ -91,7 +92,7 @@ void gemm_tile(uint M, uint N, uint K, uint m0, uint n0) {
   vec4 acc[GEMM_TM * GEMM_TN4];
   [[unroll]] for (uint i = 0; i < GEMM_TM * GEMM_TN4; ++i) acc[i] = vec4(0.0);
 
-  for (uint k0 = 0; k0 < K; k0 += GEMM_BK) {
+  for (uint k0 = K0; k0 < K1; k0 += GEMM_BK) {
     // Stage A[m0 .. m0+BM, k0 .. k0+BK) and B[k0 .. k0+BK, n0 .. n0+BN) as vec4s of 4 rows
     // (4 columns), zero past the edges.
     [[unroll]] for (uint r = 0; r < GEMM_A_ROUNDS; ++r) {
@@ -101,7 +102,7 @@ void gemm_tile(uint M, uint N, uint K, uint m0, uint n0) {
       const uint kk = GEMM_A_K_FASTEST ? e % GEMM_BK : e / GEMM_BM4;
       const uint m = m0 + 4 * m4, k = k0 + kk;
       vec4 v = vec4(0.0);
-      if (k < K) {
+      if (k < K1) {
         if (m < M) v.x = load_a(m, k);
         if (m + 1 < M) v.y = load_a(m + 1, k);
         if (m + 2 < M) v.z = load_a(m + 2, k);
@@ -116,7 +117,7 @@ void gemm_tile(uint M, uint N, uint K, uint m0, uint n0) {
       const uint kk = GEMM_B_N_FASTEST ? e / GEMM_BN4 : e % GEMM_BK;
       const uint k = k0 + kk, n = n0 + 4 * n4;
       vec4 v = vec4(0.0);
-      if (k < K) {
+      if (k < K1) {
         if (n < N) v.x = load_b(k, n);
         if (n + 1 < N) v.y = load_b(k, n + 1);
         if (n + 2 < N) v.z = load_b(k, n + 2);
@@ -157,5 +158,8 @@ void gemm_tile(uint M, uint N, uint K, uint m0, uint n0) {
       }
     }
 }
+
+// The whole sum, k in [0, K). K may be 0 (every element then stores 0).
+void gemm_tile(uint M, uint N, uint K, uint m0, uint n0) { gemm_tile_range(M, N, 0, K, m0, n0); }
 
 #endif

@@ -59,6 +59,14 @@ std::vector<vkrt::SpecValue> conv_constants(const ref::Conv2dShape& s) {
   return {s.n, s.c_in, s.h, s.w, s.c_out, s.kh, s.kw, s.stride, s.pad, s.out_h(), s.out_w(), s.groups};
 }
 
+// conv2d_bwd_filter.comp's constants: conv_constants, then the split of K.
+std::vector<vkrt::SpecValue> filter_constants(const ref::Conv2dShape& s, const SplitK& split) {
+  auto c = conv_constants(s);
+  c.push_back(split.slices);
+  c.push_back(std::max<std::uint32_t>(split.slice_k, 1));
+  return c;
+}
+
 void require_floats(const char* call, const char* name, const vkrt::BufferRange& range, std::uint64_t count) {
   if (range.size < count * sizeof(float))
     throw std::invalid_argument(std::string(call) + ": " + name + " spans " + std::to_string(range.size) +
@@ -96,6 +104,10 @@ GemmTile choose_gemm_tile(const vkrt::Context& context, std::uint64_t m, std::ui
       else if (t.wg_m < 64 && t.wg_m < m_need) t.wg_m *= 2;
       else break;
     }
+    // A tiny product (fc with batch 1 and 4 inputs) still gets a whole 32-wide subgroup: the idle
+    // invocations cost nothing, and a workgroup of a single invocation lost columns of C on an
+    // NVIDIA driver (580.159, verify's fc N1 4 -> 3 backward checks).
+    while (t.wg_m * t.wg_n < 32) t.wg_n *= 2;
   }
   // K step: 16 (8 on a CPU driver: as fast there, and quicker to compile), no deeper than K itself
   // (fc's weight gradient has K = batch). Deeper where K is huge on a CPU driver: llvmpipe stops a
@@ -134,6 +146,22 @@ vkrt::Groups gemm_groups(const GemmTile& tile, std::uint64_t m, std::uint64_t n,
   vkrt::Groups groups = vkrt::linear_groups(tiles, 1);
   groups.z = z;
   return groups;
+}
+
+SplitK choose_split_k(std::uint64_t workgroups, std::uint64_t k, std::uint32_t bk, std::uint64_t outputs) {
+  // Enough workgroups to fill a big GPU several times over; slices long enough that their own
+  // work dwarfs the extra pass that adds them; partial sums within 64 MiB.
+  constexpr std::uint64_t kTargetWorkgroups = 512, kMinSliceK = 256, kMaxPartialFloats = std::uint64_t(16) << 20;
+  SplitK split;
+  if (workgroups == 0 || workgroups >= kTargetWorkgroups || k < 2 * kMinSliceK) return split;
+  std::uint64_t slices = std::min({ceil_div(kTargetWorkgroups, workgroups), k / kMinSliceK,
+                                   kMaxPartialFloats / std::max<std::uint64_t>(outputs, 1)});
+  if (slices <= 1) return split;
+  const std::uint64_t slice_k = ceil_div(ceil_div(k, slices), bk) * bk;
+  split.slices = static_cast<std::uint32_t>(ceil_div(k, slice_k));
+  split.slice_k = static_cast<std::uint32_t>(slice_k);
+  if (split.slices <= 1) return SplitK{};
+  return split;
 }
 
 vkrt::KernelDesc bias_grad_kernel_desc(const vkrt::Context& context, std::uint32_t channels,
@@ -239,12 +267,24 @@ Conv2dOp::Tiled::Tiled(vkrt::Context& context, const ref::Conv2dShape& s)
     : forward_tile(choose_gemm_tile(context, cout_g(s), forward_n(s), std::uint64_t(cin_g(s)) * taps(s))),
       data_tile(choose_gemm_tile(context, cin_g(s), data_n_max(s), data_k_max(s))),
       filter_tile(choose_gemm_tile(context, cout_g(s), std::uint64_t(cin_g(s)) * taps(s), forward_n(s))),
+      filter_split(choose_split_k(ceil_div(cout_g(s), filter_tile.bm()) *
+                                      ceil_div(std::uint64_t(cin_g(s)) * taps(s), filter_tile.bn()) * u32(s.groups),
+                                  forward_n(s), filter_tile.bk, weight_count(s))),
       forward(context, gemm_kernel_desc("conv2d_fwd", forward_tile, conv_constants(s))),
       backward_data(context, gemm_kernel_desc("conv2d_bwd_data", data_tile, conv_constants(s))),
-      backward_filter(context, gemm_kernel_desc("conv2d_bwd_filter", filter_tile, conv_constants(s))),
+      backward_filter(context, gemm_kernel_desc("conv2d_bwd_filter", filter_tile, filter_constants(s, filter_split))),
       forward_groups(gemm_groups(forward_tile, cout_g(s), forward_n(s), u32(s.groups))),
       data_groups(gemm_groups(data_tile, cin_g(s), data_n_max(s), u32(s.groups * s.stride * s.stride))),
-      filter_groups(gemm_groups(filter_tile, cout_g(s), std::uint64_t(cin_g(s)) * taps(s), u32(s.groups))) {}
+      filter_groups(gemm_groups(filter_tile, cout_g(s), std::uint64_t(cin_g(s)) * taps(s),
+                                u32(s.groups) * filter_split.slices)) {
+  if (filter_split.slices > 1) {
+    const std::uint64_t count = weight_count(s);
+    const auto count32 = static_cast<std::uint32_t>(count);
+    sum_slices.emplace(context, vkrt::KernelDesc{"sum_slices", {64, 1, 1}, {count32, filter_split.slices, count32}});
+    sum_groups = vkrt::linear_groups(count, 64);
+    partials = context.allocator().allocate(count * filter_split.slices * sizeof(float), vkrt::Intent::DeviceLocal);
+  }
+}
 
 Conv2dOp::Texel::Texel(vkrt::Context& context, const ref::Conv2dShape& s)
     : pack_w(context, ColShape::rows_of(u32(s.c_out), taps_per_group(s)), ColKernel::Direction::Unroll),
@@ -313,8 +353,17 @@ void Conv2dOp::backward_filter(vkrt::Stream& stream, const vkrt::BufferRange& dy
   require_floats("Conv2dOp::backward_filter", "x", x, input_count(shape_));
   require_floats("Conv2dOp::backward_filter", "dw", dw, weight_count(shape_));
   if (tiled_) {
-    stream.dispatch(tiled_->backward_filter, {dy, x, dw}, AccumulatePush{accumulate ? 1u : 0u},
-                    tiled_->filter_groups);
+    if (!tiled_->sum_slices) {
+      // dw stands in for the unused partial-sum binding.
+      stream.dispatch(tiled_->backward_filter, {dy, x, dw, dw}, AccumulatePush{accumulate ? 1u : 0u},
+                      tiled_->filter_groups);
+      return;
+    }
+    const vkrt::BufferRange partials(tiled_->partials);
+    stream.dispatch(tiled_->backward_filter, {dy, x, dw, partials}, AccumulatePush{0}, tiled_->filter_groups);
+    stream.barrier();
+    stream.dispatch(*tiled_->sum_slices, {vkrt::scalar_texels(partials), vkrt::scalar_texels(dw)},
+                    AccumulatePush{accumulate ? 1u : 0u}, tiled_->sum_groups);
     return;
   }
   stream.barrier();

@@ -39,6 +39,15 @@ struct GemmTile {
   std::uint32_t bn() const { return tn * wg_n; }
 };
 
+// How a GEMM's sum over k is cut into slices that run as separate workgroups and are then added
+// in order by sum_slices.comp: a product with few output tiles and a long k (the convolution
+// filter gradients, k = batch x output positions) would otherwise occupy a few of a GPU's cores.
+struct SplitK {
+  std::uint32_t slices = 1;
+  std::uint32_t slice_k = 0;  // k per slice, a multiple of the tile's bk; 0 when slices = 1
+};
+SplitK choose_split_k(std::uint64_t workgroups, std::uint64_t k, std::uint32_t bk, std::uint64_t outputs);
+
 // A tiling for an m x n output summed over k that fits the device's workgroup and shared-memory
 // limits and does not pad a small dimension up to a big tile (conv1's data gradient has m = 3).
 // tm and tn are multiples of 4 (the core stages and reads vec4s).
@@ -83,8 +92,12 @@ class Conv2dOp {
   struct Tiled {
     Tiled(vkrt::Context& context, const ref::Conv2dShape& shape);
     GemmTile forward_tile, data_tile, filter_tile;
+    SplitK filter_split;  // the filter gradient's K (batch x output positions) is split on a GPU
     vkrt::Kernel forward, backward_data, backward_filter;
     vkrt::Groups forward_groups, data_groups, filter_groups;
+    std::optional<vkrt::Kernel> sum_slices;  // only when filter_split.slices > 1
+    vkrt::Groups sum_groups;
+    vkrt::Buffer partials;                   // (slices, weights) when filter_split.slices > 1
   };
   // The texel path: layout kernels, three products and their scratch matrices.
   struct Texel {
