@@ -27,7 +27,6 @@ step() {  # step SECONDS FILE COMMAND... : run with a limit, append a header and
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null || true; uname -a; } >>"$log"
 step 30 "$log" "$tool" devices
 step 120 "$out/verify.txt" "$tool" verify
-step 45 "$log" "$tool" bench --gemm 2048
 step 45 "$log" "$tool" bench --gemm 4096
 for batch in 32 128; do
   step 45 "$out/bench.txt" "$tool" bench --arch alexnet --batch $batch --iters 10 --warmup 2 --mode train
@@ -37,4 +36,5 @@ step 45 "$out/bench.txt" "$tool" bench --arch alexnet --batch 128 --iters 10 --w
 for batch in 32 128; do
   step 90 "$out/compare.txt" env PYTHONUNBUFFERED=1 python3 bench/compare_pytorch.py --batch $batch --iters 10 --warmup 3
 done
+step 90 "$out/compare.txt" env PYTHONUNBUFFERED=1 python3 bench/compare_pytorch.py --batch 128 --iters 10 --warmup 3 --tf32
 tail -n 3 "$out/verify.txt" >>"$log"
