@@ -99,10 +99,16 @@ std::string format_loss(double loss) {
 
 }  // namespace
 
+std::string resolve_lr_schedule(const TrainOptions& o) {
+  if (o.lr_schedule != "auto") return o.lr_schedule;
+  if (o.arch == "alexnet" || o.epochs < 3) return "plateau";
+  return "step:" + std::to_string(o.epochs * 2 / 3) + "," + std::to_string(o.epochs - 1);
+}
+
 std::vector<int> parse_step_schedule(const std::string& schedule) {
   if (schedule == "plateau") return {};
   if (schedule.rfind("step:", 0) != 0)
-    throw std::invalid_argument("--lr-schedule must be 'plateau' or 'step:E1,E2,...', got '" + schedule + "'");
+    throw std::invalid_argument("--lr-schedule must be 'auto', 'plateau' or 'step:E1,E2,...', got '" + schedule + "'");
   std::vector<int> epochs;
   std::size_t pos = 5;
   while (pos < schedule.size()) {
@@ -161,7 +167,9 @@ void inherit_recipe(TrainOptions& o, const std::set<std::string>& given) {
   take("skip-validation", o.skip_validation);
 }
 
-TrainResult train(vkrt::Context& context, const TrainOptions& options) {
+TrainResult train(vkrt::Context& context, const TrainOptions& requested) {
+  TrainOptions options = requested;
+  options.lr_schedule = resolve_lr_schedule(requested);  // checkpoints record the schedule itself
   if (options.batch < 1) throw std::invalid_argument("--batch must be at least 1");
   if (options.epochs < 1) throw std::invalid_argument("--epochs must be at least 1");
   if (!(options.lr > 0)) throw std::invalid_argument("--lr must be positive");

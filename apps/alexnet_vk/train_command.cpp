@@ -31,7 +31,8 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
   command->add_option("--epochs", o->epochs, "epochs to train")->capture_default_str();
   command->add_option("--batch", o->batch, "images per SGD step")->capture_default_str();
   command->add_option("--lr", o->lr, "initial learning rate")->capture_default_str();
-  command->add_option("--lr-schedule", o->lr_schedule, "plateau, or step:E1,E2,... (divide by 10 at those epochs)")
+  command->add_option("--lr-schedule", o->lr_schedule, "auto, plateau, or step:E1,E2,... (divide by 10 at those epochs); auto: plateau for alexnet, "
+                      "step at 2/3 of the epochs and before the last for alexnet-small")
       ->capture_default_str();
   command->add_option("--patience", o->patience, "plateau: epochs without improvement before dividing lr by 10")
       ->capture_default_str();

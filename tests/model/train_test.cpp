@@ -261,5 +261,22 @@ TEST_F(Training, CorruptCheckpointIsAOneLineErrorAndNothingIsOverwritten) {
   EXPECT_EQ(fs::file_size(path), size);
 }
 
+// "auto": the paper's plateau rule for alexnet; fixed drops for the short alexnet-small runs.
+TEST(LrSchedule, AutoResolvesPerArchitecture) {
+  TrainOptions o;
+  EXPECT_EQ(o.lr_schedule, "auto");
+  EXPECT_EQ(resolve_lr_schedule(o), "step:8,11");  // alexnet-small, 12 epochs
+  o.epochs = 30;
+  EXPECT_EQ(resolve_lr_schedule(o), "step:20,29");
+  o.epochs = 2;
+  EXPECT_EQ(resolve_lr_schedule(o), "plateau");
+  o.epochs = 12;
+  o.arch = "alexnet";
+  EXPECT_EQ(resolve_lr_schedule(o), "plateau");
+  o.lr_schedule = "step:3";
+  EXPECT_EQ(resolve_lr_schedule(o), "step:3");
+  EXPECT_THROW(parse_step_schedule("auto"), std::invalid_argument);  // resolved before parsing
+}
+
 }  // namespace
 }  // namespace alexnet
