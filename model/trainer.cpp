@@ -99,6 +99,11 @@ std::string format_loss(double loss) {
 
 }  // namespace
 
+float resolve_lr(const TrainOptions& o) {
+  if (o.lr != 0) return o.lr;
+  return o.arch == "alexnet" ? 0.01f : 0.05f;
+}
+
 std::string resolve_lr_schedule(const TrainOptions& o) {
   if (o.lr_schedule != "auto") return o.lr_schedule;
   if (o.arch == "alexnet" || o.epochs < 3) return "plateau";
@@ -169,7 +174,8 @@ void inherit_recipe(TrainOptions& o, const std::set<std::string>& given) {
 
 TrainResult train(vkrt::Context& context, const TrainOptions& requested) {
   TrainOptions options = requested;
-  options.lr_schedule = resolve_lr_schedule(requested);  // checkpoints record the schedule itself
+  options.lr = resolve_lr(requested);  // checkpoints record the resolved values
+  options.lr_schedule = resolve_lr_schedule(requested);
   if (options.batch < 1) throw std::invalid_argument("--batch must be at least 1");
   if (options.epochs < 1) throw std::invalid_argument("--epochs must be at least 1");
   if (!(options.lr > 0)) throw std::invalid_argument("--lr must be positive");
@@ -258,6 +264,10 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested) {
                 " classes, " + std::to_string(params) + " parameters (" +
                 std::to_string(static_cast<int>(std::round(params / 1e6))) + "M); batch " + std::to_string(batch) +
                 " (micro-batch " + std::to_string(micro_batch) + "), device " + context.info().name);
+  char sgd_line[160];
+  std::snprintf(sgd_line, sizeof sgd_line, "sgd: lr %g, schedule %s, momentum %g, weight decay %g; %d epochs",
+                options.lr, options.lr_schedule.c_str(), options.sgd.momentum, options.sgd.weight_decay, options.epochs);
+  progress.line(sgd_line);
   progress.line("data: " + options.data_dir + " (" + std::to_string(train_set->size()) + " train, " +
                 std::to_string(val_set->size()) + " val); output: " + options.out_dir +
                 (resumed ? "; resuming at epoch " + std::to_string(state.epoch + 1) + " after step " +

@@ -26,7 +26,7 @@ struct TrainOptions {
   AugmentFlags augment;
   int epochs = 12;
   int batch = 128;
-  float lr = 0.01f;
+  float lr = 0;  // 0: the architecture's default (resolve_lr)
   // "plateau", "step:E1,E2,..." or "auto": plateau for the paper's alexnet; for alexnet-small,
   // step at 2/3 of the epochs and before the last (12 epochs: step:8,11), because a short run on a
   // small data set keeps improving its validation loss, so a plateau would never lower the rate.
@@ -74,6 +74,11 @@ TrainResult train(vkrt::Context& context, const TrainOptions& options);
 // so that a bare `--resume FILE` continues the same run. A version 1 checkpoint has no recipe:
 // the options stay as they are. Throws CheckpointError when the file cannot be read.
 void inherit_recipe(TrainOptions& options, const std::set<std::string>& given);
+
+// The initial learning rate: lr when set, else the paper's 0.01 for alexnet and 0.05 for
+// alexnet-small (a 12-epoch run on 28x28 images learns too slowly at 0.01: about 90% on
+// Fashion-MNIST, see docs/results/fashion-mnist.md).
+float resolve_lr(const TrainOptions& o);
 
 // What "auto" stands for with these options (see TrainOptions::lr_schedule); other values as given.
 std::string resolve_lr_schedule(const TrainOptions& o);

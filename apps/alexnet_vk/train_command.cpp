@@ -30,7 +30,8 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
   command->add_option("--input-size", o->input_size, "input size in pixels (default: the architecture's)");
   command->add_option("--epochs", o->epochs, "epochs to train")->capture_default_str();
   command->add_option("--batch", o->batch, "images per SGD step")->capture_default_str();
-  command->add_option("--lr", o->lr, "initial learning rate")->capture_default_str();
+  command->add_option("--lr", o->lr, "initial learning rate (default: 0.01 for alexnet, 0.05 for alexnet-small)")
+      ->check(CLI::PositiveNumber);
   command->add_option("--lr-schedule", o->lr_schedule, "auto, plateau, or step:E1,E2,... (divide by 10 at those epochs); auto: plateau for alexnet, "
                       "step at 2/3 of the epochs and before the last for alexnet-small")
       ->capture_default_str();

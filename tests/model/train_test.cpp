@@ -278,5 +278,14 @@ TEST(LrSchedule, AutoResolvesPerArchitecture) {
   EXPECT_THROW(parse_step_schedule("auto"), std::invalid_argument);  // resolved before parsing
 }
 
+TEST(LrSchedule, DefaultLearningRatePerArchitecture) {
+  TrainOptions o;
+  EXPECT_EQ(resolve_lr(o), 0.05f);  // alexnet-small
+  o.arch = "alexnet";
+  EXPECT_EQ(resolve_lr(o), 0.01f);  // the paper's
+  o.lr = 0.2f;
+  EXPECT_EQ(resolve_lr(o), 0.2f);
+}
+
 }  // namespace
 }  // namespace alexnet
