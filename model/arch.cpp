@@ -1,6 +1,7 @@
 #include "model/arch.h"
 
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 namespace alexnet {
@@ -96,13 +97,30 @@ float Arch::weight_std_for(int fan_in) const {
   return he_init ? std::sqrt(2.0f / static_cast<float>(fan_in)) : weight_std;
 }
 
+// A name read from a file, fit for a one-line error message: control characters escaped, at most
+// 64 characters (a corrupt checkpoint header can hold anything).
+static std::string printable_name(const std::string& name) {
+  std::string out;
+  for (unsigned char c : name.substr(0, 64)) {
+    if (c >= 0x20 && c != 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  if (name.size() > 64) out += "...";
+  return out;
+}
+
 int default_input_size(const std::string& name) { return name == "alexnet" ? 224 : 28; }
 
 Arch make_arch(const std::string& name, int classes, int in_channels, int in_size, ArchOptions options) {
   Arch a;
   if (name == "alexnet") a = paper_alexnet();
   else if (name == "alexnet-small") a = small_alexnet();
-  else throw std::invalid_argument("unknown architecture '" + name + "' (alexnet or alexnet-small)");
+  else throw std::invalid_argument("unknown architecture '" + printable_name(name) + "' (alexnet or alexnet-small)");
   if (classes < 2) throw std::invalid_argument("need at least 2 classes, got " + std::to_string(classes));
   if (in_channels != 1 && in_channels != 3)
     throw std::invalid_argument("input must have 1 or 3 channels, got " + std::to_string(in_channels));

@@ -53,6 +53,19 @@ TEST(Arch, RejectsBadRequests) {
   EXPECT_THROW(make_arch("alexnet", 10, 2, 224), std::invalid_argument);
 }
 
+// A name from a corrupt checkpoint header stays on one line in the error (found by fuzz_arch_json).
+TEST(Arch, UnknownNameFromAFileIsQuotedOnOneLine) {
+  try {
+    make_arch(std::string("alex\net\x01") + std::string(100, 'x'), 10, 3, 224);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    EXPECT_NE(message.find("alex\\x0aet\\x01"), std::string::npos) << message;
+    EXPECT_LT(message.size(), 160u) << message;
+  }
+}
+
 TEST(Arch, JsonRoundTrip) {
   ArchOptions o;
   o.activation = ActivationKind::Tanh;
