@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "model/layers/elementwise_chunks.h"
 #include "runtime/context.h"
 
 namespace alexnet {
@@ -14,19 +15,6 @@ constexpr std::uint32_t kLocal = 64;
 // Texels (of four elements) per invocation: enough work per invocation to amortise llvmpipe's
 // per-invocation overhead; more made no difference there.
 constexpr std::uint32_t kTexels = 4;
-
-// Elements per dispatch: the output fits one storage-buffer binding, the inputs' RGBA32F views
-// fit maxTexelBufferElements, and the size is a multiple of both offset alignments (and of a
-// texel), so that every chunk after the first starts aligned.
-std::uint64_t max_chunk(const vkrt::Context& context, std::uint64_t requested) {
-  const auto& limits = context.limits();
-  const std::uint64_t align = std::max<std::uint64_t>(
-      {limits.minStorageBufferOffsetAlignment, limits.minTexelBufferOffsetAlignment, 16});
-  std::uint64_t bytes = std::min<std::uint64_t>(limits.maxStorageBufferRange,
-                                                std::uint64_t(limits.maxTexelBufferElements) * 16);
-  if (requested > 0) bytes = std::min(bytes, std::max(requested * sizeof(float), align));
-  return bytes / align * align / sizeof(float);
-}
 
 void require(const vkrt::BufferRange& range, std::uint64_t count, const char* what) {
   if (range.size < count * sizeof(float))
@@ -42,7 +30,7 @@ ActivationOp::Kernels ActivationOp::kernels(vkrt::Context& context, const char* 
 }
 
 ActivationOp::ActivationOp(vkrt::Context& context, Activation kind, std::uint64_t max_elements_per_dispatch)
-    : max_chunk_(max_chunk(context, max_elements_per_dispatch)),
+    : max_chunk_(elementwise_chunk_elements(context, max_elements_per_dispatch)),
       forward_(kernels(context, kind == Activation::Relu ? "relu_fwd" : "tanh_fwd")),
       backward_(kernels(context, kind == Activation::Relu ? "relu_bwd" : "tanh_bwd")) {}
 
@@ -52,7 +40,7 @@ void ActivationOp::record(vkrt::Stream& stream, const Kernels& kernels,
   for (std::uint64_t first = 0; first < n; first += max_chunk_) {
     const std::uint64_t size = std::min(max_chunk_, n - first);
     auto it = buffers.begin();
-    for (auto& b : chunk) b = (it++)->sub(first * sizeof(float), size * sizeof(float));
+    for (auto& b : chunk) b = float_slice(*it++, first, size);
     const Push push{static_cast<std::uint32_t>(size)};
     // kTexels whole texels per invocation; the partial texel (if any) by the tail pipeline. The
     // two write disjoint elements, so they need no barrier between them.

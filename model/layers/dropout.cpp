@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/layers/elementwise_chunks.h"
 #include "runtime/context.h"
 
 namespace alexnet {
@@ -15,24 +16,6 @@ constexpr std::uint64_t kIndexLimit = std::uint64_t(1) << 32;  // global indices
 std::uint32_t checked_texels(std::uint32_t texels) {
   if (texels == 0) throw std::invalid_argument("DropoutOp: texels_per_invocation must be positive");
   return texels;
-}
-
-// Elements per dispatch: the output fits one storage-buffer binding, the input's RGBA32F view
-// fits maxTexelBufferElements (or the requested cap), and the size is a multiple of both offset
-// alignments (and of a texel), so that every chunk after the first starts aligned.
-std::uint64_t max_chunk(const vkrt::Context& context, std::uint64_t requested) {
-  const auto& limits = context.limits();
-  const std::uint64_t align = std::max<std::uint64_t>(
-      {limits.minStorageBufferOffsetAlignment, limits.minTexelBufferOffsetAlignment, 16});
-  std::uint64_t bytes = std::min<std::uint64_t>(limits.maxStorageBufferRange,
-                                                std::uint64_t(limits.maxTexelBufferElements) * 16);
-  if (requested > 0) bytes = std::min(bytes, std::max(requested * sizeof(float), align));
-  return bytes / align * align / sizeof(float);
-}
-
-// Elements [first, first + count) of a float range.
-vkrt::BufferRange slice(const vkrt::BufferRange& range, std::uint64_t first, std::uint64_t count) {
-  return range.sub(first * sizeof(float), count * sizeof(float));
 }
 
 }  // namespace
@@ -47,7 +30,7 @@ DropoutOp::Kernels DropoutOp::kernels(vkrt::Context& context, const char* shader
 
 DropoutOp::DropoutOp(vkrt::Context& context, std::uint64_t max_elements_per_dispatch,
                      std::uint32_t texels_per_invocation)
-    : max_chunk_(max_chunk(context, max_elements_per_dispatch)),
+    : max_chunk_(elementwise_chunk_elements(context, max_elements_per_dispatch)),
       texels_(texels_per_invocation),
       forward_(kernels(context, "dropout_fwd", texels_per_invocation)),
       backward_(kernels(context, "dropout_bwd", texels_per_invocation)) {}
@@ -79,7 +62,7 @@ void DropoutOp::record(const Kernels& kernels, vkrt::Stream& stream, const vkrt:
     const std::uint64_t n = std::min(max_chunk_, count - first);
     const std::uint64_t offset = element_offset + first;
     const Push push{static_cast<std::uint32_t>(n), static_cast<std::uint32_t>(offset), seed, step, p, scale};
-    const vkrt::BufferRange in_n = slice(in, first, n), out_n = slice(out, first, n);
+    const vkrt::BufferRange in_n = float_slice(in, first, n), out_n = float_slice(out, first, n);
     // texels_ whole texels per invocation; the partial texel (if any) by the tail pipeline. The
     // two write disjoint elements, so they need no barrier between them. Chunk sizes are
     // multiples of 4, so every chunk has the call's offset % 4.

@@ -4,30 +4,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/layers/elementwise_chunks.h"
 #include "runtime/context.h"
 
 namespace alexnet {
 namespace {
 
 constexpr std::uint32_t kLocal = 64;
-
-// Elements per dispatch: w and v fit one storage-buffer binding, the RGBA32F views fit
-// maxTexelBufferElements (or the requested cap), and the size is a multiple of both offset
-// alignments (and of a texel), so that every chunk after the first starts aligned.
-std::uint64_t max_chunk(const vkrt::Context& context, std::uint64_t requested) {
-  const auto& limits = context.limits();
-  const std::uint64_t align = std::max<std::uint64_t>(
-      {limits.minStorageBufferOffsetAlignment, limits.minTexelBufferOffsetAlignment, 16});
-  std::uint64_t bytes = std::min<std::uint64_t>(limits.maxStorageBufferRange,
-                                                std::uint64_t(limits.maxTexelBufferElements) * 16);
-  if (requested > 0) bytes = std::min(bytes, std::max(requested * sizeof(float), align));
-  return bytes / align * align / sizeof(float);
-}
-
-// Elements [first, first + count) of a float range.
-vkrt::BufferRange slice(const vkrt::BufferRange& range, std::uint64_t first, std::uint64_t count) {
-  return range.sub(first * sizeof(float), count * sizeof(float));
-}
 
 std::uint32_t checked_texels(std::uint32_t texels) {
   if (texels == 0) throw std::invalid_argument("SgdOp: texels_per_invocation must be positive");
@@ -37,7 +20,7 @@ std::uint32_t checked_texels(std::uint32_t texels) {
 }  // namespace
 
 SgdOp::SgdOp(vkrt::Context& context, std::uint64_t max_elements_per_dispatch, std::uint32_t texels_per_invocation)
-    : max_chunk_(max_chunk(context, max_elements_per_dispatch)),
+    : max_chunk_(elementwise_chunk_elements(context, max_elements_per_dispatch)),
       texels_(checked_texels(texels_per_invocation)),
       kernel_(context, {"sgd_momentum", {kLocal, 1, 1}, {texels_per_invocation, false}}),
       tail_(context, {"sgd_momentum", {kLocal, 1, 1}, {texels_per_invocation, true}}) {}
@@ -49,10 +32,10 @@ void SgdOp::update(vkrt::Stream& stream, const vkrt::BufferRange& w, const vkrt:
   if (w.size < bytes || v.size < bytes || g.size < bytes)
     throw std::invalid_argument("SgdOp: w, v or g holds fewer than " + std::to_string(count) + " floats");
   if (lr_buffer.size < sizeof(float)) throw std::invalid_argument("SgdOp: lr_buffer holds no float");
-  const vkrt::BufferRange lr = slice(lr_buffer, 0, 1);
+  const vkrt::BufferRange lr = float_slice(lr_buffer, 0, 1);
   for (std::uint64_t first = 0; first < count; first += max_chunk_) {
     const std::uint64_t n = std::min(max_chunk_, count - first);
-    const vkrt::BufferRange w_n = slice(w, first, n), v_n = slice(v, first, n), g_n = slice(g, first, n);
+    const vkrt::BufferRange w_n = float_slice(w, first, n), v_n = float_slice(v, first, n), g_n = float_slice(g, first, n);
     const Push push{static_cast<std::uint32_t>(n), momentum, weight_decay};
     // texels_ whole texels per invocation; the partial texel (if any) by the tail pipeline. The
     // two write disjoint elements, so they need no barrier between them.
