@@ -42,6 +42,21 @@ DataSource open_data(const std::string& dir, bool need_train) {
   throw data::DataError(dir, "neither IDX files (train-images-idx3-ubyte...) nor train/ and val/ class folders");
 }
 
+CropMode parse_crop_mode(const std::string& name) {
+  if (name == "auto") return CropMode::Auto;
+  if (name == "random") return CropMode::Random;
+  if (name == "center") return CropMode::Center;
+  throw std::invalid_argument("crop must be 'auto', 'random' or 'center', got '" + name + "'");
+}
+
+const char* crop_mode_name(CropMode mode) {
+  switch (mode) {
+    case CropMode::Random: return "random";
+    case CropMode::Center: return "center";
+    default: return "auto";
+  }
+}
+
 data::AugmentConfig augment_for(const Arch& arch, const DataSource& source, const AugmentFlags& flags) {
   data::AugmentConfig c;
   c.crop = arch.in_size;
@@ -52,7 +67,7 @@ data::AugmentConfig augment_for(const Arch& arch, const DataSource& source, cons
     c.resize_short = arch.in_size * 256 / 224;
     c.center = c.resize_short;
   }
-  c.random_crop = flags.random_crop;
+  c.random_crop = flags.crop == CropMode::Random || (flags.crop == CropMode::Auto && source.kind != "idx");
   c.flip = flags.flip;
   c.pca_std = flags.pca && arch.in_channels == 3 ? 0.1f : 0.0f;
   c.subtract_mean = flags.subtract_mean;

@@ -84,7 +84,7 @@ nlohmann::json recipe_of(const TrainOptions& o) {
           {"checkpoint-every", o.checkpoint_every},
           {"train-limit", o.max_train_examples},
           {"val-limit", o.max_val_examples},
-          {"no-crop", !o.augment.random_crop},
+          {"crop", crop_mode_name(o.augment.crop)},
           {"no-flip", !o.augment.flip},
           {"no-pca", !o.augment.pca},
           {"no-mean", !o.augment.subtract_mean},
@@ -165,7 +165,21 @@ void inherit_recipe(TrainOptions& o, const std::set<std::string>& given) {
   take("checkpoint-every", o.checkpoint_every);
   take("train-limit", o.max_train_examples);
   take("val-limit", o.max_val_examples);
-  take_off("no-crop", o.augment.random_crop);
+  if (!given.count("crop")) {
+    if (r.contains("crop")) {
+      std::string crop;
+      take("crop", crop);
+      try {
+        o.augment.crop = parse_crop_mode(crop);
+      } catch (const std::invalid_argument& e) {
+        throw CheckpointError(o.resume + ": recipe option " + e.what());
+      }
+    } else if (r.contains("no-crop")) {  // recipes before "crop": random crops unless --no-crop
+      bool random = true;
+      take_off("no-crop", random);
+      o.augment.crop = random ? CropMode::Random : CropMode::Center;
+    }
+  }
   take_off("no-flip", o.augment.flip);
   take_off("no-pca", o.augment.pca);
   take_off("no-mean", o.augment.subtract_mean);
@@ -268,6 +282,10 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested) {
   std::snprintf(sgd_line, sizeof sgd_line, "sgd: lr %g, schedule %s, momentum %g, weight decay %g; %d epochs",
                 options.lr, options.lr_schedule.c_str(), options.sgd.momentum, options.sgd.weight_decay, options.epochs);
   progress.line(sgd_line);
+  progress.line(std::string("augment: ") + (augment.random_crop ? "random" : "centre") + " crop " +
+                std::to_string(augment.crop) + (augment.random_crop && augment.pad ? " of the image padded by " + std::to_string(augment.pad) : "") +
+                (augment.flip ? ", flips" : "") + (augment.pca_std > 0 ? ", PCA colour" : "") +
+                (augment.subtract_mean ? ", mean subtracted" : ""));
   progress.line("data: " + options.data_dir + " (" + std::to_string(train_set->size()) + " train, " +
                 std::to_string(val_set->size()) + " val); output: " + options.out_dir +
                 (resumed ? "; resuming at epoch " + std::to_string(state.epoch + 1) + " after step " +

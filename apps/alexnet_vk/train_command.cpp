@@ -20,6 +20,7 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
   auto activation = std::make_shared<std::string>("relu");
   auto pool = std::make_shared<std::string>("overlap");
   auto no_lrn = std::make_shared<bool>(false);
+  auto crop = std::make_shared<std::string>("auto");
   auto no_crop = std::make_shared<bool>(false), no_flip = std::make_shared<bool>(false),
        no_pca = std::make_shared<bool>(false), no_mean = std::make_shared<bool>(false);
 
@@ -52,7 +53,11 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
   command->add_option("--pool", *pool, "overlap (3x3/2) or plain (2x2/2)")->check(CLI::IsMember({"overlap", "plain"}));
   command->add_option("--dropout", o->arch_options.dropout, "dropout probability on fc6 and fc7 (0: off)")
       ->capture_default_str();
-  command->add_flag("--no-crop", *no_crop, "no random crops (centre crop)");
+  auto* crop_option = command->add_option("--crop", *crop, "training crop: random, center, or auto (random for image folders, "
+                                         "center for IDX data)")
+      ->check(CLI::IsMember({"auto", "random", "center"}))
+      ->capture_default_str();
+  command->add_flag("--no-crop", *no_crop, "same as --crop center")->excludes(crop_option);
   command->add_flag("--no-flip", *no_flip, "no horizontal flips");
   command->add_flag("--no-pca", *no_pca, "no PCA colour augmentation");
   command->add_flag("--no-mean", *no_mean, "no mean subtraction");
@@ -65,12 +70,13 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
     // On --resume, every option of the run's recipe not given here comes from the checkpoint.
     std::set<std::string> given;
     for (const char* name : {"data", "epochs", "lr", "lr-schedule", "patience", "momentum", "weight-decay", "out",
-                             "checkpoint-every", "train-limit", "val-limit", "no-crop", "no-flip", "no-pca", "no-mean"})
+                             "checkpoint-every", "train-limit", "val-limit", "crop", "no-flip", "no-pca", "no-mean"})
       if (command->count(std::string("--") + name) > 0) given.insert(name);
     options.arch_options.activation = *activation == "tanh" ? ActivationKind::Tanh : ActivationKind::Relu;
     options.arch_options.pool = *pool == "plain" ? PoolKind::Plain : PoolKind::Overlap;
     options.arch_options.lrn = !*no_lrn;
-    options.augment = {!*no_crop, !*no_flip, !*no_pca, !*no_mean};
+    if (*no_crop) given.insert("crop");
+    options.augment = {*no_crop ? CropMode::Center : parse_crop_mode(*crop), !*no_flip, !*no_pca, !*no_mean};
     inherit_recipe(options, given);
     std::unique_ptr<vkrt::Instance> instance;
     if (const char* v = std::getenv("ALEXNET_VK_VALIDATION"); v && std::string(v) == "sync") {

@@ -127,6 +127,7 @@ TEST_F(Training, RecipeComesBackAndVersionOneCheckpointsStillResume) {
   o.lr = 0.03f;
   o.lr_schedule = "step:2";
   o.checkpoint_every = 1;
+  o.augment.crop = CropMode::Random;
   const auto first = train(testing::context(), o);
   const fs::path path = root_ / "recipe" / "last.ckpt";
 
@@ -139,15 +140,31 @@ TEST_F(Training, RecipeComesBackAndVersionOneCheckpointsStillResume) {
   EXPECT_EQ(bare.epochs, 3);
   EXPECT_EQ(bare.batch, TrainOptions{}.batch);  // batch and seed come from the state itself
   EXPECT_EQ(bare.checkpoint_every, 1u);
+  EXPECT_EQ(bare.augment.crop, CropMode::Random);
   EXPECT_TRUE(bare.skip_validation);
   EXPECT_EQ(bare.data_dir, o.data_dir);
   EXPECT_EQ(fs::path(bare.out_dir), path.parent_path());
   TrainOptions given;
   given.resume = path.string();
   given.out_dir = "elsewhere";
-  inherit_recipe(given, {"lr", "out"});
+  given.augment.crop = CropMode::Center;
+  inherit_recipe(given, {"lr", "out", "crop"});
   EXPECT_EQ(given.lr, TrainOptions{}.lr);
+  EXPECT_EQ(given.augment.crop, CropMode::Center);
   EXPECT_EQ(given.out_dir, "elsewhere");
+
+  // A recipe from before "crop" existed: "no-crop": false meant random crops.
+  {
+    Checkpoint c = load_checkpoint(path.string());
+    c.header["train"]["recipe"].erase("crop");
+    c.header["train"]["recipe"]["no-crop"] = false;
+    const fs::path older = root_ / "recipe" / "older.ckpt";
+    save_checkpoint(older.string(), c);
+    TrainOptions from_older;
+    from_older.resume = older.string();
+    inherit_recipe(from_older, {});
+    EXPECT_EQ(from_older.augment.crop, CropMode::Random);
+  }
 
   // The same file as version 1 wrote it: no partial-epoch sums, history or recipe.
   Checkpoint c = load_checkpoint(path.string());
@@ -174,6 +191,7 @@ TEST_F(Training, RecipeComesBackAndVersionOneCheckpointsStillResume) {
   auto straight = options("straight3");
   straight.lr = 0.03f;
   straight.lr_schedule = "step:2";
+  straight.augment.crop = CropMode::Random;
   straight.max_steps = 3;
   EXPECT_EQ(train(testing::context(), straight).step_losses.back(), resumed.step_losses.front());
   EXPECT_EQ(first.step_losses.size(), 2u);
@@ -276,6 +294,25 @@ TEST(LrSchedule, AutoResolvesPerArchitecture) {
   o.lr_schedule = "step:3";
   EXPECT_EQ(resolve_lr_schedule(o), "step:3");
   EXPECT_THROW(parse_step_schedule("auto"), std::invalid_argument);  // resolved before parsing
+}
+
+// IDX images are framed at the input size: centred by default; image folders get the paper's
+// random crops. An explicit mode wins either way.
+TEST(CropMode, AutoIsRandomForFoldersAndCentredForIdx) {
+  Arch arch = make_arch("alexnet-small", 10, 1, 28);
+  DataSource idx, folder;
+  idx.kind = "idx";
+  folder.kind = "folder";
+  EXPECT_FALSE(augment_for(arch, idx, {}).random_crop);
+  EXPECT_TRUE(augment_for(arch, folder, {}).random_crop);
+  AugmentFlags random, center;
+  random.crop = CropMode::Random;
+  center.crop = CropMode::Center;
+  EXPECT_TRUE(augment_for(arch, idx, random).random_crop);
+  EXPECT_FALSE(augment_for(arch, folder, center).random_crop);
+  EXPECT_EQ(parse_crop_mode("center"), CropMode::Center);
+  EXPECT_STREQ(crop_mode_name(parse_crop_mode("random")), "random");
+  EXPECT_THROW(parse_crop_mode("middle"), std::invalid_argument);
 }
 
 TEST(LrSchedule, DefaultLearningRatePerArchitecture) {
