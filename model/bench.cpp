@@ -27,6 +27,8 @@ BenchResult run_bench(vkrt::Context& context, const BenchOptions& options) {
   const int micro = Network::choose_micro_batch(context, arch, options.batch);
   Network network(context, arch, micro);
   network.initialize(1);
+  const double parameter_bytes = double(network.parameter_count()) * 3 * sizeof(float);
+  const double network_bytes = double(context.allocator().stats().bytes_in_use);
 
   auto& a = context.allocator();
   const std::size_t in = network.input_count();
@@ -112,6 +114,9 @@ BenchResult run_bench(vkrt::Context& context, const BenchOptions& options) {
   r.host_overhead_ms = std::max(0.0, r.ms_per_step - r.gpu_ms_per_step);
   r.peak_device_mib = static_cast<double>(context.allocator().stats().peak_in_use) / (1 << 20);
   r.submissions_per_step = 1;
+  const double activations = double(network.activation_bytes());
+  r.memory.push_back({r.device, parameter_bytes / (1 << 20), activations / (1 << 20), 0,
+                      (network_bytes - parameter_bytes - activations) / (1 << 20)});
   return r;
 }
 

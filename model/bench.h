@@ -29,6 +29,17 @@ struct LayerTiming {
   double gflops = 0; // achieved, where the layer has a known FLOP count (else 0)
 };
 
+// Device memory a network holds: its parameters (value, gradient, momentum) and everything else it
+// allocated (activations, gradients, layer state and scratch, exchange staging), not counting the
+// step's input and output buffers.
+struct DeviceMemoryUse {
+  std::string device;
+  double parameter_mib = 0;   // value, gradient, momentum
+  double activation_mib = 0;  // outputs, gradients, layer state (Network::activation_bytes)
+  double exchange_mib = 0;    // two devices: host-visible send and receive buffers
+  double scratch_mib = 0;     // the rest the network allocated: kernel workspaces (im2col, split-K)
+};
+
 struct BenchResult {
   std::string device, arch, mode;
   int batch = 0, micro_batch = 0, iters = 0;
@@ -39,9 +50,16 @@ struct BenchResult {
   double images_per_second = 0, images_per_second_min = 0, images_per_second_max = 0;
   double host_overhead_ms = 0;  // wall minus GPU
   double peak_device_mib = 0;
-  std::size_t submissions_per_step = 0;
+  std::size_t submissions_per_step = 0;  // per device
+  std::vector<DeviceMemoryUse> memory;   // per device
+  // Two devices: bytes copied between them per step, and the host's wait for both to reach an
+  // exchange (time one device idles waiting for the other, or for the copy).
+  double exchanged_mib_per_step = 0, exchange_wait_ms = 0;
 };
 
 BenchResult run_bench(vkrt::Context& context, const BenchOptions& options);
+// The network split over two devices (model/split_network.h): whole-step wall times (no per-layer
+// timings), memory per device, and the exchange's bytes and waits.
+BenchResult run_split_bench(vkrt::Context& first, vkrt::Context& second, const BenchOptions& options);
 
 }  // namespace alexnet

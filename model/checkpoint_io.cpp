@@ -54,10 +54,10 @@ std::vector<float> finite_or_throw(std::vector<float> values, const std::string&
 
 }  // namespace
 
-Checkpoint make_checkpoint(Network& network, const data::Normalization& norm, const std::vector<std::string>& classes,
+Checkpoint make_checkpoint(ParameterSet& network, const Arch& arch, const data::Normalization& norm, const std::vector<std::string>& classes,
                            const TrainState& state) {
   Checkpoint c;
-  c.header["arch"] = arch_to_json(network.arch());
+  c.header["arch"] = arch_to_json(arch);
   c.header["normalization"] = {{"mean", norm.mean},
                                {"pixel_scale", norm.pixel_scale},
                                {"eigval", norm.eigval},
@@ -83,25 +83,28 @@ Checkpoint make_checkpoint(Network& network, const data::Normalization& norm, co
                        {"history", nlohmann::json::array()},
                        {"recipe", state.recipe.is_null() ? nlohmann::json::object() : state.recipe}};
   for (const auto& m : state.history) c.header["train"]["history"].push_back(metrics_to_json(m));
-  vkrt::Context& context = network.context();
-  for (auto* p : network.parameters()) {
-    c.tensors[p->name] = {p->shape, finite_or_throw(vkrt::read<float>(context, p->value, p->count), p->name)};
-    c.tensors[p->name + ".momentum"] = {
-        p->shape, finite_or_throw(vkrt::read<float>(context, p->momentum, p->count), p->name + ".momentum")};
+  const auto infos = network.parameter_infos();
+  for (std::size_t i = 0; i < infos.size(); ++i) {
+    const auto& p = infos[i];
+    c.tensors[p.name] = {p.shape, finite_or_throw(network.read_parameter(i, ParameterPart::Value), p.name)};
+    c.tensors[p.name + ".momentum"] = {
+        p.shape, finite_or_throw(network.read_parameter(i, ParameterPart::Momentum), p.name + ".momentum")};
   }
   return c;
 }
 
-void load_parameters(Network& network, const Checkpoint& checkpoint, const std::string& path) {
-  vkrt::Context& context = network.context();
-  for (auto* p : network.parameters()) {
-    auto it = checkpoint.tensors.find(p->name);
-    if (it == checkpoint.tensors.end()) throw CheckpointError(path + ": tensor " + p->name + " is missing");
-    if (it->second.shape != p->shape) throw CheckpointError(path + ": tensor " + p->name + " has another shape");
-    vkrt::write<float>(context, p->value, it->second.data);
-    auto m = checkpoint.tensors.find(p->name + ".momentum");
-    const bool has_momentum = m != checkpoint.tensors.end() && m->second.shape == p->shape;
-    vkrt::write<float>(context, p->momentum, has_momentum ? m->second.data : std::vector<float>(p->count, 0.0f));
+void load_parameters(ParameterSet& network, const Checkpoint& checkpoint, const std::string& path) {
+  const auto infos = network.parameter_infos();
+  for (std::size_t i = 0; i < infos.size(); ++i) {
+    const auto& p = infos[i];
+    auto it = checkpoint.tensors.find(p.name);
+    if (it == checkpoint.tensors.end()) throw CheckpointError(path + ": tensor " + p.name + " is missing");
+    if (it->second.shape != p.shape) throw CheckpointError(path + ": tensor " + p.name + " has another shape");
+    network.write_parameter(i, ParameterPart::Value, it->second.data);
+    auto m = checkpoint.tensors.find(p.name + ".momentum");
+    const bool has_momentum = m != checkpoint.tensors.end() && m->second.shape == p.shape;
+    network.write_parameter(i, ParameterPart::Momentum,
+                            has_momentum ? m->second.data : std::vector<float>(p.count, 0.0f));
   }
 }
 

@@ -38,12 +38,12 @@ struct TrainState {
 
 // Reads the parameters and momentum back from the device. Throws NonFiniteError naming the first
 // tensor (in layer order) that holds a NaN or an infinity: a checkpoint never holds one.
-Checkpoint make_checkpoint(Network& network, const data::Normalization& norm, const std::vector<std::string>& classes,
+Checkpoint make_checkpoint(ParameterSet& network, const Arch& arch, const data::Normalization& norm, const std::vector<std::string>& classes,
                            const TrainState& state);
 
 // Loads parameters (and momentum when present) into a network of the same architecture; throws
 // CheckpointError naming `path` when a tensor is missing or has another shape.
-void load_parameters(Network& network, const Checkpoint& checkpoint, const std::string& path);
+void load_parameters(ParameterSet& network, const Checkpoint& checkpoint, const std::string& path);
 
 Arch checkpoint_arch(const Checkpoint& checkpoint, const std::string& path);
 data::Normalization checkpoint_normalization(const Checkpoint& checkpoint, const std::string& path);

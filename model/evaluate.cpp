@@ -42,10 +42,10 @@ EvalResult Tally::result() const {
 
 EvalResult evaluate(Predictor& predictor, const data::Dataset& dataset, const data::AugmentConfig& augment,
                     const data::Normalization& norm, bool ten_crop, int threads) {
-  const int classes = predictor.network().arch().classes;
+  const int classes = predictor.arch().classes;
   const int views = ten_crop ? 10 : 1;
   data::LoaderConfig config;
-  config.batch = std::max(predictor.network().micro_batch(), 64);
+  config.batch = std::max(predictor.micro_batch(), 64);
   config.threads = threads;
   config.shuffle = false;
   config.drop_last = false;

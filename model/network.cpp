@@ -191,22 +191,57 @@ std::size_t Network::device_bytes() const {
   return total;
 }
 
+std::vector<float> initial_values(std::mt19937_64& rng, std::size_t count, float init_std, float init_value) {
+  std::vector<float> values(count, init_value);
+  if (init_std > 0) {
+    // Box-Muller written out: std::normal_distribution's algorithm differs between standard
+    // libraries, and a seed must give the same network everywhere.
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const double u1 = (static_cast<double>(rng() >> 11) + 1.0) * 0x1.0p-53;
+      const double u2 = static_cast<double>(rng() >> 11) * 0x1.0p-53;
+      values[i] = static_cast<float>(init_std * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2));
+    }
+  }
+  return values;
+}
+
+std::size_t Network::activation_bytes() const {
+  std::size_t total = grad_a_.size() + grad_b_.size() + logits_grad_.size();
+  for (const auto& a : activations_) total += a.size();
+  for (const auto& layer : layers_) total += layer->state_bytes();
+  return total;
+}
+
 void Network::initialize(std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   for (auto* p : parameters()) {
-    std::vector<float> values(p->count, p->init_value);
-    if (p->init_std > 0) {
-      // Box-Muller written out: std::normal_distribution's algorithm differs between standard
-      // libraries, and a seed must give the same network everywhere.
-      for (std::size_t i = 0; i < values.size(); ++i) {
-        const double u1 = (static_cast<double>(rng() >> 11) + 1.0) * 0x1.0p-53;
-        const double u2 = static_cast<double>(rng() >> 11) * 0x1.0p-53;
-        values[i] = static_cast<float>(p->init_std * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2));
-      }
-    }
-    vkrt::write<float>(context_, p->value, values);
+    vkrt::write<float>(context_, p->value, initial_values(rng, p->count, p->init_std, p->init_value));
     vkrt::write<float>(context_, p->momentum, std::vector<float>(p->count, 0.0f));
   }
+}
+
+std::vector<ParameterInfo> Network::parameter_infos() const {
+  std::vector<ParameterInfo> out;
+  for (const auto& layer : layers_)
+    for (const auto* p : layer->parameters()) out.push_back({p->name, p->shape, p->count});
+  return out;
+}
+
+namespace {
+const vkrt::Buffer& part_of(const net::Parameter& p, ParameterPart part) {
+  return part == ParameterPart::Value ? p.value : part == ParameterPart::Momentum ? p.momentum : p.grad;
+}
+}  // namespace
+
+std::vector<float> Network::read_parameter(std::size_t i, ParameterPart part) {
+  const net::Parameter& p = *parameters().at(i);
+  return vkrt::read<float>(context_, part_of(p, part), p.count);
+}
+
+void Network::write_parameter(std::size_t i, ParameterPart part, std::span<const float> values) {
+  const net::Parameter& p = *parameters().at(i);
+  if (values.size() != p.count) throw std::invalid_argument("write_parameter: wrong size for " + p.name);
+  vkrt::write<float>(context_, part_of(p, part), values);
 }
 
 net::LayerIO Network::io_for(std::size_t i, const vkrt::BufferRange& images, const net::StepKey& key,

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <random>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "model/layers/softmax_xent.h"
 #include "model/layers/sgd.h"
 #include "model/net/layer.h"
+#include "model/parameter_set.h"
 #include "runtime/context.h"
 
 namespace alexnet {
@@ -43,7 +46,12 @@ struct MemoryEstimate {
   std::uint64_t total() const { return device_local + host_visible; }
 };
 
-class Network {
+// The paper's init for one tensor, drawing from `rng` in order: N(0, init_std) when init_std > 0,
+// else init_value everywhere. Network::initialize and SplitNetwork::initialize both use it, so one
+// seed gives the same network on one device or two.
+std::vector<float> initial_values(std::mt19937_64& rng, std::size_t count, float init_std, float init_value);
+
+class Network : public ParameterSet {
  public:
   Network(vkrt::Context& context, const Arch& arch, int micro_batch);
   ~Network();
@@ -55,6 +63,11 @@ class Network {
   std::vector<net::Parameter*> parameters();
   std::size_t parameter_count() const;
   const std::vector<std::unique_ptr<net::Layer>>& layers() const { return layers_; }
+
+  // ParameterSet
+  std::vector<ParameterInfo> parameter_infos() const override;
+  std::vector<float> read_parameter(std::size_t i, ParameterPart part) override;
+  void write_parameter(std::size_t i, ParameterPart part, std::span<const float> values) override;
 
   // The paper's init: weights N(0, arch.weight_std), biases 1 for conv2/4/5 and fc6/7, else 0;
   // momentum zero. Deterministic in `seed`.
@@ -107,6 +120,9 @@ class Network {
 
   // Device memory this network holds (parameters, their gradients and momentum, activations).
   std::size_t device_bytes() const;
+  // Of that, the activations: every layer's output, the gradient buffers, and the state layers
+  // keep for backward (LRN's scale, max-pool's argmax). Kernel scratch is not counted.
+  std::size_t activation_bytes() const;
 
   // The largest micro-batch that divides `batch` and keeps every activation within the device's
   // storage-buffer range and within `max_activation_bytes`.

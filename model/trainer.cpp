@@ -16,6 +16,7 @@
 #include "model/metrics.h"
 #include "model/predictor.h"
 #include "model/progress.h"
+#include "model/step_engine.h"
 #include "model/subset_dataset.h"
 #include "runtime/check.h"
 #include "runtime/context.h"
@@ -28,47 +29,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-// Device buffers for one training step: host-visible staging for the batch and the results,
-// device-local copies the shaders read and write.
-struct StepBuffers {
-  vkrt::Buffer images_staging, labels_staging, images, labels, loss, probs, loss_readback, probs_readback, lr;
-  StepBuffers(vkrt::Context& context, const Network& network, int batch) {
-    auto& a = context.allocator();
-    const std::size_t in = network.input_count(), classes = network.arch().classes;
-    images_staging = a.allocate(batch * in * 4, vkrt::Intent::Upload);
-    labels_staging = a.allocate(batch * 4, vkrt::Intent::Upload);
-    images = a.allocate(batch * in * 4, vkrt::Intent::DeviceLocal);
-    labels = a.allocate(batch * 4, vkrt::Intent::DeviceLocal);
-    loss = a.allocate(batch * 4, vkrt::Intent::DeviceLocal);
-    probs = a.allocate(batch * classes * 4, vkrt::Intent::DeviceLocal);
-    loss_readback = a.allocate(batch * 4, vkrt::Intent::Readback);
-    probs_readback = a.allocate(batch * classes * 4, vkrt::Intent::Readback);
-    lr = a.allocate(4, vkrt::Intent::Upload);
-  }
-};
-
-// A step is two submissions: forward, loss and backward (recorded per step: the dropout key
-// changes), then the SGD update (recorded once; the learning rate lives in a buffer). The loss is
-// read between them, so a non-finite loss stops training before it can reach the weights.
-void record_gradients(vkrt::Stream& stream, Network& network, StepBuffers& b, int batch, const net::StepKey& key) {
-  stream.begin();
-  stream.barrier();  // the previous step's reads of the input buffers finish before they are rewritten
-  stream.copy(b.images_staging, b.images);
-  stream.copy(b.labels_staging, b.labels);
-  stream.barrier();
-  network.record_train_gradients(stream, b.images, b.labels, batch, key, b.loss, b.probs);
-  stream.copy(b.loss, b.loss_readback);
-  stream.copy(b.probs, b.probs_readback);
-  stream.end();
-}
-
-void record_update(vkrt::Stream& stream, Network& network, StepBuffers& b, const SgdConfig& sgd) {
-  stream.begin();
-  stream.barrier();  // the gradients written by the previous submission
-  network.record_update(stream, b.lr, sgd);
-  stream.end();
-}
 
 // The recipe: the options that define a run (not where or how fast it runs), saved in every
 // checkpoint so that `train --resume FILE` alone continues the same run. Keys are the CLI's long
@@ -186,7 +146,7 @@ void inherit_recipe(TrainOptions& o, const std::set<std::string>& given) {
   take("skip-validation", o.skip_validation);
 }
 
-TrainResult train(vkrt::Context& context, const TrainOptions& requested) {
+TrainResult train(vkrt::Context& context, const TrainOptions& requested, vkrt::Context* second) {
   TrainOptions options = requested;
   options.lr = resolve_lr(requested);  // checkpoints record the resolved values
   options.lr_schedule = resolve_lr_schedule(requested);
@@ -228,7 +188,7 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested) {
   const int batch = state.batch;
   // Before anything is allocated (or the data is read): a batch that cannot fit is a clear error,
   // not a driver failure half-way through set-up.
-  Network::check_memory(context, arch, batch);
+  if (!second) Network::check_memory(context, arch, batch);
   if (train_set->size() < std::size_t(batch))
     throw std::invalid_argument("the training set has " + std::to_string(train_set->size()) +
                                 " images, fewer than one batch of " + std::to_string(batch));
@@ -238,19 +198,16 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested) {
   }
 
   // ---- device set-up; an allocation that fails anyway gets the same advice ----
-  const int micro_batch = Network::choose_micro_batch(context, arch, batch);
-  std::unique_ptr<Network> network_owner;
-  std::unique_ptr<StepBuffers> buffers_owner;
+  std::unique_ptr<StepEngine> engine;
   try {
-    network_owner = std::make_unique<Network>(context, arch, micro_batch);
-    buffers_owner = std::make_unique<StepBuffers>(context, *network_owner, batch);
+    engine = second ? make_two_device_engine(context, *second, arch, batch, options.sgd)
+                    : make_one_device_engine(context, arch, batch, options.sgd);
   } catch (const vkrt::OutOfMemoryError& e) {
     throw vkrt::OutOfMemoryError(std::string(e.what()) + "; " + Network::memory_advice(context, arch, batch), e.result());
   }
-  Network& network = *network_owner;
-  StepBuffers& buffers = *buffers_owner;
-  if (resume) load_parameters(network, *resume, options.resume);
-  else network.initialize(state.seed);
+  const int micro_batch = engine->micro_batch();
+  if (resume) load_parameters(engine->parameters(), *resume, options.resume);
+  else engine->initialize(state.seed);
   resume.reset();  // the tensors are on the device now
   const auto augment = augment_for(arch, source, options.augment);
 
@@ -272,12 +229,13 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested) {
   }
 
   Progress progress;
-  const std::size_t params = network.parameter_count();
+  const std::size_t params = engine->parameter_count();
   progress.line("alexnet_vk train: " + arch.name + " " + std::to_string(arch.in_channels) + "x" +
                 std::to_string(arch.in_size) + "x" + std::to_string(arch.in_size) + ", " + std::to_string(arch.classes) +
                 " classes, " + std::to_string(params) + " parameters (" +
                 std::to_string(static_cast<int>(std::round(params / 1e6))) + "M); batch " + std::to_string(batch) +
-                " (micro-batch " + std::to_string(micro_batch) + "), device " + context.info().name);
+                " (micro-batch " + std::to_string(micro_batch) + "), " + (second ? "devices " : "device ") +
+                engine->device_name());
   char sgd_line[160];
   std::snprintf(sgd_line, sizeof sgd_line, "sgd: lr %g, schedule %s, momentum %g, weight decay %g; %d epochs",
                 options.lr, options.lr_schedule.c_str(), options.sgd.momentum, options.sgd.weight_decay, options.epochs);
@@ -295,9 +253,7 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested) {
     progress.line("note: " + options.resume + " is a version 1 checkpoint: epoch " + std::to_string(state.epoch + 1) +
                   "'s train metrics will cover only the batches after the resume");
 
-  vkrt::Stream step_stream(context), update_stream(context);
-  record_update(update_stream, network, buffers, options.sgd);
-  Predictor predictor(network);
+  Predictor& predictor = engine->predictor();
   TrainResult result;
   result.parameter_count = params;
   const int classes = arch.classes;
@@ -317,7 +273,7 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested) {
     s.recipe = recipe;
     Checkpoint checkpoint;
     try {
-      checkpoint = make_checkpoint(network, norm, train_set->class_names(), s);
+      checkpoint = make_checkpoint(engine->parameters(), arch, norm, train_set->class_names(), s);
     } catch (const NonFiniteError& e) {
       // A NaN that never reached the loss (e.g. a gradient that a ReLU then hid): the weights
       // are lost, the last checkpoint is not.
@@ -363,42 +319,37 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested) {
         const std::string step_name = "step:" + std::to_string(n);
         doing = "at step " + std::to_string(n) + " (epoch " + std::to_string(state.epoch + 1) + ", batch " +
                 std::to_string(b->index_in_epoch + 1) + " of " + std::to_string(steps) + ")";
-        std::memcpy(buffers.images_staging.mapped(), b->images.data(), b->images.size() * sizeof(float));
-        std::memcpy(buffers.labels_staging.mapped(), b->labels.data(), b->labels.size() * sizeof(std::int32_t));
-        *static_cast<float*>(buffers.lr.mapped()) = state.lr;
         // Dropout masks are keyed by (seed, step): a resumed run draws the same ones.
         const net::StepKey key{static_cast<std::uint32_t>(state.seed), static_cast<std::uint32_t>(state.step), true};
-        record_gradients(step_stream, network, buffers, batch, key);
+        engine->prepare(b->images, b->labels, key);
         faults::kill_point(step_name + ":uploaded");
-        if (faults::device_lost_at(n))
-          throw vkrt::DeviceLostError("vkQueueSubmit: VK_ERROR_DEVICE_LOST (simulated by ALEXNET_VK_TEST_DEVICE_LOST_AT_STEP)",
-                                      VK_ERROR_DEVICE_LOST);
-        step_stream.submit();
+        if (faults::device_lost_at(n)) engine->simulate_device_lost();
+        engine->submit();
         faults::kill_point(step_name + ":on-gpu");
-        step_stream.wait();
+        engine->wait();
 
-        const auto loss = buffers.loss_readback.host_span<float>().first(batch);
+        const auto loss = engine->loss();
         double sum = 0;
         for (float l : loss) sum += l;
         const double mean = sum / batch;
         if (!std::isfinite(mean)) {
           std::size_t sample = 0;
           while (sample + 1 < loss.size() && std::isfinite(loss[sample])) ++sample;
-          const std::string where = network.locate_non_finite(buffers.images, buffers.labels, batch, key, sample);
+          const std::string where = engine->locate_non_finite(key, sample);
           throw NonFiniteError("the loss became " + format_loss(mean) + " " + doing + "; the first non-finite values are in " +
                                where + "; the step's update was not applied and " + kept() + "; try a lower --lr");
         }
-        update_stream.submit();
         faults::kill_point(step_name + ":update-on-gpu");
-        update_stream.wait();
+        engine->update(state.lr);
         if (faults::nan_weight_at(n)) {  // test-only: a NaN the loss has not seen
-          const float nan = std::nanf("");
-          vkrt::write<float>(context, network.parameters().front()->value, std::span<const float>(&nan, 1));
+          auto first = engine->parameters().read_parameter(0, ParameterPart::Value);
+          first[0] = std::nanf("");
+          engine->parameters().write_parameter(0, ParameterPart::Value, first);
         }
         faults::kill_point(step_name + ":done");
 
         faults::log_step(n, mean);
-        state.epoch_tally.add(buffers.probs_readback.host_span<float>().first(std::size_t(batch) * classes), b->labels,
+        state.epoch_tally.add(engine->probs(), b->labels,
                               classes);
         result.step_losses.push_back(mean);
         result.last_loss = state.last_loss = mean;

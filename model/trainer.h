@@ -66,7 +66,9 @@ struct TrainResult {
 // Crash safety: with --checkpoint-every N, a run killed at any point and resumed from last.ckpt
 // gives bit-identical weights, losses and metrics.csv (but its time columns) to a run never
 // stopped (tests/reliability/kill_resume_test.cpp).
-TrainResult train(vkrt::Context& context, const TrainOptions& options);
+// With `second`, the network is split over the two devices (model/split_network.h): the same
+// model, numbers equal to the one-device run's to float rounding, checkpoints interchangeable.
+TrainResult train(vkrt::Context& context, const TrainOptions& options, vkrt::Context* second = nullptr);
 
 // For `train --resume FILE`: each option of the run's recipe that is not in `given` (long option
 // names without the dashes: "lr", "epochs", "data", "no-crop", ...) takes the value the

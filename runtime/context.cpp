@@ -253,7 +253,20 @@ Context::Context(const Instance& instance, int device_index) {
   queue_info.queueCount = 1;
   queue_info.pQueuePriorities = &priority;
 
+  // Timeline semaphores (core in 1.2) let two devices' queues wait on exchanges the host relays
+  // (runtime/exchange.h); a device without them still runs everything on one device.
+  VkPhysicalDeviceTimelineSemaphoreFeatures timeline{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES};
+  if (properties_.apiVersion >= VK_API_VERSION_1_2) {
+    VkPhysicalDeviceFeatures2 query{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+    query.pNext = &timeline;
+    vkGetPhysicalDeviceFeatures2(physical_, &query);
+    timeline_semaphores_ = timeline.timelineSemaphore == VK_TRUE;
+  }
+  timeline.pNext = nullptr;
+  timeline.timelineSemaphore = timeline_semaphores_ ? VK_TRUE : VK_FALSE;
+
   VkDeviceCreateInfo device_info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+  if (timeline_semaphores_) device_info.pNext = &timeline;
   device_info.queueCreateInfoCount = 1;
   device_info.pQueueCreateInfos = &queue_info;
   VKRT_CHECK(vkCreateDevice(physical_, &device_info, nullptr, &device_));

@@ -90,6 +90,8 @@ class Context {
   bool timestamps_supported() const { return timestamp_valid_bits_ > 0; }
   double timestamp_period_ns() const { return properties_.limits.timestampPeriod; }
   Allocator& allocator() { return *allocator_; }
+  // Whether the device has timeline semaphores (needed to run as one of two devices).
+  bool timeline_semaphores() const { return timeline_semaphores_; }
 
  private:
   VkPhysicalDevice physical_ = VK_NULL_HANDLE;
@@ -97,6 +99,7 @@ class Context {
   VkQueue queue_ = VK_NULL_HANDLE;
   std::uint32_t queue_family_ = 0;
   std::uint32_t timestamp_valid_bits_ = 0;
+  bool timeline_semaphores_ = false;
   VkPhysicalDeviceProperties properties_{};
   VkPhysicalDeviceMemoryProperties memory_properties_{};
   DeviceInfo info_;

@@ -219,10 +219,32 @@ void Stream::barrier() {
   vkCmdPipelineBarrier(command_buffer_, stages, stages, 0, 1, &barrier, 0, nullptr, 0, nullptr);
 }
 
+void Stream::host_writes_barrier() {
+  VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+  barrier.srcAccessMask = VK_ACCESS_HOST_WRITE_BIT;
+  barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT;
+  vkCmdPipelineBarrier(command_buffer_, VK_PIPELINE_STAGE_HOST_BIT,
+                       VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &barrier, 0,
+                       nullptr, 0, nullptr);
+}
+
 void Stream::copy(const BufferRange& src, const BufferRange& dst) {
   if (src.size != dst.size) throw Error("copy between ranges of different sizes");
   VkBufferCopy region{src.offset, dst.offset, src.size};
   vkCmdCopyBuffer(command_buffer_, src.handle, dst.handle, 1, &region);
+}
+
+void Stream::copy_strided(const BufferRange& src, const BufferRange& dst, const StridedCopy& c) {
+  if (c.count == 0 || c.block == 0) return;
+  const VkDeviceSize src_end = c.src_offset + (c.count - 1) * c.src_stride + c.block;
+  const VkDeviceSize dst_end = c.dst_offset + (c.count - 1) * c.dst_stride + c.block;
+  if (src_end > src.size || dst_end > dst.size)
+    throw Error("strided copy of " + std::to_string(c.count) + " blocks of " + std::to_string(c.block) +
+                " bytes leaves its source or destination range");
+  std::vector<VkBufferCopy> regions(c.count);
+  for (std::uint32_t i = 0; i < c.count; ++i)
+    regions[i] = {src.offset + c.src_offset + i * c.src_stride, dst.offset + c.dst_offset + i * c.dst_stride, c.block};
+  vkCmdCopyBuffer(command_buffer_, src.handle, dst.handle, c.count, regions.data());
 }
 
 void Stream::fill(const BufferRange& dst, std::uint32_t value) {
@@ -257,6 +279,35 @@ void Stream::submit() {
   VkSubmitInfo info{VK_STRUCTURE_TYPE_SUBMIT_INFO};
   info.commandBufferCount = 1;
   info.pCommandBuffers = &command_buffer_;
+  VKRT_CHECK(vkResetFences(context_.device(), 1, &fence_));
+  VKRT_CHECK(vkQueueSubmit(context_.queue(), 1, &info, fence_));
+  pending_ = true;
+  timestamps_read_ = false;
+  ++submit_count_;
+}
+
+void Stream::submit(TimelinePoint wait_for, TimelinePoint signal) {
+  if (recording_) throw Error("submit while still recording: call end() first");
+  if (pending_) wait();
+  VkTimelineSemaphoreSubmitInfo timeline{VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO};
+  VkSubmitInfo info{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+  info.pNext = &timeline;
+  info.commandBufferCount = 1;
+  info.pCommandBuffers = &command_buffer_;
+  const VkPipelineStageFlags stage = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+  if (wait_for.semaphore) {
+    info.waitSemaphoreCount = 1;
+    info.pWaitSemaphores = &wait_for.semaphore;
+    info.pWaitDstStageMask = &stage;
+    timeline.waitSemaphoreValueCount = 1;
+    timeline.pWaitSemaphoreValues = &wait_for.value;
+  }
+  if (signal.semaphore) {
+    info.signalSemaphoreCount = 1;
+    info.pSignalSemaphores = &signal.semaphore;
+    timeline.signalSemaphoreValueCount = 1;
+    timeline.pSignalSemaphoreValues = &signal.value;
+  }
   VKRT_CHECK(vkResetFences(context_.device(), 1, &fence_));
   VKRT_CHECK(vkQueueSubmit(context_.queue(), 1, &info, fence_));
   pending_ = true;

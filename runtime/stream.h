@@ -61,6 +61,19 @@ Groups linear_groups(std::uint64_t invocations, std::uint32_t local);
 
 struct NoPush {};
 
+// A timeline semaphore value: what a submission waits for or signals (runtime/exchange.h).
+struct TimelinePoint {
+  VkSemaphore semaphore = VK_NULL_HANDLE;
+  std::uint64_t value = 0;
+};
+
+// One rectangle of a strided copy: `count` blocks of `block` bytes, the i-th read at
+// src + i * src_stride and written at dst + i * dst_stride (offsets within the two ranges).
+struct StridedCopy {
+  VkDeviceSize src_offset = 0, dst_offset = 0, block = 0, src_stride = 0, dst_stride = 0;
+  std::uint32_t count = 0;
+};
+
 class Stream {
  public:
   explicit Stream(Context& context);
@@ -87,7 +100,13 @@ class Stream {
   // access. One global barrier between dependent dispatches is the cheapest correct choice on the
   // drivers we target; finer barriers can come where profiles show they matter.
   void barrier();
+  // Makes what the host wrote to host-visible memory before this point (e.g. before it signalled
+  // the semaphore this submission waits on) visible to later transfers and dispatches.
+  void host_writes_barrier();
   void copy(const BufferRange& src, const BufferRange& dst);
+  // A copy of `count` equal blocks between strided places (one region per block), e.g. one
+  // sample's half of the channels at a time. Throws vkrt::Error when a block leaves either range.
+  void copy_strided(const BufferRange& src, const BufferRange& dst, const StridedCopy& copy);
   void fill(const BufferRange& dst, std::uint32_t value);
 
   // Records a timestamp after all earlier work; returns its slot (or -1 without timestamp support).
@@ -98,6 +117,9 @@ class Stream {
   // Submits the recording and waits for it. Throws DeviceLostError when the device is lost.
   void submit_and_wait();
   void submit();
+  // Submits after `wait` is reached on the device (a null semaphore: no wait) and has the
+  // submission signal `signal` when done, besides the stream's own fence.
+  void submit(TimelinePoint wait, TimelinePoint signal);
   void wait();
 
   std::size_t dispatch_count() const { return dispatch_count_; }

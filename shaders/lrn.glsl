@@ -11,7 +11,15 @@
 // drivers, where a storage-buffer load at a per-invocation address is a slow scalar loop). The
 // four elements d * PLANE away from a quad start at a texel boundary only when (d * PLANE) % 4 ==
 // 0; otherwise they are the tail of one texel and the head of the next, shifted by that constant.
-//   spec: 3 SIZE (odd), 4 K, 5 ALPHA, 6 BETA, 7 C, 8 PLANE (H * W), 9 TAIL
+// Channel slices (HALO): the tensor holds global channels [FIRST, FIRST + C) of TOTAL, and a
+// window that leaves [0, C) reads the neighbouring slices' channels from a halo buffer (N, SIDES *
+// HALF, H, W) holding only the sides that exist: per sample, if BELOW (FIRST > 0) HALF planes of
+// global channels [FIRST - HALF, FIRST), then if ABOVE (FIRST + C < TOTAL) HALF planes of global
+// channels [FIRST + C, FIRST + C + HALF). Window channels outside [0, TOTAL) are masked. HALO is a
+// specialization constant so that the unsliced pipelines fold the halo code away and compile to
+// the plain shader.
+//   spec: 3 SIZE (odd), 4 K, 5 ALPHA, 6 BETA, 7 C, 8 PLANE (H * W), 9 TAIL, 10 HALO, 11 FIRST,
+//         12 TOTAL
 #ifndef ALEXNET_LRN_GLSL
 #define ALEXNET_LRN_GLSL
 
@@ -22,7 +30,14 @@ layout(constant_id = 6) const float BETA = 0.75;
 layout(constant_id = 7) const uint C = 96;
 layout(constant_id = 8) const uint PLANE = 55 * 55;
 layout(constant_id = 9) const bool TAIL = false;
+layout(constant_id = 10) const bool HALO = false;
+layout(constant_id = 11) const int FIRST = 0;
+layout(constant_id = 12) const int TOTAL = 96;
 const int HALF = SIZE / 2;
+// The halo's sides (meaningful only when HALO): channels exist below the slice, above it.
+const bool BELOW = FIRST > 0;
+const bool ABOVE = FIRST + int(C) < TOTAL;
+const int SIDES = int(BELOW) + int(ABOVE);
 
 #include "quads.glsl"
 
@@ -62,6 +77,28 @@ vec4 fetch_shifted(samplerBuffer b, Quad quad, int d, uint count) {
   if (shift == 0) return lo;
   const vec4 hi = texelFetch(b, clamp(first + 1, 0, last_texel));
   return shift == 1 ? vec4(lo.yzw, hi.x) : shift == 2 ? vec4(lo.zw, hi.xy) : vec4(lo.w, hi.xyz);
+}
+
+// Which elements of the quad read channel c + d (d != 0) from the halo: outside [0, C) locally,
+// on d's side, and inside [0, TOTAL) globally.
+bvec4 halo_inside(Quad quad, int d) {
+  const ivec4 local = quad.channel + d;
+  const ivec4 global = local + FIRST;
+  const bvec4 outside = d < 0 ? lessThan(local, ivec4(0)) : greaterThanEqual(local, ivec4(C));
+  return and4(outside, and4(greaterThanEqual(global, ivec4(0)), lessThan(global, ivec4(TOTAL))));
+}
+
+// Channel c + d (d != 0) of each element of the quad, from halo buffer h viewed as R32F (one float
+// per texel): one fetch per element, since a quad may straddle channels or samples and its
+// halo elements then lie in different planes. Elements that do not read the halo get a clamped
+// in-range plane, which the caller masks with halo_inside().
+vec4 fetch_halo(samplerBuffer h, Quad quad, int d, uint count) {
+  const uvec4 e = min(uvec4(4u * quad.q) + uvec4(0u, 1u, 2u, 3u), uvec4(count - 1u));
+  const ivec4 local = quad.channel + d;
+  const int above_base = BELOW ? HALF : 0;  // the first "above" plane
+  const ivec4 plane = clamp(d < 0 ? local + HALF : local - int(C) + above_base, 0, max(SIDES * HALF - 1, 0));
+  const ivec4 at = ivec4(((e / (C * PLANE)) * uint(SIDES * HALF) + uvec4(plane)) * PLANE + e % PLANE);
+  return vec4(texelFetch(h, at.x).x, texelFetch(h, at.y).x, texelFetch(h, at.z).x, texelFetch(h, at.w).x);
 }
 
 #endif

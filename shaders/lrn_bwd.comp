@@ -8,9 +8,13 @@
 //   binding 2: scale (N, C, H, W), from lrn_fwd     binding 3: dy (N, C, H, W)
 //     (bindings 0-3: RGBA32F texel views)
 //   binding 4: dx (N, C, H, W), storage buffer
+//   binding 5: ratio halo (N, SIDES * HALF, H, W), R32F texel view: the neighbouring slices'
+//     r_j = dy_j * y_j / s_j (lrn_ratio.comp), read only when HALO (lrn.glsl); the unsliced op
+//     binds a dummy there
 //   push: count (N * C * H * W)
 //   spec: 3 SIZE (odd), 4 K (unused here: s comes from the forward pass), 5 ALPHA, 6 BETA, 7 C,
-//         8 PLANE (H * W), 9 TAIL (the partial-quad pipeline)
+//         8 PLANE (H * W), 9 TAIL (the partial-quad pipeline), 10 HALO, 11 FIRST, 12 TOTAL
+//         (channel slices, lrn.glsl)
 #include "common.glsl"
 #include "lrn.glsl"
 
@@ -20,6 +24,7 @@ layout(binding = 2) uniform samplerBuffer scale;
 layout(binding = 3) uniform samplerBuffer dy;
 layout(std430, binding = 4) writeonly buffer DX { float dx[]; };
 layout(std430, binding = 4) writeonly buffer DX4 { vec4 dx4[]; };  // same memory as DX
+layout(binding = 5) uniform samplerBuffer ratio_halo;
 layout(push_constant) uniform Push { uint count; };
 
 void main() {
@@ -31,7 +36,16 @@ void main() {
   for (int d = -HALF; d <= HALF; ++d) {
     const vec4 dy_j = fetch_shifted(dy, quad, d, count);
     const vec4 s_j = fetch_shifted(scale, quad, d, count);
-    sum += mix(vec4(0.0), dy_j * fetch_shifted(y, quad, d, count) / s_j, window_inside(quad, d));
+    vec4 r_j = dy_j * fetch_shifted(y, quad, d, count) / s_j;
+    bvec4 inside = window_inside(quad, d);
+    if (HALO && d != 0) {  // constant conditions: the unsliced pipelines drop this block
+      const bvec4 from_halo = halo_inside(quad, d);
+      if (any(from_halo)) {  // only quads near a slice edge
+        r_j = mix(r_j, fetch_halo(ratio_halo, quad, d, count), from_halo);
+        inside = bvec4(uvec4(inside) | uvec4(from_halo));
+      }
+    }
+    sum += mix(vec4(0.0), r_j, inside);
     if (d == 0) {  // a constant condition once the loop unrolls
       dy_i = dy_j;
       s_i = s_j;

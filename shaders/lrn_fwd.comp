@@ -8,8 +8,11 @@
 // consecutive elements).
 //   binding 0: x (N, C, H, W), RGBA32F texel view
 //   binding 1: y (N, C, H, W)   binding 2: scale (N, C, H, W)
+//   binding 3: x_halo (N, SIDES * HALF, H, W), R32F texel view: read only when HALO (lrn.glsl); the
+//     unsliced op binds a dummy there
 //   push: count (N * C * H * W)
-//   spec: 3 SIZE (odd), 4 K, 5 ALPHA, 6 BETA, 7 C, 8 PLANE (H * W), 9 TAIL (the partial-quad pipeline)
+//   spec: 3 SIZE (odd), 4 K, 5 ALPHA, 6 BETA, 7 C, 8 PLANE (H * W), 9 TAIL (the partial-quad pipeline),
+//         10 HALO, 11 FIRST, 12 TOTAL (channel slices, lrn.glsl)
 #include "common.glsl"
 #include "lrn.glsl"
 
@@ -18,6 +21,7 @@ layout(std430, binding = 1) writeonly buffer Y { float y[]; };
 layout(std430, binding = 1) writeonly buffer Y4 { vec4 y4[]; };  // same memory as Y
 layout(std430, binding = 2) writeonly buffer Scale { float scale[]; };
 layout(std430, binding = 2) writeonly buffer Scale4 { vec4 scale4[]; };  // same memory as Scale
+layout(binding = 3) uniform samplerBuffer x_halo;
 layout(push_constant) uniform Push { uint count; };
 
 void main() {
@@ -27,7 +31,11 @@ void main() {
   vec4 sum = vec4(0.0);
   vec4 center = vec4(0.0);  // x itself: the window's d = 0 term
   for (int d = -HALF; d <= HALF; ++d) {
-    const vec4 a = mix(vec4(0.0), fetch_shifted(x, quad, d, count), window_inside(quad, d));
+    vec4 a = mix(vec4(0.0), fetch_shifted(x, quad, d, count), window_inside(quad, d));
+    if (HALO && d != 0) {  // constant conditions: the unsliced pipelines drop this block
+      const bvec4 from_halo = halo_inside(quad, d);
+      if (any(from_halo)) a = mix(a, fetch_halo(x_halo, quad, d, count), from_halo);  // near a slice edge
+    }
     sum += a * a;
     if (d == 0) center = a;  // a constant condition once the loop unrolls
   }

@@ -31,7 +31,7 @@ int print_gemm_bench(const GemmBenchResult& r, bool json) {
 Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
   auto* command = app.add_subcommand("bench", "time the network per layer on synthetic data");
   auto o = std::make_shared<BenchOptions>();
-  auto device = std::make_shared<int>(0);
+  auto device = std::make_shared<DeviceChoice>();
   auto mode = std::make_shared<std::string>("train");
   auto json = std::make_shared<bool>(false);
   auto gemm = std::make_shared<int>(0);
@@ -44,28 +44,29 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
   command->add_option("--iters", o->iters, "timed steps")->capture_default_str();
   command->add_option("--warmup", o->warmup, "untimed steps first")->capture_default_str();
   command->add_option("--mode", *mode, "train or infer")->check(CLI::IsMember({"train", "infer"}))->capture_default_str();
-  command->add_option("--device", *device, "device index");
+  add_device_options(command, device);
   command->add_flag("--json", *json, "print one JSON object");
   command->add_option("--gemm", *gemm,
                       "instead of the network, time an N x N x N matrix product on every GEMM path");
   return [=, &global]() {
     if (*gemm != 0) {
       auto instance = open_instance(global);
-      vkrt::Context context(*instance, *device);
+      vkrt::Context context(*instance, device->devices.empty() ? device->device : device->devices[0]);
       return print_gemm_bench(run_gemm_bench(context, *gemm, o->iters, o->warmup), *json);
     }
     BenchOptions options = *o;
     options.train = *mode == "train";
     auto instance = open_instance(global);
-    vkrt::Context context(*instance, *device);
+    auto devices = open_devices(*instance, *device);
+    vkrt::Context& context = *devices.first;
     // A batch that cannot fit is a one-line error before anything is allocated; an allocation
     // that fails anyway gets the same advice.
     const int size = options.input_size ? options.input_size : default_input_size(options.arch);
     const Arch arch = make_arch(options.arch, options.classes, 3, size);
-    if (options.batch >= 1) Network::check_memory(context, arch, options.batch);
+    if (options.batch >= 1 && !devices.second) Network::check_memory(context, arch, options.batch);
     BenchResult r;
     try {
-      r = run_bench(context, options);
+      r = devices.second ? run_split_bench(context, *devices.second, options) : run_bench(context, options);
     } catch (const vkrt::OutOfMemoryError& e) {
       throw vkrt::OutOfMemoryError(std::string(e.what()) + "; " + Network::memory_advice(context, arch, options.batch),
                                    e.result());
@@ -81,6 +82,15 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
                           {"images_per_second_max", r.images_per_second_max},
                           {"host_overhead_ms", r.host_overhead_ms}, {"peak_device_mib", r.peak_device_mib},
                           {"submissions_per_step", r.submissions_per_step}, {"layers", layers}};
+      nlohmann::json memory = nlohmann::json::array();
+      for (const auto& m : r.memory)
+        memory.push_back({{"device", m.device}, {"parameter_mib", m.parameter_mib}, {"activation_mib", m.activation_mib},
+                          {"exchange_mib", m.exchange_mib}, {"scratch_mib", m.scratch_mib}});
+      j["memory"] = memory;
+      if (devices.second) {
+        j["exchanged_mib_per_step"] = r.exchanged_mib_per_step;
+        j["exchange_wait_ms"] = r.exchange_wait_ms;
+      }
       std::printf("%s\n", j.dump(2).c_str());
       return 0;
     }
@@ -93,9 +103,17 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
     }
     std::printf("step: %.1f ms (min %.1f, max %.1f), GPU %.1f ms, host overhead %.1f ms\n", r.ms_per_step, r.ms_min,
                 r.ms_max, r.gpu_ms_per_step, r.host_overhead_ms);
-    std::printf("throughput: %.1f images/s (min %.1f, max %.1f); peak device memory %.1f MiB; %zu submission(s) per step\n",
+    std::printf("throughput: %.1f images/s (min %.1f, max %.1f); peak device memory %.1f MiB; %zu submission(s) per step%s\n",
                 r.images_per_second, r.images_per_second_min, r.images_per_second_max, r.peak_device_mib,
-                r.submissions_per_step);
+                r.submissions_per_step, devices.second ? " per device" : "");
+    for (std::size_t d = 0; d < r.memory.size(); ++d)
+      std::printf("memory, device %zu (%s): parameters %.1f MiB, activations %.1f MiB, exchange buffers %.1f MiB, "
+                  "kernel scratch %.1f MiB\n",
+                  d, r.memory[d].device.c_str(), r.memory[d].parameter_mib, r.memory[d].activation_mib,
+                  r.memory[d].exchange_mib, r.memory[d].scratch_mib);
+    if (devices.second)
+      std::printf("exchange: %.2f MiB per step between the devices; host waited %.1f ms per step for them\n",
+                  r.exchanged_mib_per_step, r.exchange_wait_ms);
     return 0;
   };
 }

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "runtime/check.h"
 #include "runtime/context.h"
@@ -19,6 +20,19 @@ struct GlobalOptions {
 
 // Creates the Vulkan instance for a command; throws a one-line error when no driver is found.
 std::unique_ptr<vkrt::Instance> open_instance(const GlobalOptions& options);
+
+// --device N, or --devices A,B: the network split over two devices as in the paper (the same index
+// twice gives two logical devices on one GPU).
+struct DeviceChoice {
+  int device = 0;
+  std::vector<int> devices;  // empty, or the two indices of --devices
+};
+void add_device_options(CLI::App* command, const std::shared_ptr<DeviceChoice>& choice);
+
+struct OpenedDevices {
+  std::unique_ptr<vkrt::Context> first, second;  // second: only with --devices
+};
+OpenedDevices open_devices(const vkrt::Instance& instance, const DeviceChoice& choice);
 
 using Runner = std::function<int()>;
 

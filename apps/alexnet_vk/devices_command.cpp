@@ -14,6 +14,29 @@ std::unique_ptr<vkrt::Instance> open_instance(const GlobalOptions& options) {
   return instance;
 }
 
+void add_device_options(CLI::App* command, const std::shared_ptr<DeviceChoice>& choice) {
+  auto* one = command->add_option("--device", choice->device, "device index (see `alexnet_vk devices`)");
+  auto* two = command->add_option("--devices", choice->devices,
+                                  "two device indices, e.g. 0,1: each holds half of every layer (0,0: two logical "
+                                  "devices on one GPU)")
+                  ->delimiter(',')
+                  ->expected(2)
+                  ->check(CLI::NonNegativeNumber);
+  one->excludes(two);
+}
+
+OpenedDevices open_devices(const vkrt::Instance& instance, const DeviceChoice& choice) {
+  OpenedDevices out;
+  if (choice.devices.empty()) {
+    out.first = std::make_unique<vkrt::Context>(instance, choice.device);
+    return out;
+  }
+  if (choice.devices.size() != 2) throw std::invalid_argument("--devices needs two device indices, e.g. 0,1");
+  out.first = std::make_unique<vkrt::Context>(instance, choice.devices[0]);
+  out.second = std::make_unique<vkrt::Context>(instance, choice.devices[1]);
+  return out;
+}
+
 Runner add_devices_command(CLI::App& app, const GlobalOptions& global) {
   auto* command = app.add_subcommand("devices", "list the Vulkan devices and their capabilities");
   return [command, &global]() {

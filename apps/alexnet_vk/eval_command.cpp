@@ -36,12 +36,13 @@ Runner add_eval_command(CLI::App& app, const GlobalOptions& global) {
   auto checkpoint = std::make_shared<std::string>();
   auto dir = std::make_shared<std::string>(kDefaultDataDir);
   auto ten_crop = std::make_shared<bool>(false), json = std::make_shared<bool>(false);
-  auto device = std::make_shared<int>(0), threads = std::make_shared<int>(2);
+  auto device = std::make_shared<DeviceChoice>();
+  auto threads = std::make_shared<int>(2);
   command->add_option("--checkpoint", *checkpoint, "checkpoint file")->required();
   command->add_option("--data", *dir, "IDX folder or ImageNet-layout folder")->capture_default_str();
   command->add_flag("--ten-crop", *ten_crop, "average the paper's 10 crops (4 corners + centre, and flips)");
   command->add_flag("--json", *json, "print one JSON object");
-  command->add_option("--device", *device, "device index");
+  add_device_options(command, device);
   command->add_option("--threads", *threads, "data loader threads");
   return [=, &global]() {
     LoadedModel model(*checkpoint);
@@ -50,14 +51,27 @@ Runner add_eval_command(CLI::App& app, const GlobalOptions& global) {
       throw CheckpointError(*checkpoint + ": made for " + std::to_string(model.arch.classes) + " classes, " + *dir +
                             " has " + std::to_string(source.val->num_classes()));
     auto instance = open_instance(global);
-    vkrt::Context context(*instance, *device);
-    Network network(context, model.arch, Network::choose_micro_batch(context, model.arch, 64));
-    load_parameters(network, model.checkpoint, *checkpoint);
-    Predictor predictor(network);
+    auto devices = open_devices(*instance, *device);
+    vkrt::Context& context = *devices.first;
+    const int micro_batch = Network::choose_micro_batch(context, model.arch, 64);
+    std::unique_ptr<Network> network;
+    std::unique_ptr<SplitNetwork> split;
+    std::unique_ptr<Predictor> predictor_owner;
+    if (devices.second) {
+      split = std::make_unique<SplitNetwork>(context, *devices.second, model.arch, micro_batch, micro_batch);
+      load_parameters(*split, model.checkpoint, *checkpoint);
+      predictor_owner = std::make_unique<Predictor>(*split);
+    } else {
+      network = std::make_unique<Network>(context, model.arch, micro_batch);
+      load_parameters(*network, model.checkpoint, *checkpoint);
+      predictor_owner = std::make_unique<Predictor>(*network);
+    }
+    Predictor& predictor = *predictor_owner;
+    const std::string device_name = split ? split->device_names() : context.info().name;
     const auto r = evaluate(predictor, *source.val, augment_for(model.arch, source, {}), model.norm, *ten_crop, *threads);
     if (*json) {
       nlohmann::json j = {{"top1_error", r.top1_error}, {"top5_error", r.top5_error}, {"loss", r.loss},
-                          {"images", r.images}, {"ten_crop", *ten_crop}, {"device", context.info().name}};
+                          {"images", r.images}, {"ten_crop", *ten_crop}, {"device", device_name}};
       std::printf("%s\n", j.dump().c_str());
     } else {
       std::printf("%zu images%s: top-1 error %.4f (accuracy %.2f%%), top-5 error %.4f, loss %.4f\n", r.images,

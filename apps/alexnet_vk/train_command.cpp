@@ -16,7 +16,7 @@ namespace alexnet::app {
 Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
   auto* command = app.add_subcommand("train", "train on a data set (default: Fashion-MNIST, alexnet-small)");
   auto o = std::make_shared<TrainOptions>();
-  auto device = std::make_shared<int>(0);
+  auto device = std::make_shared<DeviceChoice>();
   auto activation = std::make_shared<std::string>("relu");
   auto pool = std::make_shared<std::string>("overlap");
   auto no_lrn = std::make_shared<bool>(false);
@@ -47,7 +47,7 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
                       "continue from this checkpoint; options not given are those of the checkpoint's run, the output "
                       "folder the checkpoint's");
   command->add_option("--threads", o->threads, "data loader threads")->capture_default_str();
-  command->add_option("--device", *device, "device index (see `alexnet_vk devices`)");
+  add_device_options(command, device);
   command->add_option("--activation", *activation, "relu or tanh")->check(CLI::IsMember({"relu", "tanh"}));
   command->add_flag("--no-lrn", *no_lrn, "no local response normalization");
   command->add_option("--pool", *pool, "overlap (3x3/2) or plain (2x2/2)")->check(CLI::IsMember({"overlap", "plain"}));
@@ -88,8 +88,8 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
     } else {
       instance = open_instance(global);
     }
-    vkrt::Context context(*instance, *device);
-    const auto result = train(context, options);
+    auto devices = open_devices(*instance, *device);
+    const auto result = train(*devices.first, options, devices.second.get());
     if (result.val_top1_error >= 0)
       std::printf("final: loss %.4f, val top-1 error %.4f (accuracy %.2f%%), top-5 error %.4f\n", result.last_loss,
                   result.val_top1_error, 100 * (1 - result.val_top1_error), result.val_top5_error);

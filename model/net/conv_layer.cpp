@@ -33,10 +33,17 @@ void ConvLayer::forward(vkrt::Stream& stream, const LayerIO& io) {
 
 void ConvLayer::backward(vkrt::Stream& stream, const LayerIO& io, bool accumulate) {
   // The three gradients read the same inputs and write different buffers: no barrier between.
-  if (io.dx) {
-    op_.backward_data(stream, *io.dy, weight_.value, *io.dx);
-    io.end_pass(stream, "backward-data");
-  }
+  backward_data(stream, io);
+  backward_params(stream, io, accumulate);
+}
+
+void ConvLayer::backward_data(vkrt::Stream& stream, const LayerIO& io) {
+  if (!io.dx) return;
+  op_.backward_data(stream, *io.dy, weight_.value, *io.dx);
+  io.end_pass(stream, "backward-data");
+}
+
+void ConvLayer::backward_params(vkrt::Stream& stream, const LayerIO& io, bool accumulate) {
   op_.backward_filter(stream, *io.dy, io.x, weight_.grad, accumulate);
   op_.backward_bias(stream, *io.dy, bias_.grad, accumulate);
   io.end_pass(stream, "backward-filter");

@@ -14,6 +14,10 @@ class ConvLayer : public Layer {
   Shape3 output_shape() const override { return out_; }
   void forward(vkrt::Stream& stream, const LayerIO& io) override;
   void backward(vkrt::Stream& stream, const LayerIO& io, bool accumulate) override;
+  // backward() in two halves, for callers that send dx elsewhere before the parameter gradients
+  // (model/split_network.cpp): dx from dy, then the weight and bias gradients. Independent.
+  void backward_data(vkrt::Stream& stream, const LayerIO& io);
+  void backward_params(vkrt::Stream& stream, const LayerIO& io, bool accumulate);
   std::vector<Parameter*> parameters() override { return {&weight_, &bias_}; }
   double forward_macs_per_sample() const override;
   const ref::Conv2dShape& shape() const { return op_.shape(); }

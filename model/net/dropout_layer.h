@@ -25,14 +25,15 @@ class DropoutLayer : public Layer {
     op_.backward(stream, *io.dy, *io.dx, count(io), p_, seed(io), io.key.step, io.sample_offset * shape_.count());
   }
 
- private:
   // fc6 and fc7 have outputs of the same size: without a per-layer salt they would drop the same
-  // units every step.
+  // units every step. The mask's seed is the step key's seed XOR this.
   static std::uint32_t salt(const std::string& name) {
     std::uint32_t h = 2166136261u;  // FNV-1a
     for (unsigned char c : name) h = (h ^ c) * 16777619u;
     return h;
   }
+
+ private:
   std::uint32_t seed(const LayerIO& io) const { return io.key.seed ^ layer_salt_; }
   std::uint64_t count(const LayerIO& io) const { return shape_.count() * io.batch; }
 

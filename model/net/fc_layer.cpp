@@ -16,10 +16,17 @@ void FcLayer::forward(vkrt::Stream& stream, const LayerIO& io) {
 }
 
 void FcLayer::backward(vkrt::Stream& stream, const LayerIO& io, bool accumulate) {
-  if (io.dx) {
-    op_.backward_data(stream, *io.dy, weight_.value, *io.dx);
-    io.end_pass(stream, "backward-data");
-  }
+  backward_data(stream, io);
+  backward_params(stream, io, accumulate);
+}
+
+void FcLayer::backward_data(vkrt::Stream& stream, const LayerIO& io) {
+  if (!io.dx) return;
+  op_.backward_data(stream, *io.dy, weight_.value, *io.dx);
+  io.end_pass(stream, "backward-data");
+}
+
+void FcLayer::backward_params(vkrt::Stream& stream, const LayerIO& io, bool accumulate) {
   op_.backward_weight(stream, *io.dy, io.x, weight_.grad, accumulate);
   op_.backward_bias(stream, *io.dy, bias_.grad, accumulate);
   io.end_pass(stream, "backward-filter");

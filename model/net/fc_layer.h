@@ -15,6 +15,10 @@ class FcLayer : public Layer {
   Shape3 output_shape() const override { return {out_, 1, 1}; }
   void forward(vkrt::Stream& stream, const LayerIO& io) override;
   void backward(vkrt::Stream& stream, const LayerIO& io, bool accumulate) override;
+  // backward() in two halves, for callers that send dx elsewhere before the parameter gradients
+  // (model/split_network.cpp): dx from dy, then the weight and bias gradients. Independent.
+  void backward_data(vkrt::Stream& stream, const LayerIO& io);
+  void backward_params(vkrt::Stream& stream, const LayerIO& io, bool accumulate);
   std::vector<Parameter*> parameters() override { return {&weight_, &bias_}; }
   double forward_macs_per_sample() const override { return double(in_) * out_; }
 

@@ -74,6 +74,9 @@ class Layer {
   // accumulate: add parameter gradients to what is there (micro-batches after the first).
   virtual void backward(vkrt::Stream& stream, const LayerIO& io, bool accumulate) = 0;
   virtual std::vector<Parameter*> parameters() { return {}; }
+  // Bytes of device memory the layer keeps from forward for backward (LRN's scale, max-pool's
+  // argmax), for memory reports.
+  virtual std::size_t state_bytes() const { return 0; }
   // Multiply-accumulates per sample of forward, for benchmarks.
   virtual double forward_macs_per_sample() const { return 0; }
 };

@@ -16,6 +16,7 @@ class LrnLayer : public Layer {
         op_(context, ref::Nchw{batch, shape.c, shape.h, shape.w}, params),
         scale_(context.allocator().allocate(shape.count() * batch * sizeof(float), vkrt::Intent::DeviceLocal)) {}
   const std::string& name() const override { return name_; }
+  std::size_t state_bytes() const override { return scale_.size(); }
   Shape3 output_shape() const override { return shape_; }
   void forward(vkrt::Stream& stream, const LayerIO& io) override { op_.forward(stream, io.x, io.y, scale_); }
   void backward(vkrt::Stream& stream, const LayerIO& io, bool) override {

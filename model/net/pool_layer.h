@@ -15,6 +15,7 @@ class PoolLayer : public Layer {
         out_{in.c, op_.shape().out_h(), op_.shape().out_w()},
         argmax_(context.allocator().allocate(op_.output_count() * sizeof(std::int32_t), vkrt::Intent::DeviceLocal)) {}
   const std::string& name() const override { return name_; }
+  std::size_t state_bytes() const override { return argmax_.size(); }
   Shape3 output_shape() const override { return out_; }
   void forward(vkrt::Stream& stream, const LayerIO& io) override { op_.forward(stream, io.x, io.y, argmax_); }
   void backward(vkrt::Stream& stream, const LayerIO& io, bool) override {

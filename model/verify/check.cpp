@@ -1,6 +1,8 @@
 #include "model/verify/check.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <random>
 
@@ -16,6 +18,14 @@ CheckResult compare(std::string op, std::string shape, std::span<const float> gp
   if (gpu.size() != ref.size()) {
     r.error = "GPU output has " + std::to_string(gpu.size()) + " elements, reference " + std::to_string(ref.size());
     return r;
+  }
+  // ALEXNET_VK_VERIFY_DUMP=<text>: print every element of the checks whose op and shape contain
+  // <text> (for chasing a driver-specific failure on a machine one cannot debug on directly).
+  if (const char* dump = std::getenv("ALEXNET_VK_VERIFY_DUMP");
+      dump && (r.op + " " + r.shape).find(dump) != std::string::npos) {
+    std::fprintf(stderr, "dump %s %s: %zu elements (index gpu reference)\n", r.op.c_str(), r.shape.c_str(), ref.size());
+    for (std::size_t i = 0; i < ref.size() && i < 256; ++i)
+      std::fprintf(stderr, "  %zu %.9g %.9g\n", i, static_cast<double>(gpu[i]), static_cast<double>(ref[i]));
   }
   const double tiny = tolerance.atol / tolerance.rtol;
   double worst_ratio = -1;

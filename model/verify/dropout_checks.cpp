@@ -1,7 +1,9 @@
 // Dropout forward and backward against model/reference/dropout.h. The mask must be bit-identical
 // (same Philox4x32-10 stream, same exact float comparison) and the scaling the same single float
 // multiply, so the comparison is exact; each check also tests that the kept fraction is within
-// five standard deviations of 1 - p.
+// five standard deviations of 1 - p. Rows cases (DropoutRows: one device's column slice of an fc
+// layer's outputs) take their input and expected output at each element's global index in the
+// whole tensor, so they check the slice draws the whole tensor's mask.
 #include <cmath>
 #include <sstream>
 
@@ -26,12 +28,29 @@ struct DropoutCase {
   std::uint64_t chunk = 0;  // DropoutOp's elements-per-dispatch cap (0: the device limits)
   std::uint32_t texels = 4;  // DropoutOp's texels per invocation
   bool in_place = false;     // output over the input, as the network runs it
+  DropoutRows rows{};        // set: the call covers columns of the whole tensor's rows (from `first`)
 };
+
+// A rows case: `count` elements of a (rows, row_stride) tensor's column slice, from global index
+// `first` (a sample offset), inside a whole tensor just large enough.
+DropoutCase rows_case(const char* label, DropoutRows rows, std::size_t first, std::size_t count, float p,
+                      std::uint32_t seed, std::uint32_t step, std::uint64_t chunk = 0, bool in_place = false) {
+  const std::size_t whole_rows = (count + rows.row_length - 1) / rows.row_length;
+  return {label, first + whole_rows * rows.row_stride, first, count, p, seed, step, chunk, 4, in_place, rows};
+}
+
+// The whole tensor's index of the call's element i.
+std::size_t global_index(const DropoutCase& c, std::size_t i) {
+  const DropoutRows& r = c.rows;
+  if (r.row_length == 0) return c.first + i;
+  return c.first + i / r.row_length * r.row_stride + r.row_offset + i % r.row_length;
+}
 
 std::string describe(const DropoutCase& c) {
   std::ostringstream s;
   s << c.label << " " << c.count;
   if (c.count != c.total) s << " at " << c.first << " of " << c.total;
+  if (c.rows.row_length) s << " rows " << c.rows.row_length << "/" << c.rows.row_stride << "+" << c.rows.row_offset;
   s << " p" << c.p << " key " << c.seed << "," << c.step;
   if (c.chunk) s << " chunk " << c.chunk;
   if (c.texels != 4) s << " texels/invocation " << c.texels;
@@ -46,8 +65,11 @@ CheckResult check_dropout(vkrt::Context& context, const DropoutCase& c, bool bac
   const auto whole = random_away_from_zero(c.total, c.seed ^ (backward ? 0x5a5a5a5au : 0x1234567u), 1e-3f);
   const auto ref_whole = backward ? ref::dropout_backward<float>(whole, c.p, c.seed, c.step)
                                   : ref::dropout_forward<float>(whole, c.p, c.seed, c.step);
-  const std::span<const float> in = std::span<const float>(whole).subspan(c.first, c.count);
-  const std::span<const float> expected = std::span<const float>(ref_whole).subspan(c.first, c.count);
+  std::vector<float> in(c.count), expected(c.count);
+  for (std::size_t i = 0; i < c.count; ++i) {
+    in[i] = whole[global_index(c, i)];
+    expected[i] = ref_whole[global_index(c, i)];
+  }
 
   GpuScratch gpu(context);
   DropoutOp dropout(context, c.chunk, c.texels);
@@ -55,9 +77,9 @@ CheckResult check_dropout(vkrt::Context& context, const DropoutCase& c, bool bac
   const auto& out_gpu = c.in_place ? in_gpu : gpu.output(c.count);
   gpu.run([&](vkrt::Stream& s) {
     if (backward)
-      dropout.backward(s, in_gpu, out_gpu, c.count, c.p, c.seed, c.step, c.first);
+      dropout.backward(s, in_gpu, out_gpu, c.count, c.p, c.seed, c.step, c.first, c.rows);
     else
-      dropout.forward(s, in_gpu, out_gpu, c.count, c.p, c.seed, c.step, c.first);
+      dropout.forward(s, in_gpu, out_gpu, c.count, c.p, c.seed, c.step, c.first, c.rows);
   });
   const auto out = gpu.read(out_gpu);
   CheckResult r = compare(op, shape, out, expected, kExact);
@@ -101,6 +123,22 @@ void add_dropout_checks(std::vector<Check>& checks) {
       // Large and flat: just past 65535 workgroups of 64 invocations x 1 texel of 4 elements (the
       // y spill), ending in a partial texel.
       {"flat", 16777219, 0, 16777219, 0.5f, 0xdeadbeefu, 4000000000u, 0, 1},
+      // fc6 split across two devices at batch 2: each half of every 4096-wide row (the aligned
+      // rows pipeline), the second also as sample 1's micro-batch (global offset 4096).
+      rows_case("fc6 half", {2048, 4096, 0}, 0, 2 * 2048, 0.5f, 20120, 1),
+      rows_case("fc6 half", {2048, 4096, 2048}, 0, 2 * 2048, 0.5f, 20120, 1),
+      rows_case("fc6 half", {2048, 4096, 2048}, 4096, 2048, 0.5f, 20120, 1),
+      // Unaligned rows (per-element draws): texels straddle rows; a partial last row and texel;
+      // aligned rows at an unaligned offset; one element per row.
+      rows_case("rows", {6, 10, 3}, 0, 6 * 37 + 4, 0.5f, 11, 5),
+      rows_case("rows", {6, 10, 3}, 5, 6 * 20, 0.3f, 11, 5),
+      rows_case("rows", {8, 16, 4}, 2, 8 * 12 + 3, 0.5f, 12, 6),
+      rows_case("rows", {1, 3, 2}, 7, 61, 0.5f, 13, 7),
+      // Aligned rows ending in a partial texel (the rows tail pipeline), in place.
+      rows_case("rows in place", {12, 20, 8}, 40, 12 * 9 + 2, 0.5f, 14, 8, 0, true),
+      // Split into dispatches that do not start at row boundaries, aligned and not.
+      rows_case("rows chunked", {2048, 4096, 2048}, 4096, 5 * 2048, 0.5f, 15, 9, 1000),
+      rows_case("rows chunked", {6, 10, 3}, 3, 6 * 100 + 1, 0.5f, 16, 10, 100),
   };
   for (bool backward : {false, true})
     for (const DropoutCase& c : cases) {

@@ -130,6 +130,8 @@ std::vector<FcCase> cases() {
       {"", {130, 32, 1}},    // one output, many rows
       {"", {128, 512, 10}},  // alexnet-small's fc8 at batch 128
       {"", {1, 4, 3}},       // the smallest
+      {"", {4, 512, 3}},     // fc8's halves on two devices (7 classes), micro-batch 4
+      {"", {4, 512, 4}},
   };
 }
 

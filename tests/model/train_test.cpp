@@ -203,7 +203,7 @@ TEST_F(Training, CheckpointsNeverHoldNonFiniteWeights) {
   network.initialize(1);
   data::Normalization norm;
   EXPECT_EQ(network.first_non_finite_parameter(), "");
-  EXPECT_NO_THROW(make_checkpoint(network, norm, {}, TrainState{}));
+  EXPECT_NO_THROW(make_checkpoint(network, network.arch(), norm, {}, TrainState{}));
   for (auto* p : network.parameters()) {
     if (p->name != "conv3.weight") continue;
     std::vector<float> values(p->count, 0.5f);
@@ -212,7 +212,7 @@ TEST_F(Training, CheckpointsNeverHoldNonFiniteWeights) {
   }
   EXPECT_EQ(network.first_non_finite_parameter(), "conv3.weight");
   try {
-    make_checkpoint(network, norm, {}, TrainState{});
+    make_checkpoint(network, network.arch(), norm, {}, TrainState{});
     FAIL() << "a checkpoint with a NaN weight was made";
   } catch (const NonFiniteError& e) {
     EXPECT_NE(std::string(e.what()).find("conv3.weight"), std::string::npos) << e.what();

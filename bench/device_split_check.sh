@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The two-device path and the kernel checks on a lent GPU, in one go: `verify` of every op and
+# variant (with the elements of one check printed, for chasing a driver-specific failure), `bench`
+# of the paper's AlexNet and alexnet-small on one device and split over two logical devices on
+# the same GPU (--devices 0,0), and the split-network tests when their binary is there.
+#
+#   bench/device_split_check.sh [OUTDIR] [VERIFY_DUMP]
+#
+# Expects a built build/alexnet_vk (and optionally build/tests/model_tests). Each step has its own
+# time limit; a failed step is recorded and the rest still run.
+set -u
+cd "$(dirname "$0")/.."
+out=${1:-device-out}
+dump=${2:-}
+mkdir -p "$out"
+tool=build/alexnet_vk
+log="$out/checks.txt"
+: >"$log"
+
+step() {  # step SECONDS FILE COMMAND... : run with a limit, append a header and the exit status
+  local limit=$1 file=$2; shift 2
+  echo "### $* (limit ${limit}s)" >>"$file"
+  local t0=$SECONDS
+  timeout "$limit" "$@" >>"$file" 2>&1
+  echo "### exit $? after $((SECONDS - t0)) s" >>"$file"
+}
+
+{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null || true; uname -a; } >>"$log"
+step 30 "$log" "$tool" devices
+step 150 "$out/verify.txt" "$tool" verify
+if [ -n "$dump" ]; then step 30 "$out/dump.txt" env ALEXNET_VK_VERIFY_DUMP="$dump" "$tool" verify --filter fc.backward_weight; fi
+for devices in "--device 0" "--devices 0,0"; do
+  step 60 "$out/bench.txt" "$tool" bench --arch alexnet --batch 128 --iters 5 --warmup 2 --mode train $devices
+  step 60 "$out/bench.txt" "$tool" bench --arch alexnet-small --classes 10 --batch 128 --iters 5 --warmup 2 --mode train $devices
+done
+if [ -x build/tests/model_tests ]; then step 120 "$out/split_tests.txt" build/tests/model_tests --gtest_filter='Split*'; fi
+tail -n 3 "$out/verify.txt" >>"$log"
