@@ -47,6 +47,17 @@ void Recorder::submit(const vkrt::HostExchange& exchange, int device) {
   }
 }
 
+void Recorder::submit_through(const vkrt::HostExchange& exchange, int device, int k) {
+  while (submitted_ < used_) {
+    const Segment& s = segments_[submitted_++];
+    s.stream->submit(s.wait >= 0 ? exchange.ready(device, s.wait) : vkrt::TimelinePoint{},
+                     s.signal >= 0 ? exchange.produced(device, s.signal) : vkrt::TimelinePoint{});
+    s.stream->wait();
+    if (k >= 0 && s.signal == k) return;
+  }
+  submitted_ = 0;
+}
+
 void Recorder::wait() {
   for (std::size_t i = 0; i < used_; ++i) segments_[i].stream->wait();
 }

@@ -70,6 +70,11 @@ class Recorder {
   void finish();
   // Submits every segment; the values of the waits and signals come from `exchange` now.
   void submit(const vkrt::HostExchange& exchange, int device);
+  // One at a time instead (ALEXNET_VK_SPLIT_SERIAL=1, for telling a synchronization fault from a
+  // kernel fault on a new driver): submits the segments up to the one that signals exchange k (all
+  // when k < 0) and waits for them.
+  void submit_through(const vkrt::HostExchange& exchange, int device, int k);
+  void reset_progress() { submitted_ = 0; }
   void wait();
   std::size_t segments() const { return used_; }
 
@@ -82,6 +87,7 @@ class Recorder {
   vkrt::Context& context_;
   std::vector<Segment> segments_;
   std::size_t used_ = 0;
+  std::size_t submitted_ = 0;  // submit_through's progress
 };
 
 struct Node;

@@ -1,5 +1,6 @@
 #include "model/split_network.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <stdexcept>
@@ -98,7 +99,25 @@ void SplitNetwork::run(bool train, const std::vector<int>& slots) {
   exchange_->reset_counters();
   exchange_->begin_step(static_cast<int>(slots.size()));
   int device = 0;  // the device whose call failed, for the message
+  static const bool serial = [] {
+    const char* v = std::getenv("ALEXNET_VK_SPLIT_SERIAL");
+    return v && std::string(v) == "1";
+  }();
   try {
+    if (serial) {
+      for (auto& h : halves_) (train ? h->train_recorder : h->infer_recorder).reset_progress();
+      for (std::size_t k = 0; k < slots.size(); ++k) {
+        for (device = 0; device < 2; ++device)
+          (train ? halves_[device]->train_recorder : halves_[device]->infer_recorder)
+              .submit_through(*exchange_, device, static_cast<int>(k));
+        device = -1;
+        exchange_->relay(static_cast<int>(k), slots[k]);
+      }
+      for (device = 0; device < 2; ++device)
+        (train ? halves_[device]->train_recorder : halves_[device]->infer_recorder).submit_through(*exchange_, device, -1);
+      last_submissions_ = (train ? halves_[0]->train_recorder : halves_[0]->infer_recorder).segments();
+      return;
+    }
     for (device = 0; device < 2; ++device) {
       auto& recorder = train ? halves_[device]->train_recorder : halves_[device]->infer_recorder;
       recorder.submit(*exchange_, device);
