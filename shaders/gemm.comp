@@ -25,7 +25,7 @@
 //   3 GEMM_TM, 4 GEMM_TN, 5 GEMM_BK  (gemm_tile.glsl)
 //   6 M, 7 N, 8 K, 9 A_SM, 10 A_SK, 11 B_SK, 12 B_SN, 13 C_SM, 14 C_SN,
 //   15 BIAS_MODE (0 none, 1 bias[n], 2 bias[m]), 16 B_SPLIT, 17 C_SPLIT
-// Dispatch: x/y = the flattened (M tiles x N tiles) grid, z = 1.
+// Dispatch: x/y = the flattened (M tiles x N tiles) grid, z = 1 (store_c relies on it).
 #include "common.glsl"
 
 layout(constant_id = 6) const uint M = 1;
@@ -64,7 +64,12 @@ float load_b(uint k, uint n) {
 void store_c(uint m, uint n, float acc) {
   if (BIAS_MODE == 1u) acc += bias[n];
   if (BIAS_MODE == 2u) acc += bias[m];
-  const uint i = m * C_SM + n * C_SN;
+  // The row stride goes through gl_NumWorkGroups.z (always 1 here), which the compiler cannot
+  // know: with C_SM a plain constant, NVIDIA's driver (580.159, H100) merged the stores of
+  // consecutive rows and lost the first element of every row after the first when a row was one
+  // vec4 long (C_SM = N = 4; verify's fc N4 512 -> 4 forward and N1 4 -> 3 weight gradient).
+  // Measured on that GPU: every fc check passes this way; stores within a row still combine.
+  const uint i = m * (C_SM + gl_NumWorkGroups.z - 1u) + n * C_SN;
   if (i < C_SPLIT) {
     if (accumulate != 0) acc += c_lo[i];
     c_lo[i] = acc;
