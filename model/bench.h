@@ -52,9 +52,10 @@ struct BenchResult {
   double peak_device_mib = 0;
   std::size_t submissions_per_step = 0;  // per device
   std::vector<DeviceMemoryUse> memory;   // per device
-  // Two devices: bytes copied between them per step, and the host's wait for both to reach an
-  // exchange (time one device idles waiting for the other, or for the copy).
-  double exchanged_mib_per_step = 0, exchange_wait_ms = 0;
+  // Two devices: bytes copied between them per step, and per device the time it sat idle between
+  // its submissions waiting for exchanged data (device timestamps).
+  double exchanged_mib_per_step = 0;
+  std::vector<double> exchange_wait_ms;
 };
 
 BenchResult run_bench(vkrt::Context& context, const BenchOptions& options);

@@ -1,5 +1,6 @@
 // `alexnet_vk bench --devices A,B`: the split network's step timed with the host clock.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <random>
 #include <stdexcept>
@@ -29,24 +30,31 @@ BenchResult run_split_bench(vkrt::Context& first, vkrt::Context& second, const B
   for (float& v : images) v = pixel(rng);
   for (auto& l : labels) l = static_cast<std::int32_t>(rng() % arch.classes);
 
-  std::vector<double> wall, waits, bytes;
+  std::vector<double> wall, bytes;
+  std::array<std::vector<double>, 2> idle;
   for (int it = 0; it < options.warmup + options.iters; ++it) {
     const auto t0 = std::chrono::steady_clock::now();
-    double wait = 0, exchanged = 0;
+    double exchanged = 0;
+    std::array<double, 2> idle_ms{};
+    auto add_idle = [&] {
+      const auto ms = network.idle_ms();
+      for (int d = 0; d < 2; ++d) idle_ms[d] += ms[d];
+      exchanged += double(network.exchanged_bytes());
+    };
     if (options.train) {
       network.train_gradients(images, labels, net::StepKey{1, static_cast<std::uint32_t>(it), true}, loss, probs);
-      wait = network.exchange_wait_seconds(), exchanged = double(network.exchanged_bytes());
+      add_idle();
       network.update(1e-4f, SgdConfig{});
     } else {
       for (int first_image = 0; first_image < options.batch; first_image += micro) {
         network.infer(std::span<const float>(images).subspan(first_image * in, micro * in), probs);
-        wait += network.exchange_wait_seconds(), exchanged += double(network.exchanged_bytes());
+        add_idle();
       }
     }
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (it < options.warmup) continue;
     wall.push_back(ms);
-    waits.push_back(wait * 1000);
+    for (int d = 0; d < 2; ++d) idle[d].push_back(idle_ms[d]);
     bytes.push_back(exchanged);
   }
   auto median = [](std::vector<double> v) {
@@ -77,7 +85,7 @@ BenchResult run_split_bench(vkrt::Context& first, vkrt::Context& second, const B
   r.peak_device_mib = peak / (1 << 20);
   r.submissions_per_step = network.submissions_per_device() + (options.train ? 1 : 0);
   r.exchanged_mib_per_step = median(bytes) / (1 << 20);
-  r.exchange_wait_ms = median(waits);
+  for (int d = 0; d < 2; ++d) r.exchange_wait_ms.push_back(median(idle[d]));
   return r;
 }
 

@@ -1,5 +1,6 @@
 #include "model/split_half.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "model/net/activation_layer.h"
@@ -23,6 +24,7 @@ void Recorder::open(int wait_k) {
   // copy into the receive buffer when it waits for an exchange.
   s.stream->barrier();
   if (wait_k >= 0) s.stream->host_writes_barrier();
+  s.begin_slot = s.stream->timestamp();
 }
 
 void Recorder::start() {
@@ -33,11 +35,26 @@ void Recorder::start() {
 void Recorder::cut(int signal_k, int wait_k) {
   Segment& s = segments_[used_ - 1];
   s.signal = signal_k;
+  s.end_slot = s.stream->timestamp();
   s.stream->end();
   open(wait_k);
 }
 
-void Recorder::finish() { segments_[used_ - 1].stream->end(); }
+void Recorder::finish() {
+  Segment& s = segments_[used_ - 1];
+  s.end_slot = s.stream->timestamp();
+  s.stream->end();
+}
+
+double Recorder::idle_ms() const {
+  double idle = 0;
+  for (std::size_t i = 1; i < used_; ++i) {
+    const double end = segments_[i - 1].stream->timestamp_ms(segments_[i - 1].end_slot);
+    const double begin = segments_[i].stream->timestamp_ms(segments_[i].begin_slot);
+    if (end >= 0 && begin >= 0) idle += std::max(0.0, begin - end);
+  }
+  return idle;
+}
 
 void Recorder::submit(const vkrt::HostExchange& exchange, int device) {
   for (std::size_t i = 0; i < used_; ++i) {

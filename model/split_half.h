@@ -77,11 +77,15 @@ class Recorder {
   void reset_progress() { submitted_ = 0; }
   void wait();
   std::size_t segments() const { return used_; }
+  // After wait(): the time this device sat between segments of the last recording, i.e. waiting
+  // for exchanges (from timestamps at each segment's start and end; 0 without timestamps).
+  double idle_ms() const;
 
  private:
   struct Segment {
     std::unique_ptr<vkrt::Stream> stream;
     int wait = -1, signal = -1;
+    int begin_slot = -1, end_slot = -1;  // timestamps
   };
   void open(int wait_k);
   vkrt::Context& context_;

@@ -116,6 +116,7 @@ void SplitNetwork::run(bool train, const std::vector<int>& slots) {
       for (device = 0; device < 2; ++device)
         (train ? halves_[device]->train_recorder : halves_[device]->infer_recorder).submit_through(*exchange_, device, -1);
       last_submissions_ = (train ? halves_[0]->train_recorder : halves_[0]->infer_recorder).segments();
+      last_train_ = train;
       return;
     }
     for (device = 0; device < 2; ++device) {
@@ -135,6 +136,13 @@ void SplitNetwork::run(bool train, const std::vector<int>& slots) {
     throw vkrt::Error(who + ": " + e.what(), e.result());
   }
   last_submissions_ = (train ? halves_[0]->train_recorder : halves_[0]->infer_recorder).segments();
+  last_train_ = train;
+}
+
+std::array<double, 2> SplitNetwork::idle_ms() const {
+  std::array<double, 2> out{};
+  for (int d = 0; d < 2; ++d) out[d] = (last_train_ ? halves_[d]->train_recorder : halves_[d]->infer_recorder).idle_ms();
+  return out;
 }
 
 void SplitNetwork::train_gradients(std::span<const float> images, std::span<const std::int32_t> labels,

@@ -83,6 +83,9 @@ class SplitNetwork : public ParameterSet {
   // exchanges, and submissions per device.
   std::uint64_t exchanged_bytes() const;
   double exchange_wait_seconds() const;
+  // Per device, the time it sat idle between its submissions waiting for exchanged data (device
+  // timestamps; 0 on a device without them).
+  std::array<double, 2> idle_ms() const;
   std::size_t submissions_per_device() const { return last_submissions_; }
 
   // Test hook: the next step throws DeviceLostError for `device` before it is submitted, as a
@@ -101,6 +104,7 @@ class SplitNetwork : public ParameterSet {
   std::array<std::unique_ptr<split::Half>, 2> halves_;
   std::vector<int> infer_slots_;  // the inference recording's exchanges, once recorded
   std::size_t last_submissions_ = 0;
+  bool last_train_ = true;
   int simulated_lost_device_ = -1;
 };
 

@@ -273,6 +273,12 @@ double Stream::elapsed_ms(int from, int to) const {
   return ticks * context_.timestamp_period_ns() * 1e-6;
 }
 
+double Stream::timestamp_ms(int slot) const {
+  if (slot < 0) return -1.0;
+  read_timestamps();
+  return static_cast<double>(timestamp_values_.at(slot)) * context_.timestamp_period_ns() * 1e-6;
+}
+
 void Stream::submit() {
   if (recording_) throw Error("submit while still recording: call end() first");
   if (pending_) wait();

@@ -113,6 +113,9 @@ class Stream {
   int timestamp();
   // After the submission has completed: milliseconds between two slots.
   double elapsed_ms(int from_slot, int to_slot) const;
+  // After the submission has completed: a slot's time in ms on the device's clock (comparable
+  // between streams of one device), or a negative value for slot -1.
+  double timestamp_ms(int slot) const;
 
   // Submits the recording and waits for it. Throws DeviceLostError when the device is lost.
   void submit_and_wait();

@@ -112,8 +112,9 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
                   d, r.memory[d].device.c_str(), r.memory[d].parameter_mib, r.memory[d].activation_mib,
                   r.memory[d].exchange_mib, r.memory[d].scratch_mib);
     if (devices.second)
-      std::printf("exchange: %.2f MiB per step between the devices; host waited %.1f ms per step for them\n",
-                  r.exchanged_mib_per_step, r.exchange_wait_ms);
+      std::printf("exchange: %.2f MiB per step between the devices; waiting for exchanged data, device 0 idled %.1f ms "
+                  "and device 1 %.1f ms per step\n",
+                  r.exchanged_mib_per_step, r.exchange_wait_ms[0], r.exchange_wait_ms[1]);
     return 0;
   };
 }
