@@ -16,15 +16,7 @@ tool=build/alexnet_vk
 log="$out/checks.txt"
 : >"$log"
 
-step() {  # step SECONDS FILE COMMAND... : run with a limit, append a header and the exit status
-  local limit=$1 file=$2; shift 2
-  echo "### $* (limit ${limit}s)" >>"$file"
-  local t0=$SECONDS
-  timeout "$limit" "$@" >>"$file" 2>&1
-  echo "### exit $? after $((SECONDS - t0)) s" >>"$file"
-}
-
-{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null || true; uname -a; } >>"$log"
+source bench/device_common.sh
 step 30 "$log" "$tool" devices
 step 120 "$out/verify.txt" "$tool" verify
 step 45 "$log" "$tool" bench --gemm 4096

@@ -25,17 +25,7 @@ long step_of(const fs::path& checkpoint) {
   return load_checkpoint(checkpoint.string()).header["train"]["step"].get<long>();
 }
 
-class Faults : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root_ = temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    write_synthetic_idx(root_ / "data", 32, 5);
-    data_ = "--data " + (root_ / "data").string() + " ";
-  }
-  void TearDown() override { fs::remove_all(root_); }
-  fs::path root_;
-  std::string data_;
-};
+class Faults : public ToolRunTest {};
 
 // --lr 1e30 blows the weights up after the first update: the second step's loss is NaN. Natural,
 // and deterministic for a given device and driver.

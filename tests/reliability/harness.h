@@ -3,6 +3,8 @@
 // delay), and comparing what runs leave behind.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -43,5 +45,19 @@ int line_count(const std::string& text);
 
 // A fresh temporary folder for this test, removed by the caller.
 fs::path temp_dir(const std::string& name);
+
+// A fixture with a fresh folder holding a small generated IDX data set (32 images a split):
+// root_ is the folder, data_ the "--data DIR " flag for run_tool.
+class ToolRunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    write_synthetic_idx(root_ / "data", 32, 5);
+    data_ = "--data " + (root_ / "data").string() + " ";
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  fs::path root_;
+  std::string data_;
+};
 
 }  // namespace alexnet::reliability

@@ -30,17 +30,7 @@ void expect_close(const std::map<std::uint64_t, double>& a, const std::map<std::
   }
 }
 
-class TwoDevices : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root_ = temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    write_synthetic_idx(root_ / "data", 32, 5);
-    data_ = "--data " + (root_ / "data").string() + " ";
-  }
-  void TearDown() override { fs::remove_all(root_); }
-  fs::path root_;
-  std::string data_;
-};
+class TwoDevices : public ToolRunTest {};
 
 TEST_F(TwoDevices, TrainsAsOneDeviceDoesAndCheckpointsMoveBetweenThem) {
   const fs::path one = root_ / "one", one_log = root_ / "one.log";
