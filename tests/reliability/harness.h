@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/synthetic_data.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -15,9 +17,8 @@ namespace alexnet::reliability {
 
 namespace fs = std::filesystem;
 
-// Ten classes of 28x28 images (noise plus a bright square at a class-specific place), `count`
-// each in train and t10k.
-void write_synthetic_idx(const fs::path& dir, std::size_t count, std::uint32_t seed);
+using testing::write_synthetic_idx;  // tests/support/synthetic_data.h
+using testing::metrics_without_times;
 
 struct RunResult {
   int exit_code = -1;       // when it exited
@@ -37,8 +38,6 @@ RunResult run_tool(const std::string& args, const std::map<std::string, std::str
 // logged for it (a step redone after a kill is logged again).
 std::map<std::uint64_t, std::vector<std::string>> read_step_log(const fs::path& path);
 
-// metrics.csv without its two time columns (seconds, data_wait_seconds).
-std::vector<std::string> metrics_without_times(const fs::path& path);
 
 // Number of lines in `text`.
 int line_count(const std::string& text);

@@ -1,0 +1,40 @@
+#include "tests/support/synthetic_data.h"
+
+#include <fstream>
+#include <random>
+
+#include "model/data/idx.h"
+
+namespace alexnet::testing {
+
+void write_synthetic_idx(const std::filesystem::path& dir, std::size_t count, std::uint32_t seed) {
+  std::filesystem::create_directories(dir);
+  std::mt19937 rng(seed);
+  for (const char* split : {"train", "t10k"}) {
+    data::IdxImages images{count, 28, 28, std::vector<std::uint8_t>(count * 28 * 28)};
+    std::vector<std::uint8_t> labels(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      const int c = static_cast<int>(rng() % 10);
+      labels[i] = static_cast<std::uint8_t>(c);
+      auto* p = &images.pixels[i * 28 * 28];
+      for (int k = 0; k < 28 * 28; ++k) p[k] = static_cast<std::uint8_t>(rng() % 60);
+      const int y0 = 2 + (c / 5) * 12, x0 = 2 + (c % 5) * 5;
+      for (int y = y0; y < y0 + 6; ++y)
+        for (int x = x0; x < x0 + 6 && x < 28; ++x) p[y * 28 + x] = 230;
+    }
+    data::write_idx_images((dir / (std::string(split) + "-images-idx3-ubyte")).string(), images, false);
+    data::write_idx_labels((dir / (std::string(split) + "-labels-idx1-ubyte")).string(), labels, false);
+  }
+}
+
+std::vector<std::string> metrics_without_times(const std::filesystem::path& path) {
+  std::vector<std::string> rows;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    for (int i = 0; i < 2; ++i) line = line.substr(0, line.rfind(','));
+    rows.push_back(line);
+  }
+  return rows;
+}
+
+}  // namespace alexnet::testing
