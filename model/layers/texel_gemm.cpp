@@ -14,6 +14,7 @@ constexpr std::uint32_t kLanes = 8;  // one AVX2 SIMD row of invocations per wor
 // Enough workgroups to keep every CPU thread busy with some balance; split K to get there.
 constexpr std::uint64_t kWantWorkgroups = 32;
 constexpr std::uint32_t kMinSliceK = 256;
+constexpr std::uint64_t kPanelBytes = std::uint64_t(1) << 20;
 // llvmpipe stops a shader after 65535 loop iterations; a slice loops K/4 times.
 constexpr std::uint32_t kMaxSliceK = 4 * 16384;
 // im2col.comp's values per invocation (its RUN).
@@ -69,6 +70,9 @@ TexelGemm::Plan TexelGemm::plan(const TexelGemmShape& s) {
   if (tiles < kWantWorkgroups && can_split)
     slices = std::min(ceil_div(kWantWorkgroups, tiles), std::max<std::uint64_t>(1, s.k / kMinSliceK));
   slices = std::max(slices, ceil_div(s.k, kMaxSliceK));
+  // A long K streams a B panel (K x the tile's columns) far larger than a CPU cache past each
+  // workgroup; slices keep the panel that consecutive workgroups share cache-sized.
+  if (can_split) slices = std::max(slices, ceil_div(s.k * 4 * p.tn4 * kLanes * sizeof(float), kPanelBytes));
   p.kc = round_up4(ceil_div(s.k, slices));
   p.slices = static_cast<std::uint32_t>(ceil_div(s.k, p.kc));
   require(p.slices == 1 || can_split,
