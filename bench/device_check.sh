@@ -11,11 +11,6 @@
 set -u
 cd "$(dirname "$0")/.."
 out=${1:-device-out}
-mkdir -p "$out"
-tool=build/alexnet_vk
-log="$out/checks.txt"
-: >"$log"
-
 source bench/device_common.sh
 step 30 "$log" "$tool" devices
 step 120 "$out/verify.txt" "$tool" verify

@@ -1,6 +1,12 @@
-# Shared by the device scripts (bench/device_check.sh, bench/device_split_check.sh): `step`, which
-# runs a command with a time limit and appends its output, a header and its exit status to a file,
-# and the machine header. Source it after setting `out` and `log`.
+# Shared by the device scripts (bench/device_check.sh, bench/device_split_check.sh): the output
+# folder and its checks.txt log (with the machine's header), the tool's path, and `step`, which
+# runs a command with a time limit and appends its output, a header and its exit status to a file.
+# Source it from the repository root after setting `out`.
+
+mkdir -p "$out"
+tool=build/alexnet_vk
+log="$out/checks.txt"
+: >"$log"
 
 step() {  # step SECONDS FILE COMMAND... : run with a limit, append a header and the exit status
   local limit=$1 file=$2; shift 2

@@ -16,11 +16,6 @@ cd "$(dirname "$0")/.."
 out=${1:-device-out}
 dump=${2:-}
 dump_op=${3:-fc}
-mkdir -p "$out"
-tool=build/alexnet_vk
-log="$out/checks.txt"
-: >"$log"
-
 source bench/device_common.sh
 step 30 "$log" "$tool" devices
 step 150 "$out/verify.txt" "$tool" verify

@@ -40,6 +40,13 @@ void Recorder::cut(int signal_k, int wait_k) {
   open(wait_k);
 }
 
+int Recorder::exchange(std::vector<int>& slots, int slot, bool wait_now) {
+  const int k = static_cast<int>(slots.size());
+  slots.push_back(slot);
+  cut(k, wait_now ? k : -1);
+  return k;
+}
+
 void Recorder::finish() {
   Segment& s = segments_[used_ - 1];
   s.end_slot = s.stream->timestamp();
@@ -56,19 +63,20 @@ double Recorder::idle_ms() const {
   return idle;
 }
 
+void Recorder::submit_segment(std::size_t i, const vkrt::HostExchange& exchange, int device) {
+  const Segment& s = segments_[i];
+  s.stream->submit(s.wait >= 0 ? exchange.ready(device, s.wait) : vkrt::TimelinePoint{},
+                   s.signal >= 0 ? exchange.produced(device, s.signal) : vkrt::TimelinePoint{});
+}
+
 void Recorder::submit(const vkrt::HostExchange& exchange, int device) {
-  for (std::size_t i = 0; i < used_; ++i) {
-    const Segment& s = segments_[i];
-    s.stream->submit(s.wait >= 0 ? exchange.ready(device, s.wait) : vkrt::TimelinePoint{},
-                     s.signal >= 0 ? exchange.produced(device, s.signal) : vkrt::TimelinePoint{});
-  }
+  for (std::size_t i = 0; i < used_; ++i) submit_segment(i, exchange, device);
 }
 
 void Recorder::submit_through(const vkrt::HostExchange& exchange, int device, int k) {
   while (submitted_ < used_) {
-    const Segment& s = segments_[submitted_++];
-    s.stream->submit(s.wait >= 0 ? exchange.ready(device, s.wait) : vkrt::TimelinePoint{},
-                     s.signal >= 0 ? exchange.produced(device, s.signal) : vkrt::TimelinePoint{});
+    const Segment& s = segments_[submitted_];
+    submit_segment(submitted_++, exchange, device);
     s.stream->wait();
     if (k >= 0 && s.signal == k) return;
   }
@@ -274,9 +282,7 @@ void Half::record_forward(Recorder& r, const vkrt::BufferRange& x, const net::St
       case NodeKind::Lrn: {
         // This device's boundary channels are the other's halo; the receive buffer is read in place.
         n.lrn->boundary_channels(r.stream(), io.x, exchange.send(s.forward_slot, d));
-        const int k = static_cast<int>(slots.size());
-        slots.push_back(s.forward_slot);
-        r.cut(k, k);
+        r.exchange(slots, s.forward_slot);
         const vkrt::BufferRange halo(exchange.recv(s.forward_slot, d));
         n.lrn->forward(r.stream(), io.x, io.y, n.scale, &halo);
         break;
@@ -286,9 +292,7 @@ void Half::record_forward(Recorder& r, const vkrt::BufferRange& x, const net::St
         const std::size_t mine = s.in[d].count(), theirs = s.in[o].count(), full = s.out[d].count();
         r.stream().copy(io.x.sub(0, mine * mb * F), vkrt::BufferRange(exchange.send(s.forward_slot, d)).sub(0, mine * mb * F));
         r.stream().copy_strided(io.x, io.y, part_to_full(mb, mine, s.first[d], full));
-        const int k = static_cast<int>(slots.size());
-        slots.push_back(s.forward_slot);
-        r.cut(k, k);
+        r.exchange(slots, s.forward_slot);
         r.stream().copy_strided(exchange.recv(s.forward_slot, d), io.y, part_to_full(mb, theirs, s.first[o], full));
         break;
       }
@@ -334,9 +338,7 @@ void Half::record_backward(Recorder& r, const vkrt::BufferRange& x, const vkrt::
       case NodeKind::Lrn: {
         // The other device's window sums need dy * y / scale of this device's boundary channels.
         n.lrn->boundary_ratio(r.stream(), *io.dy, io.y, n.scale, exchange.send(s.backward_slot, d));
-        const int k = static_cast<int>(slots.size());
-        slots.push_back(s.backward_slot);
-        r.cut(k, k);
+        r.exchange(slots, s.backward_slot);
         const vkrt::BufferRange halo(exchange.recv(s.backward_slot, d));
         n.lrn->backward(r.stream(), io.x, io.y, n.scale, *io.dy, *io.dx, &halo);
         break;
@@ -347,9 +349,7 @@ void Half::record_backward(Recorder& r, const vkrt::BufferRange& x, const vkrt::
         const std::size_t mine = s.in[d].count(), theirs = s.in[o].count(), full = s.out[d].count();
         r.stream().copy_strided(*io.dy, exchange.send(s.backward_slot, d), full_to_part(mb, theirs, s.first[o], full));
         r.stream().copy_strided(*io.dy, *io.dx, full_to_part(mb, mine, s.first[d], full));
-        const int k = static_cast<int>(slots.size());
-        slots.push_back(s.backward_slot);
-        r.cut(k, -1);
+        const int k = r.exchange(slots, s.backward_slot, false);
         if (deferred) {  // runs while the exchange does
           if (deferred->conv) deferred->conv->backward_params(r.stream(), *deferred_io, accumulate);
           else deferred->fc->backward_params(r.stream(), *deferred_io, accumulate);

@@ -67,6 +67,11 @@ class Recorder {
   // Ends the current segment, signalling exchange k (-1: none), and opens the next, which waits
   // for exchange `wait_k` (-1: none).
   void cut(int signal_k, int wait_k);
+  // An exchange point through `slot`: ends the segment (which signals that its send buffer is
+  // written), records the slot as exchange k = slots.size(), and opens the next segment, waiting
+  // for the data unless wait_now is false (then the caller queues independent work first and
+  // cuts again with cut(-1, k)). Returns k.
+  int exchange(std::vector<int>& slots, int slot, bool wait_now = true);
   void finish();
   // Submits every segment; the values of the waits and signals come from `exchange` now.
   void submit(const vkrt::HostExchange& exchange, int device);
@@ -88,6 +93,7 @@ class Recorder {
     int begin_slot = -1, end_slot = -1;  // timestamps
   };
   void open(int wait_k);
+  void submit_segment(std::size_t i, const vkrt::HostExchange& exchange, int device);
   vkrt::Context& context_;
   std::vector<Segment> segments_;
   std::size_t used_ = 0;

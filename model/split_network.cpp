@@ -98,36 +98,31 @@ void SplitNetwork::run(bool train, const std::vector<int>& slots) {
   }
   exchange_->reset_counters();
   exchange_->begin_step(static_cast<int>(slots.size()));
+  auto recorder = [&](int d) -> split::Recorder& {
+    return train ? halves_[d]->train_recorder : halves_[d]->infer_recorder;
+  };
   int device = 0;  // the device whose call failed, for the message
   static const bool serial = [] {
     const char* v = std::getenv("ALEXNET_VK_SPLIT_SERIAL");
     return v && std::string(v) == "1";
   }();
   try {
-    if (serial) {
-      for (auto& h : halves_) (train ? h->train_recorder : h->infer_recorder).reset_progress();
+    if (serial) {  // one segment at a time, relaying between (see Recorder::submit_through)
+      for (device = 0; device < 2; ++device) recorder(device).reset_progress();
       for (std::size_t k = 0; k < slots.size(); ++k) {
-        for (device = 0; device < 2; ++device)
-          (train ? halves_[device]->train_recorder : halves_[device]->infer_recorder)
-              .submit_through(*exchange_, device, static_cast<int>(k));
+        for (device = 0; device < 2; ++device) recorder(device).submit_through(*exchange_, device, static_cast<int>(k));
         device = -1;
         exchange_->relay(static_cast<int>(k), slots[k]);
       }
-      for (device = 0; device < 2; ++device)
-        (train ? halves_[device]->train_recorder : halves_[device]->infer_recorder).submit_through(*exchange_, device, -1);
-      last_submissions_ = (train ? halves_[0]->train_recorder : halves_[0]->infer_recorder).segments();
-      last_train_ = train;
-      return;
+      for (device = 0; device < 2; ++device) recorder(device).submit_through(*exchange_, device, -1);
+    } else {
+      for (device = 0; device < 2; ++device) recorder(device).submit(*exchange_, device);
+      for (std::size_t k = 0; k < slots.size(); ++k) {
+        device = -1;
+        exchange_->relay(static_cast<int>(k), slots[k]);
+      }
+      for (device = 0; device < 2; ++device) recorder(device).wait();
     }
-    for (device = 0; device < 2; ++device) {
-      auto& recorder = train ? halves_[device]->train_recorder : halves_[device]->infer_recorder;
-      recorder.submit(*exchange_, device);
-    }
-    for (std::size_t k = 0; k < slots.size(); ++k) {
-      device = -1;
-      exchange_->relay(static_cast<int>(k), slots[k]);
-    }
-    for (device = 0; device < 2; ++device) (train ? halves_[device]->train_recorder : halves_[device]->infer_recorder).wait();
   } catch (const vkrt::Error& e) {
     exchange_->abandon();
     const std::string who = device >= 0 ? "device " + std::to_string(device) + " (" + contexts_[device]->info().name + ")"
@@ -135,7 +130,7 @@ void SplitNetwork::run(bool train, const std::vector<int>& slots) {
     if (dynamic_cast<const vkrt::DeviceLostError*>(&e)) throw vkrt::DeviceLostError(who + ": " + e.what(), e.result());
     throw vkrt::Error(who + ": " + e.what(), e.result());
   }
-  last_submissions_ = (train ? halves_[0]->train_recorder : halves_[0]->infer_recorder).segments();
+  last_submissions_ = recorder(0).segments();
   last_train_ = train;
 }
 
@@ -164,9 +159,13 @@ void SplitNetwork::train_gradients(std::span<const float> images, std::span<cons
 }
 
 void SplitNetwork::update(float lr, const SgdConfig& sgd) {
+  // Recorded once per SGD configuration; the learning rate lives in a buffer.
+  const bool record = !update_sgd_ || update_sgd_->momentum != sgd.momentum ||
+                      update_sgd_->weight_decay != sgd.weight_decay;
+  update_sgd_ = sgd;
   for (auto& h : halves_) {
     *static_cast<float*>(h->lr.mapped()) = lr;
-    h->record_update(h->update_stream, sgd);
+    if (record) h->record_update(h->update_stream, sgd);
     h->update_stream.submit();
   }
   for (int d = 0; d < 2; ++d) {
@@ -214,6 +213,5 @@ std::array<SplitNetwork::DeviceMemory, 2> SplitNetwork::device_memory() const {
 }
 
 std::uint64_t SplitNetwork::exchanged_bytes() const { return exchange_->bytes_per_step(); }
-double SplitNetwork::exchange_wait_seconds() const { return exchange_->wait_seconds(); }
 
 }  // namespace alexnet

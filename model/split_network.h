@@ -22,6 +22,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -79,10 +80,9 @@ class SplitNetwork : public ParameterSet {
     std::uint64_t parameter_bytes = 0, activation_bytes = 0, exchange_bytes = 0, scratch_bytes = 0, peak_bytes = 0;
   };
   std::array<DeviceMemory, 2> device_memory() const;
-  // Of the last train_gradients or infer: bytes copied between the devices, the host's wait for
-  // exchanges, and submissions per device.
+  // Of the last train_gradients or infer: bytes copied between the devices, and submissions per
+  // device.
   std::uint64_t exchanged_bytes() const;
-  double exchange_wait_seconds() const;
   // Per device, the time it sat idle between its submissions waiting for exchanged data (device
   // timestamps; 0 on a device without them).
   std::array<double, 2> idle_ms() const;
@@ -105,6 +105,7 @@ class SplitNetwork : public ParameterSet {
   std::vector<int> infer_slots_;  // the inference recording's exchanges, once recorded
   std::size_t last_submissions_ = 0;
   bool last_train_ = true;
+  std::optional<SgdConfig> update_sgd_;  // what the update streams were recorded with
   int simulated_lost_device_ = -1;
 };
 

@@ -55,7 +55,6 @@ class OneDeviceEngine : public StepEngine {
   void prepare(std::span<const float> images, std::span<const std::int32_t> labels, const net::StepKey& key) override {
     std::memcpy(buffers_.images_staging.mapped(), images.data(), images.size_bytes());
     std::memcpy(buffers_.labels_staging.mapped(), labels.data(), labels.size_bytes());
-    key_ = key;
     step_stream_.begin();
     step_stream_.barrier();  // the previous step's reads of the input buffers finish before they are rewritten
     step_stream_.copy(buffers_.images_staging, buffers_.images);
@@ -98,7 +97,6 @@ class OneDeviceEngine : public StepEngine {
   StepBuffers buffers_;
   vkrt::Stream step_stream_, update_stream_;
   Predictor predictor_;
-  net::StepKey key_;
   bool lose_device_ = false;
 };
 
@@ -120,8 +118,8 @@ class TwoDeviceEngine : public StepEngine {
   std::string device_name() const override { return network_.device_names(); }
   int micro_batch() const override { return network_.micro_batch(); }
   void prepare(std::span<const float> images, std::span<const std::int32_t> labels, const net::StepKey& key) override {
-    images_.assign(images.begin(), images.end());
-    labels_.assign(labels.begin(), labels.end());
+    images_ = images;  // the trainer keeps the batch alive until wait()
+    labels_ = labels;
     key_ = key;
   }
   void submit() override { network_.train_gradients(images_, labels_, key_, loss_, probs_); }
@@ -145,8 +143,9 @@ class TwoDeviceEngine : public StepEngine {
  private:
   SgdConfig sgd_;
   SplitNetwork network_;
-  std::vector<float> images_, loss_, probs_;
-  std::vector<std::int32_t> labels_;
+  std::span<const float> images_;
+  std::span<const std::int32_t> labels_;
+  std::vector<float> loss_, probs_;
   net::StepKey key_;
   Predictor predictor_;
 };

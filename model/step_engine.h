@@ -21,7 +21,8 @@ class StepEngine {
   virtual std::size_t parameter_count() const = 0;
   virtual std::string device_name() const = 0;
   virtual int micro_batch() const = 0;
-  // Copies the batch in and records the step (forward, loss, backward; no update).
+  // Takes the batch (which must stay alive until wait() returns) and records the step (forward,
+  // loss, backward; no update).
   virtual void prepare(std::span<const float> images, std::span<const std::int32_t> labels, const net::StepKey& key) = 0;
   virtual void submit() = 0;
   // After wait(): the step's per-sample loss (batch) and probabilities (batch, classes).

@@ -10,7 +10,6 @@
 #pragma once
 
 #include <array>
-#include <chrono>
 #include <cstdint>
 #include <vector>
 
@@ -69,10 +68,9 @@ class HostExchange {
   // forever (the devices then run on stale data, which nobody reads).
   void abandon();
 
-  // Per step: bytes copied between the devices, and how long the host waited for both to produce.
+  // Bytes copied between the devices since reset_counters().
   std::uint64_t bytes_per_step() const { return step_bytes_; }
-  double wait_seconds() const { return wait_seconds_; }
-  void reset_counters() { step_bytes_ = 0, wait_seconds_ = 0; }
+  void reset_counters() { step_bytes_ = 0; }
 
  private:
   struct Slot {
@@ -85,7 +83,6 @@ class HostExchange {
   std::uint64_t base_ = 0;
   int exchanges_ = 0;
   std::uint64_t step_bytes_ = 0;
-  double wait_seconds_ = 0;
 };
 
 }  // namespace vkrt
