@@ -64,10 +64,16 @@ float resolve_lr(const TrainOptions& o) {
   return o.arch == "alexnet" ? 0.01f : 0.05f;
 }
 
+int resolve_epochs(const TrainOptions& o) {
+  if (o.epochs != 0) return o.epochs;
+  return o.arch == "alexnet" ? 12 : 20;
+}
+
 std::string resolve_lr_schedule(const TrainOptions& o) {
   if (o.lr_schedule != "auto") return o.lr_schedule;
-  if (o.arch == "alexnet" || o.epochs < 3) return "plateau";
-  return "step:" + std::to_string(o.epochs * 2 / 3) + "," + std::to_string(o.epochs - 1);
+  const int epochs = resolve_epochs(o);
+  if (o.arch == "alexnet" || epochs < 3) return "plateau";
+  return "step:" + std::to_string(epochs * 2 / 3) + "," + std::to_string(epochs - 1);
 }
 
 std::vector<int> parse_step_schedule(const std::string& schedule) {
@@ -150,6 +156,7 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested, vkrt::C
   TrainOptions options = requested;
   options.lr = resolve_lr(requested);  // checkpoints record the resolved values
   options.lr_schedule = resolve_lr_schedule(requested);
+  options.epochs = resolve_epochs(requested);
   if (options.batch < 1) throw std::invalid_argument("--batch must be at least 1");
   if (options.epochs < 1) throw std::invalid_argument("--epochs must be at least 1");
   if (!(options.lr > 0)) throw std::invalid_argument("--lr must be positive");

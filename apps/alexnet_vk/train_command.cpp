@@ -5,6 +5,7 @@
 // The test-only fault hooks (ALEXNET_VK_TEST_*) are described in model/checkpoint_faults.h.
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <set>
 #include <string>
 
@@ -29,7 +30,8 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   command->add_option("--data", o->data_dir, "IDX folder or ImageNet-layout folder (train/, val/)")->capture_default_str();
   command->add_option("--input-size", o->input_size, "input size in pixels (default: the architecture's)");
-  command->add_option("--epochs", o->epochs, "epochs to train")->capture_default_str();
+  command->add_option("--epochs", o->epochs, "epochs to train (default: 20 for alexnet-small, 12 for alexnet)")
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
   command->add_option("--batch", o->batch, "images per SGD step")->capture_default_str();
   command->add_option("--lr", o->lr, "initial learning rate (default: 0.01 for alexnet, 0.05 for alexnet-small)")
       ->check(CLI::PositiveNumber);

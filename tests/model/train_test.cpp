@@ -256,13 +256,18 @@ TEST_F(Training, CorruptCheckpointIsAOneLineErrorAndNothingIsOverwritten) {
 TEST(LrSchedule, AutoResolvesPerArchitecture) {
   TrainOptions o;
   EXPECT_EQ(o.lr_schedule, "auto");
-  EXPECT_EQ(resolve_lr_schedule(o), "step:8,11");  // alexnet-small, 12 epochs
+  EXPECT_EQ(resolve_epochs(o), 20);  // alexnet-small's default
+  EXPECT_EQ(resolve_lr_schedule(o), "step:13,19");
+  o.epochs = 12;
+  EXPECT_EQ(resolve_epochs(o), 12);
+  EXPECT_EQ(resolve_lr_schedule(o), "step:8,11");
   o.epochs = 30;
   EXPECT_EQ(resolve_lr_schedule(o), "step:20,29");
   o.epochs = 2;
   EXPECT_EQ(resolve_lr_schedule(o), "plateau");
-  o.epochs = 12;
+  o.epochs = 0;
   o.arch = "alexnet";
+  EXPECT_EQ(resolve_epochs(o), 12);  // the paper's network: its own default
   EXPECT_EQ(resolve_lr_schedule(o), "plateau");
   o.lr_schedule = "step:3";
   EXPECT_EQ(resolve_lr_schedule(o), "step:3");
