@@ -20,6 +20,11 @@ struct EpochMetrics {
 std::vector<EpochMetrics> read_metrics_csv(const std::string& path);
 // Rewrites the whole file atomically (a resumed run keeps the rows before its checkpoint only).
 void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& rows);
+
+// curves.png: loss (left panel) and top-1/top-5 error (right) per epoch, train and validation,
+// with tick values, titles and legends. The geometry is public for tests.
+inline constexpr int kCurvesWidth = 1000, kCurvesHeight = 440;
+inline constexpr int kCurvesPanelLeft = 70, kCurvesPanelTop = 50;  // the left panel's plot area
 void write_curves_png(const std::string& path, const std::vector<EpochMetrics>& rows);
 
 }  // namespace alexnet
