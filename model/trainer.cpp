@@ -297,6 +297,16 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested, vkrt::C
     checked_step = s.step;
   };
 
+  if (resumed && state.epoch >= options.epochs) {
+    // A finished run: nothing is trained and nothing written; the result is its last epoch's.
+    progress.line("nothing to train: " + options.resume + " has finished all " + std::to_string(options.epochs) +
+                  " epochs; give a larger --epochs to train further");
+    if (!history.empty() && !options.skip_validation) {
+      result.val_top1_error = history.back().val_top1_error;
+      result.val_top5_error = history.back().val_top5_error;
+    }
+  }
+
   std::string doing;  // where training is, for the device-lost message
   try {
     for (; state.epoch < options.epochs; ++state.epoch) {

@@ -9,8 +9,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <regex>
+#include <string>
 
 #include "model/checkpoint.h"
 #include "model/checkpoint_io.h"
@@ -232,6 +234,38 @@ TEST_F(Training, LossFalls) {
   EXPECT_TRUE(fs::exists(root_ / "falls" / "metrics.csv"));
   EXPECT_TRUE(fs::exists(root_ / "falls" / "curves.png"));
   EXPECT_NO_THROW(load_checkpoint((root_ / "falls" / "last.ckpt").string()));
+}
+
+// Resuming a run that has finished its epochs trains nothing, leaves its files as they are and
+// reports its last validation; a larger --epochs carries on from there.
+TEST_F(Training, ResumingAFinishedRunTrainsNothingAndKeepsItsFiles) {
+  auto o = options("finished");
+  o.epochs = 1;
+  o.skip_validation = false;
+  const auto done = train(testing::context(), o);
+  ASSERT_GE(done.val_top1_error, 0);
+  const auto checkpoint = root_ / "finished" / "last.ckpt";
+  auto bytes = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::string before = bytes(checkpoint);
+  const auto metrics_before = metrics_without_times(root_ / "finished" / "metrics.csv");
+
+  TrainOptions again;
+  again.resume = checkpoint.string();
+  inherit_recipe(again, {});
+  const auto nothing = train(testing::context(), again);
+  EXPECT_EQ(nothing.steps, 0u);
+  EXPECT_EQ(nothing.val_top1_error, done.val_top1_error);
+  EXPECT_EQ(nothing.val_top5_error, done.val_top5_error);
+  EXPECT_EQ(bytes(checkpoint), before);
+  EXPECT_EQ(metrics_without_times(root_ / "finished" / "metrics.csv"), metrics_before);
+
+  again.epochs = 2;
+  const auto more = train(testing::context(), again);
+  EXPECT_EQ(more.steps, 4u);  // one more epoch of 64 images in batches of 16
+  EXPECT_EQ(metrics_without_times(root_ / "finished" / "metrics.csv").size(), 3u);  // header + 2 epochs
 }
 
 TEST_F(Training, CorruptCheckpointIsAOneLineErrorAndNothingIsOverwritten) {
