@@ -22,6 +22,9 @@ constexpr const char* kHeader =
 
 using Rgb = std::array<std::uint8_t, 3>;
 
+constexpr int kTextScale = 2;  // labels: each font pixel 2x2
+constexpr int kTextHeight = kGlyphHeight * kTextScale;
+
 // A tiny raster canvas: enough for axes, grid lines, polylines and labels.
 struct Canvas {
   data::Image image;
@@ -46,8 +49,9 @@ struct Canvas {
         for (int dy = 0; dy < thickness; ++dy) dot(x + dx, y + dy, c);
     }
   }
-  // `text` with its top-left corner at (x, y), each font pixel a scale x scale square.
-  void text(int x, int y, std::string_view text, Rgb c, int scale = 2) {
+  // `text` with its top-left corner at (x, y), each font pixel a kTextScale-wide square.
+  void text(int x, int y, std::string_view text, Rgb c) {
+    constexpr int scale = kTextScale;
     for (char ch : text) {
       const GlyphRows rows = glyph_rows(ch);
       for (int r = 0; r < kGlyphHeight; ++r)
@@ -59,9 +63,6 @@ struct Canvas {
     }
   }
 };
-
-constexpr int kTextScale = 2;
-constexpr int kTextHeight = kGlyphHeight * kTextScale;
 
 // The smallest of 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten that is at least `value`:
 // grid steps that give short tick labels and leave little of the panel empty.

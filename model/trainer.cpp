@@ -298,7 +298,8 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested, vkrt::C
   };
 
   if (resumed && state.epoch >= options.epochs) {
-    // A finished run: nothing is trained and nothing written; the result is its last epoch's.
+    // A finished run: nothing is trained and no checkpoint written (metrics.csv and curves.png
+    // were redrawn from its history above); the result is its last epoch's.
     progress.line("nothing to train: " + options.resume + " has finished all " + std::to_string(options.epochs) +
                   " epochs; give a larger --epochs to train further");
     if (!history.empty() && !options.skip_validation) {

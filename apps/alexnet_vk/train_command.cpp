@@ -92,13 +92,12 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
     }
     auto devices = open_devices(*instance, *device);
     const auto result = train(*devices.first, options, devices.second.get());
-    if (result.val_top1_error >= 0 && result.steps == 0)  // a finished run resumed: no step, no loss
-      std::printf("final: val top-1 error %.4f (accuracy %.2f%%), top-5 error %.4f\n", result.val_top1_error,
+    if (result.val_top1_error >= 0) {
+      std::printf("final: ");
+      if (result.steps > 0) std::printf("loss %.4f, ", result.last_loss);  // none when a finished run is resumed
+      std::printf("val top-1 error %.4f (accuracy %.2f%%), top-5 error %.4f\n", result.val_top1_error,
                   100 * (1 - result.val_top1_error), result.val_top5_error);
-    else if (result.val_top1_error >= 0)
-      std::printf("final: loss %.4f, val top-1 error %.4f (accuracy %.2f%%), top-5 error %.4f\n", result.last_loss,
-                  result.val_top1_error, 100 * (1 - result.val_top1_error), result.val_top5_error);
-    else
+    } else
       std::printf("final: loss %.6f after %llu steps\n", result.last_loss, static_cast<unsigned long long>(result.steps));
     return 0;
   };
