@@ -1,8 +1,8 @@
 """AlexNet in PyTorch, built from the architecture description alexnet_vk writes.
 
 The description is the JSON in a safetensors export's metadata ("arch"), produced by
-model/arch_json.cpp. `paper_arch()` and `small_arch()` give the same description without a file,
-mirroring model/arch.cpp. Parameter names ("conv1.weight", "fc6.bias", ...) and layouts
+model/graph/arch_json.cpp. `paper_arch()` and `small_arch()` give the same description without a file,
+mirroring model/graph/arch.cpp. Parameter names ("conv1.weight", "fc6.bias", ...) and layouts
 (conv: (out, in/groups, kh, kw); fc: (out, in)) match the export, so a state dict loads as is.
 
 Conventions that differ from PyTorch's defaults (README, "Conventions that matter"):
@@ -31,7 +31,7 @@ def _arch(name, classes, in_channels, in_size, convs, fcs):
 
 
 def paper_arch(classes=1000, in_channels=3, in_size=224):
-    """The paper's AlexNet, as model/arch.cpp's paper_alexnet()."""
+    """The paper's AlexNet, as model/graph/arch.cpp's paper_alexnet()."""
     return _arch("alexnet", classes, in_channels, in_size,
                  [("conv1", 96, 11, 4, 0, 3, 1, True, True),
                   ("conv2", 256, 5, 1, 2, 2, 2, True, True),
@@ -42,7 +42,7 @@ def paper_arch(classes=1000, in_channels=3, in_size=224):
 
 
 def small_arch(classes=10, in_channels=3, in_size=28):
-    """alexnet-small, as model/arch.cpp's small_alexnet()."""
+    """alexnet-small, as model/graph/arch.cpp's small_alexnet()."""
     return _arch("alexnet-small", classes, in_channels, in_size,
                  [("conv1", 32, 5, 1, 2, 2, 1, True, True),
                   ("conv2", 64, 5, 1, 2, 2, 2, True, True),

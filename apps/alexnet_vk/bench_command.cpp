@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/alexnet_vk/commands.h"
-#include "model/bench.h"
-#include "model/gemm_bench.h"
-#include "model/network.h"
+#include "apps/alexnet_vk/bench/bench.h"
+#include "apps/alexnet_vk/bench/gemm_bench.h"
+#include "model/graph/network.h"
 
 namespace alexnet::app {
 namespace {

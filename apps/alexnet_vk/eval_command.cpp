@@ -3,13 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/alexnet_vk/commands.h"
-#include "model/arch_json.h"
-#include "model/checkpoint_io.h"
+#include "model/graph/arch_json.h"
+#include "model/io/checkpoint_io.h"
 #include "model/data/image.h"
-#include "model/data_source.h"
-#include "model/evaluate.h"
-#include "model/predictor.h"
-#include "model/safetensors.h"
+#include "model/train/data_source.h"
+#include "model/train/evaluate.h"
+#include "model/train/predictor.h"
+#include "model/io/safetensors.h"
 
 namespace alexnet::app {
 namespace {

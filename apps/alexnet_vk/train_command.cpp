@@ -2,7 +2,7 @@
 //
 // ALEXNET_VK_VALIDATION=sync runs it under the Khronos validation layer with synchronization
 // validation on (hazards between commands and submissions; slow), for tests and debugging.
-// The test-only fault hooks (ALEXNET_VK_TEST_*) are described in model/checkpoint_faults.h.
+// The test-only fault hooks (ALEXNET_VK_TEST_*) are described in model/io/faults.h.
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
@@ -10,7 +10,7 @@
 #include <string>
 
 #include "apps/alexnet_vk/commands.h"
-#include "model/trainer.h"
+#include "model/train/trainer.h"
 
 namespace alexnet::app {
 

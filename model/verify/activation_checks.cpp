@@ -1,7 +1,7 @@
 // ReLU and tanh, forward and backward, against model/reference/activation.h.
 #include <sstream>
 
-#include "model/layers/activation.h"
+#include "model/ops/activation.h"
 #include "model/reference/activation.h"
 #include "model/verify/check.h"
 #include "model/verify/gpu_scratch.h"

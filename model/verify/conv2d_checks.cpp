@@ -10,7 +10,7 @@
 #include <cmath>
 #include <string>
 
-#include "model/layers/conv2d.h"
+#include "model/ops/conv2d.h"
 #include "model/reference/conv2d.h"
 #include "model/verify/check.h"
 #include "model/verify/gpu_scratch.h"

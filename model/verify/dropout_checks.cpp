@@ -7,7 +7,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "model/layers/dropout.h"
+#include "model/ops/dropout.h"
 #include "model/reference/dropout.h"
 #include "model/verify/check.h"
 #include "model/verify/gpu_scratch.h"

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <string>
 
-#include "model/layers/fc.h"
+#include "model/ops/fc.h"
 #include "model/reference/fc.h"
 #include "model/verify/check.h"
 #include "model/verify/gpu_scratch.h"

@@ -5,7 +5,7 @@
 #include <limits>
 #include <sstream>
 
-#include "model/layers/lrn.h"
+#include "model/ops/lrn.h"
 #include "model/reference/lrn.h"
 #include "model/verify/check.h"
 #include "model/verify/gpu_scratch.h"

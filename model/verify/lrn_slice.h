@@ -1,4 +1,4 @@
-// Channel-sliced LRN ops (LrnSlice in model/layers/lrn.h) for checks: the host-side slice of a
+// Channel-sliced LRN ops (LrnSlice in model/ops/lrn.h) for checks: the host-side slice of a
 // full (N, T, H, W) tensor, and a partition of T channels into consecutive sliced ops whose halos
 // are built on the GPU from the neighbours' boundary_channels / boundary_ratio outputs, as
 // devices would exchange them.
@@ -9,7 +9,7 @@
 #include <span>
 #include <vector>
 
-#include "model/layers/lrn.h"
+#include "model/ops/lrn.h"
 #include "model/reference/lrn.h"
 #include "runtime/memory.h"
 

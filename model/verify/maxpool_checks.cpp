@@ -7,7 +7,7 @@
 #include <random>
 #include <sstream>
 
-#include "model/layers/maxpool.h"
+#include "model/ops/maxpool.h"
 #include "model/reference/maxpool.h"
 #include "model/verify/check.h"
 #include "model/verify/gpu_scratch.h"

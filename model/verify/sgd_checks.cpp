@@ -4,7 +4,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "model/layers/sgd.h"
+#include "model/ops/sgd.h"
 #include "model/reference/sgd.h"
 #include "model/verify/check.h"
 #include "model/verify/gpu_scratch.h"

@@ -3,7 +3,7 @@
 #include <random>
 #include <sstream>
 
-#include "model/layers/softmax_xent.h"
+#include "model/ops/softmax_xent.h"
 #include "model/reference/softmax_xent.h"
 #include "model/verify/check.h"
 #include "model/verify/gpu_scratch.h"

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "model/arch_json.h"
+#include "model/graph/arch_json.h"
 #include "tests/fuzz/fuzz_common.h"
 
 using namespace alexnet;

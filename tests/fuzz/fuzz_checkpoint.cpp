@@ -13,8 +13,8 @@
 #include <cstring>
 #include <vector>
 
-#include "model/checkpoint.h"
-#include "model/checkpoint_io.h"
+#include "model/io/checkpoint.h"
+#include "model/io/checkpoint_io.h"
 #include "tests/fuzz/fuzz_common.h"
 
 using namespace alexnet;

@@ -1,4 +1,4 @@
-// The data-folder readers (model/data_source.cpp's open_data: IDX folders and ImageNet-layout image
+// The data-folder readers (model/train/data_source.cpp's open_data: IDX folders and ImageNet-layout image
 // folders) on a file tree built from the input, then what the loader does with every example:
 // decode (with skip-and-substitute for corrupt files), label, augment, normalisation statistics.
 //
@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "model/arch.h"
+#include "model/graph/arch.h"
 #include "model/data/augment.h"
 #include "model/data/dataset.h"
-#include "model/data_source.h"
+#include "model/train/data_source.h"
 #include "tests/fuzz/fuzz_common.h"
 
 namespace fs = std::filesystem;

@@ -2,7 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "model/safetensors.h"
+#include "model/io/safetensors.h"
 #include "tests/fuzz/fuzz_common.h"
 
 using namespace alexnet;

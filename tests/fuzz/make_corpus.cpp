@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "model/arch.h"
-#include "model/arch_json.h"
-#include "model/checkpoint.h"
+#include "model/graph/arch.h"
+#include "model/graph/arch_json.h"
+#include "model/io/checkpoint.h"
 #include "model/data/idx.h"
 #include "model/data/image.h"
-#include "model/safetensors.h"
+#include "model/io/safetensors.h"
 
 namespace fs = std::filesystem;
 using namespace alexnet;

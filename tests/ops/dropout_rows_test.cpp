@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "model/layers/dropout.h"
+#include "model/ops/dropout.h"
 #include "model/reference/dropout.h"
 #include "model/verify/check.h"
 #include "model/verify/gpu_scratch.h"

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "model/layers/lrn.h"
+#include "model/ops/lrn.h"
 #include "model/verify/check.h"
 #include "model/verify/gpu_scratch.h"
 #include "model/verify/lrn_slice.h"

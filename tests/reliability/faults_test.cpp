@@ -6,7 +6,7 @@
 #include <cmath>
 #include <regex>
 
-#include "model/checkpoint.h"
+#include "model/io/checkpoint.h"
 #include "tests/reliability/harness.h"
 
 namespace alexnet::reliability {

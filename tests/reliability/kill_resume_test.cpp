@@ -5,14 +5,14 @@
 // metrics.csv but its time columns. After every kill, last.ckpt is either absent (killed before the
 // first one) or loads with a good checksum, and never goes back.
 //
-// The kill points are named ones (ALEXNET_VK_TEST_KILL_AT, model/checkpoint_faults.h), so each
+// The kill points are named ones (ALEXNET_VK_TEST_KILL_AT, model/io/faults.h), so each
 // lands exactly where it says, then a few SIGKILLs after random delays from the test itself.
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <random>
 
-#include "model/checkpoint.h"
+#include "model/io/checkpoint.h"
 #include "tests/reliability/harness.h"
 
 namespace alexnet::reliability {

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "model/checkpoint.h"
+#include "model/io/checkpoint.h"
 #include "tests/reliability/harness.h"
 
 namespace alexnet::reliability {

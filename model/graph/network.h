@@ -1,0 +1,154 @@
+// AlexNet on one Vulkan device: the layers of an Arch, their parameters, and the activation and
+// gradient buffers for one micro-batch. A training step of `batch` images is recorded as
+// batch / micro_batch rounds of forward, loss and backward (parameter gradients accumulate across
+// rounds) followed by one SGD update, all into one command buffer. Micro-batches keep every
+// activation inside the device's maxStorageBufferRange (128 MiB on lavapipe and many mobile GPUs)
+// and bound activation memory; the result equals one pass over the whole batch.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "model/graph/arch.h"
+#include "model/ops/softmax_xent.h"
+#include "model/ops/sgd.h"
+#include "model/layers/layer.h"
+#include "model/graph/parameter_set.h"
+#include "runtime/context.h"
+
+namespace alexnet {
+
+struct SgdConfig {
+  float momentum = 0.9f;
+  float weight_decay = 5e-4f;
+};
+
+// Memory a training step (or an inference pass) of `batch` images needs, counted from the shapes
+// without allocating anything: the network's parameters (value, gradient, momentum), activations,
+// gradient buffers and per-layer state at its micro-batch, and the step's input, label, loss and
+// probability buffers with their host-visible staging. Layer-internal scratch (e.g. the
+// convolutions' unrolled windows on CPU drivers) is not counted: this is a lower bound.
+struct MemoryEstimate {
+  int batch = 0, micro_batch = 0;
+  std::uint64_t device_local = 0;  // bytes
+  std::uint64_t host_visible = 0;  // staging and readback buffers
+  std::uint64_t total() const { return device_local + host_visible; }
+};
+
+// The paper's init for one tensor, drawing from `rng` in order: N(0, init_std) when init_std > 0,
+// else init_value everywhere. Network::initialize and SplitNetwork::initialize both use it, so one
+// seed gives the same network on one device or two.
+std::vector<float> initial_values(std::mt19937_64& rng, std::size_t count, float init_std, float init_value);
+
+class Network : public ParameterSet {
+ public:
+  Network(vkrt::Context& context, const Arch& arch, int micro_batch);
+  ~Network();
+
+  const Arch& arch() const { return arch_; }
+  vkrt::Context& context() { return context_; }
+  int micro_batch() const { return micro_batch_; }
+  std::size_t input_count() const;  // floats per sample: C * H * W
+  std::vector<net::Parameter*> parameters();
+  std::size_t parameter_count() const;
+  const std::vector<std::unique_ptr<net::Layer>>& layers() const { return layers_; }
+
+  // ParameterSet
+  std::vector<ParameterInfo> parameter_infos() const override;
+  std::vector<float> read_parameter(std::size_t i, ParameterPart part) override;
+  void write_parameter(std::size_t i, ParameterPart part, std::span<const float> values) override;
+
+  // The paper's init: weights N(0, arch.weight_std), biases 1 for conv2/4/5 and fc6/7, else 0;
+  // momentum zero. Deterministic in `seed`.
+  void initialize(std::uint64_t seed);
+
+  // Records one training step over `batch` samples (a multiple of micro_batch).
+  //   images: (batch, C, H, W)   labels: (batch) int32   lr: (1) float
+  //   loss: (batch) per-sample loss   probs: (batch, classes)
+  void record_train_step(vkrt::Stream& stream, const vkrt::Buffer& images, const vkrt::Buffer& labels, int batch,
+                         const net::StepKey& key, const vkrt::Buffer& lr, const SgdConfig& sgd,
+                         const vkrt::Buffer& loss, const vkrt::Buffer& probs);
+  // Records inference over `batch` samples (a multiple of micro_batch): probs (batch, classes).
+  void record_inference(vkrt::Stream& stream, const vkrt::Buffer& images, int batch, const vkrt::Buffer& probs);
+
+  // Pieces of a step, for tests and benchmarks. Ranges cover one micro-batch.
+  void record_forward(vkrt::Stream& stream, const vkrt::BufferRange& images, const net::StepKey& key,
+                      std::uint64_t sample_offset);
+  void record_loss(vkrt::Stream& stream, const vkrt::BufferRange& labels, const vkrt::BufferRange& loss,
+                   const vkrt::BufferRange& probs);
+  void record_backward(vkrt::Stream& stream, const vkrt::BufferRange& images, const vkrt::BufferRange& labels,
+                       const vkrt::BufferRange& probs, const net::StepKey& key, std::uint64_t sample_offset,
+                       float loss_scale, bool accumulate);
+  void record_update(vkrt::Stream& stream, const vkrt::Buffer& lr, const SgdConfig& sgd);
+  // A training step without its update: every micro-batch round's forward, loss and backward,
+  // leaving the step's parameter gradients in place. record_train_step is this + record_update.
+  void record_train_gradients(vkrt::Stream& stream, const vkrt::Buffer& images, const vkrt::Buffer& labels, int batch,
+                              const net::StepKey& key, const vkrt::Buffer& loss, const vkrt::Buffer& probs);
+
+  // For the error report after a step whose loss was not finite, before its update (the device
+  // still holds the step's inputs and the weights it started from): where the first NaN or
+  // infinity appears. Checks the parameters, then the input images and each layer's output of the
+  // micro-batch holding `sample`, re-running its forward pass one layer per submission, then its
+  // loss. Returns a phrase such as "the output of conv2.lrn (its input is finite)". Slow; for
+  // error reports only.
+  std::string locate_non_finite(const vkrt::Buffer& images, const vkrt::Buffer& labels, int batch,
+                                const net::StepKey& key, std::size_t sample);
+
+  // The first parameter (in layer order) holding a NaN or an infinity in its value or its momentum,
+  // or "" when all are finite. Reads every parameter back.
+  std::string first_non_finite_parameter();
+
+  // When set, each layer's passes record a timestamp pair into this list (for `alexnet_vk bench`),
+  // labelled "<layer> forward", "<layer> backward-data", "<layer> backward-filter" (filter and
+  // bias gradients), "<layer> backward" (a layer without parameters) and "<layer> update".
+  struct TimedSpan {
+    std::string label;
+    int begin, end;
+  };
+  void set_profile(std::vector<TimedSpan>* spans) { profile_ = spans; }
+
+  // Device memory this network holds (parameters, their gradients and momentum, activations).
+  std::size_t device_bytes() const;
+  // Of that, the activations: every layer's output, the gradient buffers, and the state layers
+  // keep for backward (LRN's scale, max-pool's argmax). Kernel scratch is not counted.
+  std::size_t activation_bytes() const;
+
+  // The largest micro-batch that divides `batch` and keeps every activation within the device's
+  // storage-buffer range and within `max_activation_bytes`.
+  static int choose_micro_batch(const vkrt::Context& context, const Arch& arch, int batch,
+                                std::size_t max_activation_bytes = std::size_t(1) << 30);
+
+  // See MemoryEstimate.
+  static MemoryEstimate estimate_memory(const vkrt::Context& context, const Arch& arch, int batch);
+  // Throws vkrt::OutOfMemoryError when the estimate does not fit the device's memory heaps, with a
+  // one-line message: what the batch needs, what the device has, and a batch size that fits.
+  static void check_memory(const vkrt::Context& context, const Arch& arch, int batch);
+  // "batch 256 needs at least 3.1 GiB, <device> has 2.0 GiB; try --batch 128": to complete the
+  // message of an OutOfMemoryError the allocator threw while setting up for `batch`.
+  static std::string memory_advice(const vkrt::Context& context, const Arch& arch, int batch);
+
+ private:
+  net::LayerIO io_for(std::size_t layer, const vkrt::BufferRange& images, const net::StepKey& key,
+                      std::uint64_t sample_offset) const;
+
+  vkrt::Context& context_;
+  Arch arch_;
+  int micro_batch_;
+  std::vector<std::unique_ptr<net::Layer>> layers_;
+  std::vector<int> output_buffer_;  // per layer: index into activations_, or -1 when in place of its input
+  std::vector<vkrt::Buffer> activations_;
+  vkrt::Buffer grad_a_, grad_b_;  // ping-pong gradient buffers, each the largest activation
+  std::vector<int> grad_buffer_;  // per layer: which holds dy (0 = a, 1 = b)
+  vkrt::Buffer logits_grad_;
+  vkrt::Buffer inference_labels_, inference_loss_;
+  std::vector<TimedSpan>* profile_ = nullptr;
+  SoftmaxXentOp loss_op_;
+  SgdOp sgd_op_;
+};
+
+}  // namespace alexnet

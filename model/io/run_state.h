@@ -1,0 +1,35 @@
+// Where a training run stands: what a checkpoint records beside the tensors, so that a resumed
+// run continues exactly where the interrupted one stopped.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "model/metrics/metrics_csv.h"
+#include "model/metrics/tally.h"
+
+namespace alexnet {
+
+struct TrainState {
+  int epoch = 0;                   // the epoch in progress (0-based)
+  std::uint64_t batch_in_epoch = 0;  // the next batch of that epoch to train on
+  std::uint64_t step = 0;          // optimizer steps taken
+  float lr = 0.01f;
+  std::uint64_t seed = 1;
+  int batch = 128;
+  double best_val_loss = 1e300;    // for the plateau schedule
+  int epochs_without_improvement = 0;
+  double last_loss = 0;            // loss of the last step, for checks of resumed runs
+  std::string data_kind = "idx";   // "idx" or "folder": how images were cropped in training
+  // Version 2 on. The epoch in progress so far (batches before batch_in_epoch), so that a run
+  // resumed mid-epoch reports that epoch's train metrics over all of its batches.
+  Tally epoch_tally;
+  double epoch_seconds = 0, epoch_data_wait_seconds = 0;
+  std::vector<EpochMetrics> history;  // the finished epochs' metrics (metrics.csv)
+  bool has_history = false;           // false when read from a version 1 checkpoint
+  nlohmann::json recipe;              // the run's options (TrainOptions), for `train --resume`
+};
+
+}  // namespace alexnet

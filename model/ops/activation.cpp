@@ -1,0 +1,68 @@
+#include "model/ops/activation.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "model/ops/elementwise_chunks.h"
+#include "runtime/context.h"
+
+namespace alexnet {
+namespace {
+
+constexpr std::uint32_t kLocal = 64;
+// Texels (of four elements) per invocation: enough work per invocation to amortise llvmpipe's
+// per-invocation overhead; more made no difference there.
+constexpr std::uint32_t kTexels = 4;
+
+void require(const vkrt::BufferRange& range, std::uint64_t count, const char* what) {
+  if (range.size < count * sizeof(float))
+    throw std::invalid_argument(std::string("ActivationOp: ") + what + " holds fewer than " + std::to_string(count) +
+                                " floats");
+}
+
+}  // namespace
+
+ActivationOp::Kernels ActivationOp::kernels(vkrt::Context& context, const char* shader) {
+  return {vkrt::Kernel(context, {shader, {kLocal, 1, 1}, {kTexels, false}}),
+          vkrt::Kernel(context, {shader, {kLocal, 1, 1}, {kTexels, true}})};
+}
+
+ActivationOp::ActivationOp(vkrt::Context& context, Activation kind, std::uint64_t max_elements_per_dispatch)
+    : max_chunk_(elementwise_chunk_elements(context, max_elements_per_dispatch)),
+      forward_(kernels(context, kind == Activation::Relu ? "relu_fwd" : "tanh_fwd")),
+      backward_(kernels(context, kind == Activation::Relu ? "relu_bwd" : "tanh_bwd")) {}
+
+void ActivationOp::record(vkrt::Stream& stream, const Kernels& kernels,
+                          std::initializer_list<vkrt::BufferRange> buffers, std::uint64_t n) const {
+  std::vector<vkrt::BufferRange> chunk(buffers);
+  for (std::uint64_t first = 0; first < n; first += max_chunk_) {
+    const std::uint64_t size = std::min(max_chunk_, n - first);
+    auto it = buffers.begin();
+    for (auto& b : chunk) b = float_slice(*it++, first, size);
+    const Push push{static_cast<std::uint32_t>(size)};
+    // kTexels whole texels per invocation; the partial texel (if any) by the tail pipeline. The
+    // two write disjoint elements, so they need no barrier between them.
+    if (size >= 4) stream.dispatch_raw(kernels.main, chunk, &push, sizeof(push),
+                                       vkrt::linear_groups((size / 4 + kTexels - 1) / kTexels, kLocal));
+    if (size % 4 != 0) stream.dispatch_raw(kernels.tail, chunk, &push, sizeof(push), vkrt::Groups{1, 1, 1});
+  }
+}
+
+void ActivationOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y,
+                           std::uint32_t count) const {
+  require(x, count, "x");
+  require(y, count, "y");
+  record(stream, forward_, {x, y}, count);
+}
+
+void ActivationOp::backward(vkrt::Stream& stream, const vkrt::BufferRange& y, const vkrt::BufferRange& dy,
+                            const vkrt::BufferRange& dx, std::uint32_t count) const {
+  require(y, count, "y");
+  require(dy, count, "dy");
+  require(dx, count, "dx");
+  record(stream, backward_, {y, dy, dx}, count);
+}
+
+}  // namespace alexnet

@@ -1,0 +1,81 @@
+#include "model/ops/maxpool.h"
+
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace alexnet {
+namespace {
+
+constexpr std::uint32_t kLocal = 64;
+
+void require_elements(const vkrt::BufferRange& range, std::size_t count, const char* what) {
+  if (range.size < count * 4)
+    throw std::invalid_argument(std::string("MaxPoolOp: ") + what + " holds " + std::to_string(range.size) +
+                                " bytes, needs " + std::to_string(count * 4));
+}
+
+const ref::PoolShape& checked(const ref::PoolShape& s) {
+  s.validate();
+  const std::size_t count = static_cast<std::size_t>(s.n) * s.c * s.h * s.w;
+  if (count > std::numeric_limits<std::uint32_t>::max())
+    throw std::invalid_argument("MaxPoolOp: more than 2^32 - 1 input elements; split the batch");
+  // argmax is a float-valued index within the plane: exact below 2^24.
+  if (std::size_t(s.h) * s.w >= (std::size_t(1) << 24))
+    throw std::invalid_argument("MaxPoolOp: planes of 2^24 elements or more are not supported");
+  return s;
+}
+
+
+// Backward: one invocation per stride x stride block of an input plane (shaders/maxpool_bwd.comp).
+vkrt::Groups block_groups(const ref::PoolShape& s) {
+  const std::uint64_t blocks_h = (s.h + s.stride - 1) / s.stride, blocks_w = (s.w + s.stride - 1) / s.stride;
+  return vkrt::linear_groups(std::uint64_t(s.n) * s.c * blocks_h * blocks_w, kLocal);
+}
+
+// Specialization constants K, STRIDE, H, W and (forward only) TAIL.
+vkrt::KernelDesc desc(const char* shader, const ref::PoolShape& s, bool tail = false) {
+  return {shader, {kLocal, 1, 1}, {s.k, s.stride, s.h, s.w, tail}};
+}
+
+}  // namespace
+
+MaxPoolOp::MaxPoolOp(vkrt::Context& context, ref::PoolShape shape)
+    : shape_(checked(shape)),
+      forward_(context, desc("maxpool_fwd", shape)),
+      forward_tail_(context, desc("maxpool_fwd", shape, true)),
+      backward_(context, desc("maxpool_bwd", shape)) {}
+
+std::size_t MaxPoolOp::input_count() const {
+  return static_cast<std::size_t>(shape_.n) * shape_.c * shape_.h * shape_.w;
+}
+
+std::size_t MaxPoolOp::output_count() const {
+  return static_cast<std::size_t>(shape_.n) * shape_.c * shape_.out_h() * shape_.out_w();
+}
+
+void MaxPoolOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y,
+                        const vkrt::BufferRange& argmax) const {
+  require_elements(x, input_count(), "x");
+  require_elements(y, output_count(), "y");
+  require_elements(argmax, output_count(), "argmax");
+  const auto count = static_cast<std::uint32_t>(output_count());
+  // One invocation per four whole outputs; the partial quad (if any) by the tail pipeline. The two
+  // write disjoint elements, so they need no barrier between them.
+  if (count >= 4)
+    stream.dispatch(forward_, {vkrt::scalar_texels(x), y, argmax}, Push{count}, vkrt::linear_groups(count / 4, kLocal));
+  if (count % 4 != 0)
+    stream.dispatch(forward_tail_, {vkrt::scalar_texels(x), y, argmax}, Push{count}, vkrt::Groups{1, 1, 1});
+}
+
+void MaxPoolOp::backward(vkrt::Stream& stream, const vkrt::BufferRange& argmax, const vkrt::BufferRange& dy,
+                         const vkrt::BufferRange& dx) const {
+  require_elements(argmax, output_count(), "argmax");
+  require_elements(dy, output_count(), "dy");
+  require_elements(dx, input_count(), "dx");
+  const auto count = static_cast<std::uint32_t>(input_count());
+  stream.dispatch(backward_, {vkrt::scalar_texels(argmax), vkrt::scalar_texels(dy), dx}, Push{count},
+                  block_groups(shape_));
+}
+
+}  // namespace alexnet

@@ -1,0 +1,71 @@
+#include "model/ops/softmax_xent.h"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace alexnet {
+namespace {
+
+// Forward: one invocation per row. Small workgroups, so that a batch's few rows still spread over
+// a CPU driver's threads (each workgroup runs on one).
+constexpr std::uint32_t kRowLocal = 8;
+// Backward: texel-wise, kTexels texels of four elements per invocation.
+constexpr std::uint32_t kLocal = 64;
+constexpr std::uint32_t kTexels = 4;
+
+int checked(int classes) {
+  if (classes <= 0 || classes > SoftmaxXentOp::kMaxClasses)
+    throw std::invalid_argument("SoftmaxXentOp: classes must be in [1, " + std::to_string(SoftmaxXentOp::kMaxClasses) +
+                                "], got " + std::to_string(classes));
+  return classes;
+}
+
+void require_elements(const vkrt::BufferRange& range, std::uint64_t count, const char* what) {
+  if (range.size < count * 4)
+    throw std::invalid_argument(std::string("SoftmaxXentOp: ") + what + " holds " + std::to_string(range.size) +
+                                " bytes, needs " + std::to_string(count * 4));
+}
+
+}  // namespace
+
+SoftmaxXentOp::SoftmaxXentOp(vkrt::Context& context, int classes)
+    : classes_(checked(classes)),
+      forward_(context, {"softmax_xent_fwd", {kRowLocal, 1, 1}, {classes}}),
+      backward_(context, {"softmax_xent_bwd", {kLocal, 1, 1}, {classes, kTexels, false}}),
+      backward_tail_(context, {"softmax_xent_bwd", {kLocal, 1, 1}, {classes, kTexels, true}}) {}
+
+void SoftmaxXentOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& logits, const vkrt::BufferRange& labels,
+                            const vkrt::BufferRange& probs, const vkrt::BufferRange& loss, std::uint32_t n) const {
+  if (n == 0) return;
+  const std::uint64_t count = std::uint64_t(n) * classes_;
+  if (count > std::numeric_limits<std::uint32_t>::max())
+    throw std::invalid_argument("SoftmaxXentOp: more than 2^32 - 1 logits; split the batch");
+  require_elements(logits, count, "logits");
+  require_elements(labels, n, "labels");
+  require_elements(probs, count, "probs");
+  require_elements(loss, n, "loss");
+  stream.dispatch(forward_, {vkrt::scalar_texels(logits), labels, probs, loss}, ForwardPush{n},
+                  vkrt::linear_groups(n, kRowLocal));
+}
+
+void SoftmaxXentOp::backward(vkrt::Stream& stream, const vkrt::BufferRange& probs, const vkrt::BufferRange& labels,
+                             const vkrt::BufferRange& dlogits, std::uint32_t n, float scale) const {
+  if (n == 0) return;
+  const std::uint64_t count = std::uint64_t(n) * classes_;
+  if (count > std::numeric_limits<std::uint32_t>::max())
+    throw std::invalid_argument("SoftmaxXentOp: more than 2^32 - 1 logits; split the batch");
+  require_elements(probs, count, "probs");
+  require_elements(labels, n, "labels");
+  require_elements(dlogits, count, "dlogits");
+  const BackwardPush push{static_cast<std::uint32_t>(count), scale};
+  // kTexels whole texels per invocation; the partial texel (if any) by the tail pipeline. The two
+  // write disjoint elements, so they need no barrier between them.
+  if (count >= 4)
+    stream.dispatch(backward_, {probs, labels, dlogits}, push,
+                    vkrt::linear_groups((count / 4 + kTexels - 1) / kTexels, kLocal));
+  if (count % 4 != 0) stream.dispatch(backward_tail_, {probs, labels, dlogits}, push, vkrt::Groups{1, 1, 1});
+}
+
+}  // namespace alexnet

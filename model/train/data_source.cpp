@@ -1,0 +1,77 @@
+#include "model/train/data_source.h"
+
+#include <filesystem>
+
+#include "model/data/error.h"
+
+namespace alexnet {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool has_idx(const fs::path& dir) {
+  for (const char* name : {"train-images-idx3-ubyte", "train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte",
+                           "t10k-images-idx3-ubyte.gz"})
+    if (fs::exists(dir / name)) return true;
+  return false;
+}
+
+}  // namespace
+
+DataSource open_data(const std::string& dir, bool need_train) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw data::DataError(dir, "no such data folder");
+  DataSource source;
+  if (has_idx(dir)) {
+    source.kind = "idx";
+    // IDX files carry only label numbers; Fashion-MNIST's folder name tells us its class names.
+    std::vector<std::string> names;
+    if (std::string(dir).find("fashion") != std::string::npos) names = data::fashion_mnist_class_names();
+    if (need_train) source.train = data::open_idx(dir, data::Split::Train, names);
+    source.val = data::open_idx(dir, data::Split::Test, names);
+    return source;
+  }
+  if (fs::is_directory(fs::path(dir) / "val") || fs::is_directory(fs::path(dir) / "train")) {
+    source.kind = "folder";
+    if (need_train) source.train = std::make_unique<data::ImageFolderDataset>((fs::path(dir) / "train").string());
+    source.val = std::make_unique<data::ImageFolderDataset>((fs::path(dir) / "val").string());
+    if (source.train && source.train->class_names() != source.val->class_names())
+      throw data::DataError(dir, "train/ and val/ have different class folders");
+    return source;
+  }
+  throw data::DataError(dir, "neither IDX files (train-images-idx3-ubyte...) nor train/ and val/ class folders");
+}
+
+CropMode parse_crop_mode(const std::string& name) {
+  if (name == "auto") return CropMode::Auto;
+  if (name == "random") return CropMode::Random;
+  if (name == "center") return CropMode::Center;
+  throw std::invalid_argument("crop must be 'auto', 'random' or 'center', got '" + name + "'");
+}
+
+const char* crop_mode_name(CropMode mode) {
+  switch (mode) {
+    case CropMode::Random: return "random";
+    case CropMode::Center: return "center";
+    default: return "auto";
+  }
+}
+
+data::AugmentConfig augment_for(const Arch& arch, const DataSource& source, const AugmentFlags& flags) {
+  data::AugmentConfig c;
+  c.crop = arch.in_size;
+  c.channels = arch.in_channels;
+  if (source.kind == "idx") {
+    c.pad = arch.in_size / 14;
+  } else {
+    c.resize_short = arch.in_size * 256 / 224;
+    c.center = c.resize_short;
+  }
+  c.random_crop = flags.crop == CropMode::Random || (flags.crop == CropMode::Auto && source.kind != "idx");
+  c.flip = flags.flip;
+  c.pca_std = flags.pca && arch.in_channels == 3 ? 0.1f : 0.0f;
+  c.subtract_mean = flags.subtract_mean;
+  return c;
+}
+
+}  // namespace alexnet
