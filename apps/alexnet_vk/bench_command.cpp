@@ -5,7 +5,6 @@
 #include "apps/alexnet_vk/commands.h"
 #include "apps/alexnet_vk/bench/bench.h"
 #include "apps/alexnet_vk/bench/gemm_bench.h"
-#include "model/graph/network.h"
 
 namespace alexnet::app {
 namespace {
@@ -58,19 +57,8 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
     options.train = *mode == "train";
     auto instance = open_instance(global);
     auto devices = open_devices(*instance, *device);
-    vkrt::Context& context = *devices.first;
-    // A batch that cannot fit is a one-line error before anything is allocated; an allocation
-    // that fails anyway gets the same advice.
-    const int size = options.input_size ? options.input_size : default_input_size(options.arch);
-    const Arch arch = make_arch(options.arch, options.classes, 3, size);
-    if (options.batch >= 1 && !devices.second) Network::check_memory(context, arch, options.batch);
-    BenchResult r;
-    try {
-      r = devices.second ? run_split_bench(context, *devices.second, options) : run_bench(context, options);
-    } catch (const vkrt::OutOfMemoryError& e) {
-      throw vkrt::OutOfMemoryError(std::string(e.what()) + "; " + Network::memory_advice(context, arch, options.batch),
-                                   e.result());
-    }
+    const BenchResult r = run_bench(devices.list(), options);
+    const bool exchanges = r.memory.size() > 1;  // the layout exchanged data between devices
     if (*json) {
       nlohmann::json layers = nlohmann::json::array();
       for (const auto& l : r.layers) layers.push_back({{"name", l.name}, {"ms", l.ms}, {"gflops", l.gflops}});
@@ -87,7 +75,7 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
         memory.push_back({{"device", m.device}, {"parameter_mib", m.parameter_mib}, {"activation_mib", m.activation_mib},
                           {"exchange_mib", m.exchange_mib}, {"scratch_mib", m.scratch_mib}});
       j["memory"] = memory;
-      if (devices.second) {
+      if (exchanges) {
         j["exchanged_mib_per_step"] = r.exchanged_mib_per_step;
         j["exchange_wait_ms"] = r.exchange_wait_ms;
       }
@@ -105,13 +93,13 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
                 r.ms_max, r.gpu_ms_per_step, r.host_overhead_ms);
     std::printf("throughput: %.1f images/s (min %.1f, max %.1f); peak device memory %.1f MiB; %zu submission(s) per step%s\n",
                 r.images_per_second, r.images_per_second_min, r.images_per_second_max, r.peak_device_mib,
-                r.submissions_per_step, devices.second ? " per device" : "");
+                r.submissions_per_step, exchanges ? " per device" : "");
     for (std::size_t d = 0; d < r.memory.size(); ++d)
       std::printf("memory, device %zu (%s): parameters %.1f MiB, activations %.1f MiB, exchange buffers %.1f MiB, "
                   "kernel scratch %.1f MiB\n",
                   d, r.memory[d].device.c_str(), r.memory[d].parameter_mib, r.memory[d].activation_mib,
                   r.memory[d].exchange_mib, r.memory[d].scratch_mib);
-    if (devices.second)
+    if (exchanges)
       std::printf("exchange: %.2f MiB per step between the devices; waiting for exchanged data, device 0 idled %.1f ms "
                   "and device 1 %.1f ms per step\n",
                   r.exchanged_mib_per_step, r.exchange_wait_ms[0], r.exchange_wait_ms[1]);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "model/model.h"
 #include "runtime/check.h"
 #include "runtime/context.h"
 
@@ -30,7 +31,8 @@ struct DeviceChoice {
 void add_device_options(CLI::App* command, const std::shared_ptr<DeviceChoice>& choice);
 
 struct OpenedDevices {
-  std::unique_ptr<vkrt::Context> first, second;  // second: only with --devices
+  std::vector<std::unique_ptr<vkrt::Context>> contexts;  // one, or two with --devices
+  DeviceList list() const;                               // what open_model() takes
 };
 OpenedDevices open_devices(const vkrt::Instance& instance, const DeviceChoice& choice);
 

@@ -27,14 +27,17 @@ void add_device_options(CLI::App* command, const std::shared_ptr<DeviceChoice>& 
 
 OpenedDevices open_devices(const vkrt::Instance& instance, const DeviceChoice& choice) {
   OpenedDevices out;
-  if (choice.devices.empty()) {
-    out.first = std::make_unique<vkrt::Context>(instance, choice.device);
-    return out;
-  }
-  if (choice.devices.size() != 2) throw std::invalid_argument("--devices needs two device indices, e.g. 0,1");
-  out.first = std::make_unique<vkrt::Context>(instance, choice.devices[0]);
-  out.second = std::make_unique<vkrt::Context>(instance, choice.devices[1]);
+  if (!choice.devices.empty() && choice.devices.size() != 2)
+    throw std::invalid_argument("--devices needs two device indices, e.g. 0,1");
+  for (int index : choice.devices.empty() ? std::vector<int>{choice.device} : choice.devices)
+    out.contexts.push_back(std::make_unique<vkrt::Context>(instance, index));
   return out;
+}
+
+DeviceList OpenedDevices::list() const {
+  DeviceList devices;
+  for (const auto& c : contexts) devices.push_back(c.get());
+  return devices;
 }
 
 Runner add_devices_command(CLI::App& app, const GlobalOptions& global) {

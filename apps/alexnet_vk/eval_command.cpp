@@ -52,22 +52,10 @@ Runner add_eval_command(CLI::App& app, const GlobalOptions& global) {
                             " has " + std::to_string(source.val->num_classes()));
     auto instance = open_instance(global);
     auto devices = open_devices(*instance, *device);
-    vkrt::Context& context = *devices.first;
-    const int micro_batch = Network::choose_micro_batch(context, model.arch, 64);
-    std::unique_ptr<Network> network;
-    std::unique_ptr<SplitNetwork> split;
-    std::unique_ptr<Predictor> predictor_owner;
-    if (devices.second) {
-      split = std::make_unique<SplitNetwork>(context, *devices.second, model.arch, micro_batch, micro_batch);
-      load_parameters(*split, model.checkpoint, *checkpoint);
-      predictor_owner = std::make_unique<Predictor>(*split);
-    } else {
-      network = std::make_unique<Network>(context, model.arch, micro_batch);
-      load_parameters(*network, model.checkpoint, *checkpoint);
-      predictor_owner = std::make_unique<Predictor>(*network);
-    }
-    Predictor& predictor = *predictor_owner;
-    const std::string device_name = split ? split->device_names() : context.info().name;
+    auto network = open_model(devices.list(), model.arch, ModelOptions{64, 0, false, {}});
+    load_parameters(*network, model.checkpoint, *checkpoint);
+    Predictor predictor(*network);
+    const std::string device_name = network->device_name();
     const auto r = evaluate(predictor, *source.val, augment_for(model.arch, source, {}), model.norm, *ten_crop, *threads);
     if (*json) {
       nlohmann::json j = {{"top1_error", r.top1_error}, {"top5_error", r.top5_error}, {"loss", r.loss},
@@ -109,9 +97,9 @@ Runner add_predict_command(CLI::App& app, const GlobalOptions& global) {
     }
     auto instance = open_instance(global);
     vkrt::Context context(*instance, *device);
-    Network network(context, model.arch, 1);
-    load_parameters(network, model.checkpoint, *checkpoint);
-    Predictor predictor(network);
+    auto network = open_model({&context}, model.arch, ModelOptions{1, 0, false, {}});
+    load_parameters(*network, model.checkpoint, *checkpoint);
+    Predictor predictor(*network);
     const auto probs = predictor.probabilities(batch, static_cast<int>(images->size()));
     for (std::size_t i = 0; i < images->size(); ++i) {
       std::printf("%s\n", (*images)[i].c_str());

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "model/reference/window.h"
+
 namespace alexnet {
 namespace {
 
@@ -63,32 +65,50 @@ Arch small_alexnet() {
   return a;
 }
 
-int conv_out(int in, const ConvSpec& c) { return (in + c.pad + c.pad_end - c.kernel) / c.stride + 1; }
-
 }  // namespace
 
-int Arch::flat_features() const {
-  int size = in_size, channels = in_channels;
-  for (const auto& c : convs) {
-    size = conv_out(size, c);
-    if (c.pool) size = (size - pool_kernel()) / pool_stride() + 1;
-    channels = c.out;
+std::vector<ArchNode> walk(const Arch& arch) {
+  std::vector<ArchNode> nodes;
+  Shape3 shape{arch.in_channels, arch.in_size, arch.in_size};
+  auto add = [&](NodeKind kind, std::string name, Shape3 out) -> ArchNode& {
+    nodes.push_back({kind, std::move(name), shape, out});
+    shape = out;
+    return nodes.back();
+  };
+  for (const auto& c : arch.convs) {
+    const Shape3 out{c.out, ref::window_output_size(shape.h, c.kernel, c.stride, c.pad, c.pad_end),
+                     ref::window_output_size(shape.w, c.kernel, c.stride, c.pad, c.pad_end)};
+    add(NodeKind::Conv, c.name, out).conv = &c;
+    add(NodeKind::Activation, c.name + ".act", shape);
+    if (c.lrn && arch.options.lrn) add(NodeKind::Lrn, c.name + ".lrn", shape);
+    if (c.pool)
+      add(NodeKind::Pool, c.name + ".pool",
+          {shape.c, ref::window_output_size(shape.h, arch.pool_kernel(), arch.pool_stride()),
+           ref::window_output_size(shape.w, arch.pool_kernel(), arch.pool_stride())});
   }
-  return channels * size * size;
+  shape = Shape3{static_cast<int>(shape.count()), 1, 1};
+  for (const auto& f : arch.fcs) {
+    add(NodeKind::Fc, f.name, {arch.fc_out(f), 1, 1}).fc = &f;
+    if (!f.hidden) continue;
+    add(NodeKind::Activation, f.name + ".act", shape);
+    if (arch.options.dropout > 0) add(NodeKind::Dropout, f.name + ".dropout", shape);
+  }
+  return nodes;
+}
+
+int Arch::flat_features() const {
+  for (const auto& node : walk(*this))
+    if (node.kind == NodeKind::Fc) return node.in.c;
+  return 0;
 }
 
 std::size_t Arch::parameter_count() const {
   std::size_t total = 0;
-  int channels = in_channels;
-  for (const auto& c : convs) {
-    total += std::size_t(c.out) * (channels / c.groups) * c.kernel * c.kernel + c.out;
-    channels = c.out;
-  }
-  std::size_t features = flat_features();
-  for (const auto& f : fcs) {
-    const std::size_t out = fc_out(f);
-    total += out * features + out;
-    features = out;
+  for (const auto& node : walk(*this)) {
+    if (node.kind == NodeKind::Conv)
+      total += node.out.c * (std::size_t(node.in.c) / node.conv->groups) * node.conv->kernel * node.conv->kernel + node.out.c;
+    else if (node.kind == NodeKind::Fc)
+      total += std::size_t(node.out.c) * node.in.c + node.out.c;
   }
   return total;
 }
@@ -131,14 +151,11 @@ Arch make_arch(const std::string& name, int classes, int in_channels, int in_siz
   a.in_size = in_size;
   a.options = options;
   // Check every layer still has a positive output at this input size.
-  int size = in_size;
-  for (const auto& c : a.convs) {
-    size = conv_out(size, c);
-    if (c.pool) size = (size - a.pool_kernel()) / a.pool_stride() + 1;
-    if (size < 1)
+  for (const auto& node : walk(a))
+    if (node.out.h < 1 || node.out.w < 1)
       throw std::invalid_argument(name + " needs a larger input than " + std::to_string(in_size) + "x" +
-                                  std::to_string(in_size) + " (" + c.name + " has no output left)");
-  }
+                                  std::to_string(in_size) + " (" + node.name.substr(0, node.name.find('.')) +
+                                  " has no output left)");
   return a;
 }
 

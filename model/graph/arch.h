@@ -1,5 +1,6 @@
 // The network architectures: the paper's AlexNet and a scaled variant for small images, with the
-// switches for the paper's ablations. Pure description; model/graph/network.h builds it on a device.
+// switches for the paper's ablations, and the one walk over an architecture's nodes with their
+// shapes. Pure description; model/graph/network.h builds it on a device.
 #pragma once
 
 #include <cstddef>
@@ -60,6 +61,32 @@ struct Arch {
   std::size_t parameter_count() const;
   float weight_std_for(int fan_in) const;
 };
+
+// Per-sample activation shape (C, H, W); a flat vector is (features, 1, 1).
+struct Shape3 {
+  int c = 0, h = 1, w = 1;
+  std::size_t count() const { return std::size_t(c) * h * w; }
+};
+
+// The nodes of a network, in order, as every layout builds them: per conv block, the convolution,
+// its activation, LRN (when the block has it and options.lrn) and pooling (when the block has
+// it); after flattening, per fc layer, the layer and, for hidden ones, its activation and dropout
+// (when options.dropout > 0).
+enum class NodeKind { Conv, Activation, Lrn, Pool, Fc, Dropout };
+struct ArchNode {
+  NodeKind kind;
+  std::string name;               // "conv1", "conv1.act", "conv1.lrn", "conv1.pool", "fc6", "fc6.dropout", ...
+  Shape3 in, out;                 // per sample; Fc sees its input flattened to (features, 1, 1)
+  const ConvSpec* conv = nullptr;  // Conv: its spec (pointing into the Arch)
+  const FcSpec* fc = nullptr;      // Fc: its spec
+  bool in_place() const { return kind == NodeKind::Activation || kind == NodeKind::Dropout; }
+};
+
+// The one shape walk: every output size of every layout, memory estimate and count comes from
+// here (and the window formula in model/reference/window.h). The pointers stay valid while
+// `arch` does. A node may have an empty output (size < 1) when the input is too small; make_arch
+// rejects such an Arch.
+std::vector<ArchNode> walk(const Arch& arch);
 
 // Throws std::invalid_argument for an unknown name or an input too small for the network.
 Arch make_arch(const std::string& name, int classes, int in_channels, int in_size, ArchOptions options = {});

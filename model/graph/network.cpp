@@ -6,12 +6,7 @@
 #include <random>
 #include <stdexcept>
 
-#include "model/layers/activation_layer.h"
-#include "model/layers/conv_layer.h"
-#include "model/layers/dropout_layer.h"
-#include "model/layers/fc_layer.h"
-#include "model/layers/lrn_layer.h"
-#include "model/layers/pool_layer.h"
+#include "model/layers/make_layer.h"
 #include "runtime/check.h"
 #include "runtime/stream.h"
 #include "runtime/transfer.h"
@@ -21,86 +16,10 @@ namespace {
 
 constexpr int kLogitsGrad = 2;
 
-Activation activation_of(const Arch& arch) {
-  return arch.options.activation == ActivationKind::Relu ? Activation::Relu : Activation::Tanh;
-}
-
 bool all_finite(const std::vector<float>& values) {
   for (float v : values)
     if (!std::isfinite(v)) return false;
   return true;
-}
-
-std::string gib(std::uint64_t bytes) {
-  char text[32];
-  if (bytes >= (std::uint64_t(1) << 30)) std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / (1ull << 30));
-  else std::snprintf(text, sizeof text, "%.0f MiB", static_cast<double>(bytes) / (1ull << 20));
-  return text;
-}
-
-// The heap the allocator's choice of memory type lands in for these flags (runtime/memory.cpp:
-// the first type with all `required` flags, preferring one that also has `preferred`).
-std::uint32_t heap_for(const vkrt::Context& context, VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred) {
-  const auto& props = context.memory_properties();
-  int fallback = -1;
-  for (std::uint32_t i = 0; i < props.memoryTypeCount; ++i) {
-    const auto flags = props.memoryTypes[i].propertyFlags;
-    if ((flags & required) != required) continue;
-    if ((flags & preferred) == preferred) return props.memoryTypes[i].heapIndex;
-    if (fallback < 0) fallback = static_cast<int>(i);
-  }
-  return fallback < 0 ? 0 : props.memoryTypes[fallback].heapIndex;
-}
-
-// The part of an estimate that lands in each heap, and whether all of it fits in `share` of each.
-struct HeapFit {
-  std::uint32_t device_heap, host_heap;
-  std::uint64_t device_need, host_need, device_size, host_size;
-  bool fits(double share) const {
-    if (device_heap == host_heap) return device_need + host_need <= share * static_cast<double>(device_size);
-    return device_need <= share * static_cast<double>(device_size) && host_need <= share * static_cast<double>(host_size);
-  }
-};
-
-HeapFit fit_of(const vkrt::Context& context, const MemoryEstimate& e) {
-  const auto& heaps = context.memory_properties().memoryHeaps;
-  HeapFit f;
-  f.device_heap = heap_for(context, 0, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
-  f.host_heap = heap_for(context, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, 0);
-  f.device_need = e.device_local;
-  f.host_need = e.host_visible;
-  f.device_size = heaps[f.device_heap].size;
-  f.host_size = heaps[f.host_heap].size;
-  return f;
-}
-
-// The largest power-of-two batch below `batch` whose estimate fits in 90% of every heap (the rest
-// for scratch the estimate does not see and for fragmentation); 0 when not even 1 does.
-int batch_that_fits(const vkrt::Context& context, const Arch& arch, int batch) {
-  int fits = 0;
-  for (int b = 1; b < batch && b <= (1 << 24); b *= 2) {
-    if (!fit_of(context, Network::estimate_memory(context, arch, b)).fits(0.9)) break;
-    fits = b;
-  }
-  return fits;
-}
-
-// "batch 100000 needs at least 58.1 GiB (micro-batch 40), llvmpipe has 2.0 GiB; try --batch 8"
-std::string advice(const vkrt::Context& context, const Arch& arch, int batch) {
-  const MemoryEstimate e = Network::estimate_memory(context, arch, batch);
-  const HeapFit f = fit_of(context, e);
-  std::string text = "batch " + std::to_string(batch) + " needs at least ";
-  if (f.device_heap == f.host_heap || f.host_need <= f.host_size) {
-    text += gib(f.device_heap == f.host_heap ? e.total() : e.device_local) + " (micro-batch " +
-            std::to_string(e.micro_batch) + "), " + context.info().name + " has " + gib(f.device_size);
-  } else {
-    text += gib(e.host_visible) + " of host-visible memory for staging, " + context.info().name + " has " +
-            gib(f.host_size);
-  }
-  const int fits = batch_that_fits(context, arch, batch);
-  if (fits > 0) text += "; try --batch " + std::to_string(fits);
-  else text += "; the network does not fit on this device even at batch 1";
-  return text;
 }
 
 }  // namespace
@@ -108,32 +27,7 @@ std::string advice(const vkrt::Context& context, const Arch& arch, int batch) {
 Network::Network(vkrt::Context& context, const Arch& arch, int micro_batch)
     : context_(context), arch_(arch), micro_batch_(micro_batch), loss_op_(context, arch.classes), sgd_op_(context) {
   if (micro_batch < 1) throw std::invalid_argument("micro-batch must be positive");
-  net::Shape3 shape{arch.in_channels, arch.in_size, arch.in_size};
-  auto add = [&](std::unique_ptr<net::Layer> layer) {
-    shape = layer->output_shape();
-    layers_.push_back(std::move(layer));
-  };
-  const Activation act = activation_of(arch);
-  for (const auto& c : arch.convs) {
-    add(std::make_unique<net::ConvLayer>(context, c, shape, micro_batch, arch));
-    add(std::make_unique<net::ActivationLayer>(context, c.name + ".act", act, shape));
-    if (c.lrn && arch.options.lrn) add(std::make_unique<net::LrnLayer>(context, c.name + ".lrn", shape, micro_batch, arch.lrn));
-    if (c.pool)
-      add(std::make_unique<net::PoolLayer>(context, c.name + ".pool", shape, micro_batch, arch.pool_kernel(),
-                                           arch.pool_stride()));
-  }
-  int features = static_cast<int>(shape.count());
-  for (const auto& f : arch.fcs) {
-    const int out = arch.fc_out(f);
-    add(std::make_unique<net::FcLayer>(context, f.name, features, out, micro_batch, arch.weight_std_for(features),
-                                         f.bias_init));
-    if (f.hidden) {
-      add(std::make_unique<net::ActivationLayer>(context, f.name + ".act", act, shape));
-      if (arch.options.dropout > 0)
-        add(std::make_unique<net::DropoutLayer>(context, f.name + ".dropout", shape, arch.options.dropout));
-    }
-    features = out;
-  }
+  for (const ArchNode& node : walk(arch_)) layers_.push_back(net::make_layer(context, arch_, node, micro_batch));
 
   // Activations: every layer that is not in place writes its own buffer, kept for backward.
   auto& allocator = context.allocator();
@@ -242,6 +136,15 @@ void Network::write_parameter(std::size_t i, ParameterPart part, std::span<const
   const net::Parameter& p = *parameters().at(i);
   if (values.size() != p.count) throw std::invalid_argument("write_parameter: wrong size for " + p.name);
   vkrt::write<float>(context_, part_of(p, part), values);
+}
+
+const vkrt::Buffer& Network::output_buffer(const std::string& layer) const {
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    if (layers_[i]->name() == layer) {
+      for (std::size_t j = i + 1; j-- > 0;)
+        if (output_buffer_[j] >= 0) return activations_[output_buffer_[j]];
+    }
+  throw std::invalid_argument("the network has no layer '" + layer + "' with an output buffer");
 }
 
 net::LayerIO Network::io_for(std::size_t i, const vkrt::BufferRange& images, const net::StepKey& key,
@@ -409,48 +312,6 @@ std::string Network::locate_non_finite(const vkrt::Buffer& images, const vkrt::B
   return "no layer on a second pass (the step did not repeat: a device or driver fault?)";
 }
 
-MemoryEstimate Network::estimate_memory(const vkrt::Context& context, const Arch& arch, int batch) {
-  // Walks the layers as the constructor does. Floats per sample: every buffer a layer owns
-  // (outputs; LRN's scale and max-pool's argmax, the same size as their outputs) and the
-  // largest activation, for the two gradient buffers.
-  const std::uint64_t in = std::uint64_t(arch.in_channels) * arch.in_size * arch.in_size;
-  std::uint64_t owned = 0, largest = in;
-  int size = arch.in_size;
-  for (const auto& c : arch.convs) {
-    size = (size + c.pad + c.pad_end - c.kernel) / c.stride + 1;
-    const std::uint64_t count = std::uint64_t(c.out) * size * size;
-    owned += count;
-    largest = std::max(largest, count);
-    if (c.lrn && arch.options.lrn) owned += 2 * count;
-    if (c.pool) {
-      size = (size - arch.pool_kernel()) / arch.pool_stride() + 1;
-      owned += 2 * std::uint64_t(c.out) * size * size;
-    }
-  }
-  for (const auto& f : arch.fcs) {
-    owned += arch.fc_out(f);
-    largest = std::max<std::uint64_t>(largest, arch.fc_out(f));
-  }
-  MemoryEstimate e;
-  e.batch = batch;
-  e.micro_batch = choose_micro_batch(context, arch, batch);
-  const std::uint64_t mb = e.micro_batch, b = batch, classes = arch.classes, f = sizeof(float);
-  e.device_local = arch.parameter_count() * 3 * f                // value, gradient, momentum
-                   + (owned + 2 * largest + classes + 2) * mb * f  // activations, gradients, loss op
-                   + b * (in + 2 + classes) * f;                   // the step's images, labels, loss, probs
-  e.host_visible = b * (in + 2 + classes) * f + f;                 // their staging / readback, lr
-  return e;
-}
-
-void Network::check_memory(const vkrt::Context& context, const Arch& arch, int batch) {
-  if (!fit_of(context, estimate_memory(context, arch, batch)).fits(1.0))
-    throw vkrt::OutOfMemoryError("out of device memory: " + advice(context, arch, batch), VK_ERROR_OUT_OF_DEVICE_MEMORY);
-}
-
-std::string Network::memory_advice(const vkrt::Context& context, const Arch& arch, int batch) {
-  return advice(context, arch, batch);
-}
-
 void Network::record_inference(vkrt::Stream& stream, const vkrt::Buffer& images, int batch, const vkrt::Buffer& probs) {
   if (batch % micro_batch_ != 0) throw std::invalid_argument("inference batch must be a multiple of the micro-batch");
   const std::size_t mb = micro_batch_, in = input_count(), classes = arch_.classes;
@@ -463,26 +324,6 @@ void Network::record_inference(vkrt::Stream& stream, const vkrt::Buffer& images,
     record_loss(stream, inference_labels_, inference_loss_,
                 vkrt::BufferRange(probs, first * classes * 4, mb * classes * 4));
   }
-}
-
-int Network::choose_micro_batch(const vkrt::Context& context, const Arch& arch, int batch,
-                                std::size_t max_activation_bytes) {
-  // Largest per-sample activation (conv1's output dominates) and all of them together.
-  std::size_t largest = std::size_t(arch.in_channels) * arch.in_size * arch.in_size, total = 0;
-  int size = arch.in_size;
-  for (const auto& c : arch.convs) {
-    size = (size + c.pad + c.pad_end - c.kernel) / c.stride + 1;
-    const std::size_t count = std::size_t(c.out) * size * size;
-    largest = std::max(largest, count);
-    total += count * 3;  // conv output, LRN output and scale, roughly
-    if (c.pool) size = (size - arch.pool_kernel()) / arch.pool_stride() + 1;
-  }
-  const std::size_t range = context.limits().maxStorageBufferRange;
-  for (int mb = batch; mb >= 1; --mb) {
-    if (batch % mb != 0) continue;
-    if (largest * mb * sizeof(float) <= range && total * mb * sizeof(float) <= max_activation_bytes) return mb;
-  }
-  return 1;
 }
 
 }  // namespace alexnet

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "model/graph/arch.h"
+#include "model/graph/memory_estimate.h"
 #include "model/ops/softmax_xent.h"
 #include "model/ops/sgd.h"
 #include "model/layers/layer.h"
@@ -22,23 +23,6 @@
 #include "runtime/context.h"
 
 namespace alexnet {
-
-struct SgdConfig {
-  float momentum = 0.9f;
-  float weight_decay = 5e-4f;
-};
-
-// Memory a training step (or an inference pass) of `batch` images needs, counted from the shapes
-// without allocating anything: the network's parameters (value, gradient, momentum), activations,
-// gradient buffers and per-layer state at its micro-batch, and the step's input, label, loss and
-// probability buffers with their host-visible staging. Layer-internal scratch (e.g. the
-// convolutions' unrolled windows on CPU drivers) is not counted: this is a lower bound.
-struct MemoryEstimate {
-  int batch = 0, micro_batch = 0;
-  std::uint64_t device_local = 0;  // bytes
-  std::uint64_t host_visible = 0;  // staging and readback buffers
-  std::uint64_t total() const { return device_local + host_visible; }
-};
 
 // The paper's init for one tensor, drawing from `rng` in order: N(0, init_std) when init_std > 0,
 // else init_value everywhere. Network::initialize and SplitNetwork::initialize both use it, so one
@@ -112,25 +96,16 @@ class Network : public ParameterSet {
   };
   void set_profile(std::vector<TimedSpan>* spans) { profile_ = spans; }
 
+  // The buffer holding `layer`'s output (micro_batch, output count) after a forward pass: its own,
+  // or that of the nearest earlier layer when it works in place. Throws std::invalid_argument for
+  // an unknown name.
+  const vkrt::Buffer& output_buffer(const std::string& layer) const;
+
   // Device memory this network holds (parameters, their gradients and momentum, activations).
   std::size_t device_bytes() const;
   // Of that, the activations: every layer's output, the gradient buffers, and the state layers
   // keep for backward (LRN's scale, max-pool's argmax). Kernel scratch is not counted.
   std::size_t activation_bytes() const;
-
-  // The largest micro-batch that divides `batch` and keeps every activation within the device's
-  // storage-buffer range and within `max_activation_bytes`.
-  static int choose_micro_batch(const vkrt::Context& context, const Arch& arch, int batch,
-                                std::size_t max_activation_bytes = std::size_t(1) << 30);
-
-  // See MemoryEstimate.
-  static MemoryEstimate estimate_memory(const vkrt::Context& context, const Arch& arch, int batch);
-  // Throws vkrt::OutOfMemoryError when the estimate does not fit the device's memory heaps, with a
-  // one-line message: what the batch needs, what the device has, and a batch size that fits.
-  static void check_memory(const vkrt::Context& context, const Arch& arch, int batch);
-  // "batch 256 needs at least 3.1 GiB, <device> has 2.0 GiB; try --batch 128": to complete the
-  // message of an OutOfMemoryError the allocator threw while setting up for `batch`.
-  static std::string memory_advice(const vkrt::Context& context, const Arch& arch, int batch);
 
  private:
   net::LayerIO io_for(std::size_t layer, const vkrt::BufferRange& images, const net::StepKey& key,

@@ -18,32 +18,29 @@ auto field(const std::string& path, const char* what, F&& read) {
   }
 }
 
-nlohmann::json metrics_to_json(const EpochMetrics& m) {
-  return {{"epoch", m.epoch},
-          {"train_loss", m.train_loss},
-          {"train_top1_error", m.train_top1_error},
-          {"train_top5_error", m.train_top5_error},
-          {"val_loss", m.val_loss},
-          {"val_top1_error", m.val_top1_error},
-          {"val_top5_error", m.val_top5_error},
-          {"lr", m.lr},
-          {"seconds", m.seconds},
-          {"data_wait_seconds", m.data_wait_seconds}};
+// The training state's fields in the checkpoint's "train" object, and the epoch in progress in
+// its "epoch_tally": one list for writing and reading.
+template <class State, class Field>
+void state_fields(State& s, Field&& field) {
+  field("epoch", s.epoch);
+  field("batch_in_epoch", s.batch_in_epoch);
+  field("step", s.step);
+  field("lr", s.lr);
+  field("seed", s.seed);
+  field("batch", s.batch);
+  field("best_val_loss", s.best_val_loss);
+  field("epochs_without_improvement", s.epochs_without_improvement);
+  field("last_loss", s.last_loss);
+  field("data_kind", s.data_kind);
 }
-
-EpochMetrics metrics_from_json(const nlohmann::json& j) {
-  EpochMetrics m;
-  m.epoch = json_integer<int>(j.at("epoch"));
-  m.train_loss = j.at("train_loss").get<double>();
-  m.train_top1_error = j.at("train_top1_error").get<double>();
-  m.train_top5_error = j.at("train_top5_error").get<double>();
-  m.val_loss = j.at("val_loss").get<double>();
-  m.val_top1_error = j.at("val_top1_error").get<double>();
-  m.val_top5_error = j.at("val_top5_error").get<double>();
-  m.lr = j.at("lr").get<double>();
-  m.seconds = j.at("seconds").get<double>();
-  m.data_wait_seconds = j.at("data_wait_seconds").get<double>();
-  return m;
+template <class State, class Field>
+void tally_fields(State& s, Field&& field) {
+  field("loss_sum", s.epoch_tally.loss_sum);
+  field("top1_misses", s.epoch_tally.top1_misses);
+  field("top5_misses", s.epoch_tally.top5_misses);
+  field("count", s.epoch_tally.count);
+  field("seconds", s.epoch_seconds);
+  field("data_wait_seconds", s.epoch_data_wait_seconds);
 }
 
 std::vector<float> finite_or_throw(std::vector<float> values, const std::string& name) {
@@ -58,31 +55,15 @@ Checkpoint make_checkpoint(ParameterSet& network, const Arch& arch, const data::
                            const TrainState& state) {
   Checkpoint c;
   c.header["arch"] = arch_to_json(arch);
-  c.header["normalization"] = {{"mean", norm.mean},
-                               {"pixel_scale", norm.pixel_scale},
-                               {"eigval", norm.eigval},
-                               {"eigvec", norm.eigvec}};
+  c.header["normalization"] = norm;
   c.header["classes"] = classes;
-  c.header["train"] = {{"epoch", state.epoch},
-                       {"batch_in_epoch", state.batch_in_epoch},
-                       {"step", state.step},
-                       {"lr", state.lr},
-                       {"seed", state.seed},
-                       {"batch", state.batch},
-                       {"best_val_loss", state.best_val_loss},
-                       {"epochs_without_improvement", state.epochs_without_improvement},
-                       {"last_loss", state.last_loss},
-                       {"data_kind", state.data_kind},
-                       {"epoch_tally",
-                        {{"loss_sum", state.epoch_tally.loss_sum},
-                         {"top1_misses", state.epoch_tally.top1_misses},
-                         {"top5_misses", state.epoch_tally.top5_misses},
-                         {"count", state.epoch_tally.count},
-                         {"seconds", state.epoch_seconds},
-                         {"data_wait_seconds", state.epoch_data_wait_seconds}}},
-                       {"history", nlohmann::json::array()},
-                       {"recipe", state.recipe.is_null() ? nlohmann::json::object() : state.recipe}};
-  for (const auto& m : state.history) c.header["train"]["history"].push_back(metrics_to_json(m));
+  nlohmann::json train, tally;
+  state_fields(state, [&](const char* name, const auto& value) { train[name] = value; });
+  tally_fields(state, [&](const char* name, const auto& value) { tally[name] = value; });
+  train["epoch_tally"] = tally;
+  train["history"] = state.history.empty() ? nlohmann::json::array() : nlohmann::json(state.history);
+  train["recipe"] = state.recipe.is_null() ? nlohmann::json::object() : state.recipe;
+  c.header["train"] = train;
   const auto infos = network.parameter_infos();
   for (std::size_t i = 0; i < infos.size(); ++i) {
     const auto& p = infos[i];
@@ -113,15 +94,7 @@ Arch checkpoint_arch(const Checkpoint& c, const std::string& path) {
 }
 
 data::Normalization checkpoint_normalization(const Checkpoint& c, const std::string& path) {
-  return field(path, "normalization", [&] {
-    const auto& j = c.header.at("normalization");
-    data::Normalization n;
-    n.mean = j.at("mean").get<std::vector<float>>();
-    n.pixel_scale = j.at("pixel_scale").get<float>();
-    n.eigval = j.at("eigval").get<std::array<float, 3>>();
-    n.eigvec = j.at("eigvec").get<std::array<std::array<float, 3>, 3>>();
-    return n;
-  });
+  return field(path, "normalization", [&] { return c.header.at("normalization").get<data::Normalization>(); });
 }
 
 std::vector<std::string> checkpoint_classes(const Checkpoint& c, const std::string& path) {
@@ -132,25 +105,11 @@ TrainState checkpoint_state(const Checkpoint& c, const std::string& path) {
   return field(path, "training state", [&] {
     const auto& j = c.header.at("train");
     TrainState s;
-    s.epoch = json_integer<int>(j.at("epoch"));
-    s.batch_in_epoch = json_integer<std::uint64_t>(j.at("batch_in_epoch"));
-    s.step = json_integer<std::uint64_t>(j.at("step"));
-    s.lr = j.at("lr").get<float>();
-    s.seed = json_integer<std::uint64_t>(j.at("seed"));
-    s.batch = json_integer<int>(j.at("batch"));
-    s.best_val_loss = j.at("best_val_loss").get<double>();
-    s.epochs_without_improvement = json_integer<int>(j.at("epochs_without_improvement"));
-    s.last_loss = j.at("last_loss").get<double>();
-    s.data_kind = j.at("data_kind").get<std::string>();
+    state_fields(s, [&](const char* name, auto& value) { read_json_field(j, name, value); });
     if (c.version >= 2) {
       const auto& t = j.at("epoch_tally");
-      s.epoch_tally.loss_sum = t.at("loss_sum").get<double>();
-      s.epoch_tally.top1_misses = json_integer<std::size_t>(t.at("top1_misses"));
-      s.epoch_tally.top5_misses = json_integer<std::size_t>(t.at("top5_misses"));
-      s.epoch_tally.count = json_integer<std::size_t>(t.at("count"));
-      s.epoch_seconds = t.at("seconds").get<double>();
-      s.epoch_data_wait_seconds = t.at("data_wait_seconds").get<double>();
-      for (const auto& m : j.at("history")) s.history.push_back(metrics_from_json(m));
+      tally_fields(s, [&](const char* name, auto& value) { read_json_field(t, name, value); });
+      for (const auto& m : j.at("history")) s.history.push_back(m.get<EpochMetrics>());
       s.has_history = true;
       s.recipe = j.at("recipe");
     }

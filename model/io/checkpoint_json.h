@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -41,4 +42,24 @@ std::vector<T> json_integers(const nlohmann::json& j) {
   return out;
 }
 
+// One field read from `j[name]`: integers through json_integer (range-checked), everything else
+// through nlohmann's own conversion. Throws nlohmann's exceptions when missing or malformed.
+template <class T>
+void read_json_field(const nlohmann::json& j, const char* name, T& field) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) field = json_integer<T>(j.at(name));
+  else j.at(name).get_to(field);
+}
+
 }  // namespace alexnet
+
+// NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE with read_json_field for reading, so a struct's JSON is one
+// list of its fields and its integers are read as strictly as above. Use it in the struct's
+// namespace; the JSON keys are the field names.
+#define ALEXNET_JSON_READ_FIELD(v1) ::alexnet::read_json_field(nlohmann_json_j, #v1, nlohmann_json_t.v1);
+#define ALEXNET_JSON_FIELDS(Type, ...)                                                                \
+  inline void to_json(nlohmann::json& nlohmann_json_j, const Type& nlohmann_json_t) {                 \
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, __VA_ARGS__))                          \
+  }                                                                                                   \
+  inline void from_json(const nlohmann::json& nlohmann_json_j, Type& nlohmann_json_t) {               \
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(ALEXNET_JSON_READ_FIELD, __VA_ARGS__))                   \
+  }

@@ -7,10 +7,19 @@
 #include <string>
 #include <vector>
 
+#include "model/data/augment.h"
+#include "model/io/checkpoint_json.h"
 #include "model/metrics/metrics_csv.h"
 #include "model/metrics/tally.h"
 
 namespace alexnet {
+
+// Their JSON in checkpoints (keys are the field names).
+ALEXNET_JSON_FIELDS(EpochMetrics, epoch, train_loss, train_top1_error, train_top5_error, val_loss, val_top1_error,
+                    val_top5_error, lr, seconds, data_wait_seconds)
+namespace data {
+ALEXNET_JSON_FIELDS(Normalization, mean, pixel_scale, eigval, eigvec)
+}
 
 struct TrainState {
   int epoch = 0;                   // the epoch in progress (0-based)

@@ -8,16 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "model/graph/arch.h"
 #include "runtime/memory.h"
 #include "runtime/stream.h"
 
 namespace alexnet::net {
-
-// Per-sample activation shape (C, H, W); a flat vector is (features, 1, 1).
-struct Shape3 {
-  int c = 0, h = 1, w = 1;
-  std::size_t count() const { return std::size_t(c) * h * w; }
-};
 
 // A learnable tensor with its gradient and momentum, all on the device.
 struct Parameter {

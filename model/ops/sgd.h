@@ -20,6 +20,12 @@
 
 namespace alexnet {
 
+// Fixed for a run (push constants); the learning rate changes and lives in a buffer.
+struct SgdConfig {
+  float momentum = 0.9f;
+  float weight_decay = 5e-4f;
+};
+
 class SgdOp {
  public:
   // max_elements_per_dispatch: 0 for the device limits; a small value makes tests exercise the

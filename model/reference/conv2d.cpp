@@ -1,4 +1,5 @@
 #include "model/reference/conv2d.h"
+#include "model/reference/window.h"
 
 #include <algorithm>
 #include <string>
@@ -11,8 +12,8 @@ using detail::check_size;
 using detail::count_of;
 using detail::require;
 
-int Conv2dShape::out_h() const { return (h + pad + pad_end - kh) / stride + 1; }
-int Conv2dShape::out_w() const { return (w + pad + pad_end - kw) / stride + 1; }
+int Conv2dShape::out_h() const { return window_output_size(h, kh, stride, pad, pad_end); }
+int Conv2dShape::out_w() const { return window_output_size(w, kw, stride, pad, pad_end); }
 
 void Conv2dShape::validate() const {
   const char* op = "Conv2dShape";

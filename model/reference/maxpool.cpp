@@ -1,4 +1,5 @@
 #include "model/reference/maxpool.h"
+#include "model/reference/window.h"
 
 #include <cstddef>
 #include <string>
@@ -11,8 +12,8 @@ using detail::check_size;
 using detail::count_of;
 using detail::require;
 
-int PoolShape::out_h() const { return (h - k) / stride + 1; }
-int PoolShape::out_w() const { return (w - k) / stride + 1; }
+int PoolShape::out_h() const { return window_output_size(h, k, stride); }
+int PoolShape::out_w() const { return window_output_size(w, k, stride); }
 
 void PoolShape::validate() const {
   const char* op = "PoolShape";

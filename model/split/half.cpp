@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "model/layers/activation_layer.h"
 #include "model/layers/conv_layer.h"
 #include "model/layers/dropout_layer.h"
 #include "model/layers/fc_layer.h"
-#include "model/layers/pool_layer.h"
+#include "model/layers/make_layer.h"
 #include "runtime/transfer.h"
 
 namespace alexnet::split {
@@ -28,6 +27,7 @@ void Recorder::open(int wait_k) {
 }
 
 void Recorder::start() {
+  ++recordings_;
   used_ = 0;
   open(-1);
 }
@@ -129,36 +129,34 @@ Half::Half(vkrt::Context& ctx, int d, const Arch& a, const std::vector<NodeSpec>
       micro_batch(mb),
       batch(b),
       exchange(ex),
+      io(ctx, b, std::size_t(a.in_channels) * a.in_size * a.in_size, a.classes),
       loss_op(ctx, a.classes),
       sgd_op(ctx),
       train_recorder(ctx),
       infer_recorder(ctx),
       update_stream(ctx) {
   auto& alloc = ctx.allocator();
-  const Activation act = a.options.activation == ActivationKind::Relu ? Activation::Relu : Activation::Tanh;
   std::size_t largest = 0;  // floats per sample of the ping-pong gradient buffers
   for (const auto& spec : specs) {
     auto node = std::make_unique<Node>();
     node->spec = spec;
-    const net::Shape3 in = spec.in[d], o = spec.out[d];
+    const Shape3 in = spec.in[d], o = spec.out[d];
     switch (spec.kind) {
-      case NodeKind::Conv: {
-        auto layer = std::make_unique<net::ConvLayer>(ctx, spec.conv, in, mb, a);
-        node->conv = layer.get();
-        node->layer = std::move(layer);
+      case NodeKind::Conv:
+        node->layer = net::make_layer(ctx, a, {alexnet::NodeKind::Conv, spec.name, in, o, &node->spec.conv}, mb);
+        node->conv = static_cast<net::ConvLayer*>(node->layer.get());
         break;
-      }
       case NodeKind::Fc: {
-        auto layer = std::make_unique<net::FcLayer>(ctx, spec.name, in.c, o.c, mb, spec.weight_std, spec.bias_init);
-        node->fc = layer.get();
-        node->layer = std::move(layer);
+        FcSpec fc{spec.name, o.c, false, spec.bias_init};
+        node->layer = net::make_layer(ctx, a, {alexnet::NodeKind::Fc, spec.name, in, o, nullptr, &fc}, mb);
+        node->fc = static_cast<net::FcLayer*>(node->layer.get());
         break;
       }
       case NodeKind::Activation:
-        node->layer = std::make_unique<net::ActivationLayer>(ctx, spec.name, act, in);
+        node->layer = net::make_layer(ctx, a, {alexnet::NodeKind::Activation, spec.name, in, o}, mb);
         break;
       case NodeKind::Pool:
-        node->layer = std::make_unique<net::PoolLayer>(ctx, spec.name, in, mb, a.pool_kernel(), a.pool_stride());
+        node->layer = net::make_layer(ctx, a, {alexnet::NodeKind::Pool, spec.name, in, o}, mb);
         break;
       case NodeKind::Lrn: {
         node->lrn.emplace(ctx, ref::Nchw{mb, in.c, in.h, in.w}, a.lrn, LrnSlice{spec.first[d], spec.total});
@@ -188,7 +186,7 @@ Half::Half(vkrt::Context& ctx, int d, const Arch& a, const std::vector<NodeSpec>
     largest = std::max(largest, o.count());
     nodes.push_back(std::move(node));
   }
-  const std::size_t in = std::size_t(a.in_channels) * a.in_size * a.in_size, classes = a.classes;
+  const std::size_t classes = a.classes;
   grad_a = alloc.allocate(largest * mb * F, vkrt::Intent::DeviceLocal);
   grad_b = alloc.allocate(largest * mb * F, vkrt::Intent::DeviceLocal);
   logits_grad = alloc.allocate(classes * mb * F, vkrt::Intent::DeviceLocal);
@@ -210,15 +208,6 @@ Half::Half(vkrt::Context& ctx, int d, const Arch& a, const std::vector<NodeSpec>
     if (n.dx) current = n.dx;
   }
 
-  images_staging = alloc.allocate(b * in * F, vkrt::Intent::Upload);
-  labels_staging = alloc.allocate(b * F, vkrt::Intent::Upload);
-  images = alloc.allocate(b * in * F, vkrt::Intent::DeviceLocal);
-  labels = alloc.allocate(b * F, vkrt::Intent::DeviceLocal);
-  loss = alloc.allocate(b * F, vkrt::Intent::DeviceLocal);
-  probs = alloc.allocate(b * classes * F, vkrt::Intent::DeviceLocal);
-  loss_readback = alloc.allocate(b * F, vkrt::Intent::Readback);
-  probs_readback = alloc.allocate(b * classes * F, vkrt::Intent::Readback);
-  lr = alloc.allocate(F, vkrt::Intent::Upload);
   inference_labels = vkrt::upload<std::int32_t>(ctx, std::vector<std::int32_t>(mb, 0));
   inference_loss = alloc.allocate(mb * F, vkrt::Intent::DeviceLocal);
 }
@@ -242,6 +231,15 @@ std::size_t Half::activation_bytes() const {
       total += b->size();
   }
   return total;
+}
+
+std::pair<const vkrt::Buffer*, std::size_t> Half::output_of_node(const std::string& name) const {
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i]->spec.name != name) continue;
+    for (std::size_t j = i + 1; j-- > 0;)
+      if (nodes[j]->out >= 0) return {&activations[nodes[j]->out], nodes[i]->spec.out[device].count()};
+  }
+  throw std::invalid_argument("the split network has no node '" + name + "' with an output buffer");
 }
 
 vkrt::BufferRange Half::output_of(std::size_t i, const vkrt::BufferRange& x) const {
@@ -378,22 +376,19 @@ void Half::record_step(Recorder& r, int b, const net::StepKey& key, std::vector<
   const std::size_t mb = micro_batch, in = std::size_t(arch.in_channels) * arch.in_size * arch.in_size,
                     classes = arch.classes;
   r.start();
-  r.stream().copy(images_staging, images);
-  r.stream().copy(labels_staging, labels);
-  r.stream().barrier();
+  io.record_upload(r.stream(), b, true);
   for (int round = 0; round < b / micro_batch; ++round) {
     const std::size_t first = round * mb;
-    const vkrt::BufferRange x(images, first * in * F, mb * in * F);
-    const vkrt::BufferRange y(labels, first * F, mb * F);
-    const vkrt::BufferRange l(loss, first * F, mb * F);
-    const vkrt::BufferRange p(probs, first * classes * F, mb * classes * F);
+    const vkrt::BufferRange x(io.images, first * in * F, mb * in * F);
+    const vkrt::BufferRange y(io.labels, first * F, mb * F);
+    const vkrt::BufferRange l(io.loss, first * F, mb * F);
+    const vkrt::BufferRange p(io.probs, first * classes * F, mb * classes * F);
     record_forward(r, x, key, first, slots);
     loss_op.forward(r.stream(), output_of(nodes.size() - 1, x), y, p, l, static_cast<std::uint32_t>(mb));
     r.stream().barrier();
     record_backward(r, x, y, p, key, first, 1.0f / static_cast<float>(b), round > 0, slots);
   }
-  r.stream().copy(loss, loss_readback);
-  r.stream().copy(probs, probs_readback);
+  io.record_readback(r.stream(), b, true);
   r.finish();
 }
 
@@ -403,15 +398,14 @@ void Half::record_inference(Recorder& r, std::vector<int>& slots) {
   net::StepKey key;
   key.train = false;
   r.start();
-  const vkrt::BufferRange x(images, 0, mb * in * F);
-  r.stream().copy(vkrt::BufferRange(images_staging, 0, mb * in * F), x);
-  r.stream().barrier();
+  const vkrt::BufferRange x(io.images, 0, mb * in * F);
+  io.record_upload(r.stream(), micro_batch, false);
   record_forward(r, x, key, 0, slots);
-  const vkrt::BufferRange p(probs, 0, mb * classes * F);
+  const vkrt::BufferRange p(io.probs, 0, mb * classes * F);
   loss_op.forward(r.stream(), output_of(nodes.size() - 1, x), inference_labels, p, inference_loss,
                   static_cast<std::uint32_t>(mb));
   r.stream().barrier();
-  r.stream().copy(p, vkrt::BufferRange(probs_readback, 0, mb * classes * F));
+  io.record_readback(r.stream(), micro_batch, false);
   r.finish();
 }
 
@@ -419,7 +413,7 @@ void Half::record_update(vkrt::Stream& stream, const SgdConfig& sgd) {
   stream.begin();
   stream.barrier();
   for (auto* p : parameters())
-    sgd_op.update(stream, p->value, p->momentum, p->grad, lr, p->count, sgd.momentum, sgd.weight_decay * p->weight_decay_mult);
+    sgd_op.update(stream, p->value, p->momentum, p->grad, io.lr, p->count, sgd.momentum, sgd.weight_decay * p->weight_decay_mult);
   stream.end();
 }
 

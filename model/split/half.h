@@ -17,6 +17,7 @@
 #include "model/ops/softmax_xent.h"
 #include "model/layers/layer.h"
 #include "model/graph/network.h"
+#include "model/graph/step_io.h"
 #include "model/split/split_network.h"
 #include "runtime/exchange.h"
 #include "runtime/kernel.h"
@@ -40,12 +41,12 @@ enum class NodeKind {
 struct NodeSpec {
   NodeKind kind;
   std::string name;
-  std::array<net::Shape3, 2> in, out;  // per-sample shapes on each device
+  std::array<Shape3, 2> in, out;  // per-sample shapes on each device
   ConvSpec conv;                       // Conv: the half's spec (out and groups halved)
   std::array<int, 2> first{0, 0};      // Lrn: first global channel; Dropout/Gather: first unit
   int total = 0;                       // Lrn: channels; Dropout/Gather: units, of the one-device layer
   int halo = 0;                        // Lrn: boundary channels fetched from the other device
-  float weight_std = 0, bias_init = 0, dropout = 0;
+  float bias_init = 0, dropout = 0;
   int forward_slot = -1, backward_slot = -1;
 };
 
@@ -82,6 +83,7 @@ class Recorder {
   void reset_progress() { submitted_ = 0; }
   void wait();
   std::size_t segments() const { return used_; }
+  std::size_t recordings() const { return recordings_; }  // start() calls so far
   // After wait(): the time this device sat between segments of the last recording, i.e. waiting
   // for exchanges (from timestamps at each segment's start and end; 0 without timestamps).
   double idle_ms() const;
@@ -98,6 +100,7 @@ class Recorder {
   std::vector<Segment> segments_;
   std::size_t used_ = 0;
   std::size_t submitted_ = 0;  // submit_through's progress
+  std::size_t recordings_ = 0;
 };
 
 struct Node;
@@ -110,7 +113,11 @@ struct Half {
   Half& operator=(const Half&) = delete;
 
   std::vector<net::Parameter*> parameters();
-  std::size_t activation_bytes() const;  // see SplitNetwork::DeviceMemory
+  std::size_t activation_bytes() const;  // see SplitNetwork::memory()
+  // The buffer holding node `name`'s output after a forward pass (its own, or the nearest earlier
+  // node's when it works in place) and this device's floats per sample of it. Throws
+  // std::invalid_argument for an unknown name.
+  std::pair<const vkrt::Buffer*, std::size_t> output_of_node(const std::string& name) const;
   // Records a training step over `batch` images (forward, loss, backward per micro-batch), or one
   // micro-batch of inference; appends the slot of each exchange, in order, to `slots`.
   void record_step(Recorder& recorder, int batch, const net::StepKey& key, std::vector<int>& slots);
@@ -125,7 +132,7 @@ struct Half {
   std::vector<std::unique_ptr<Node>> nodes;
   std::vector<vkrt::Buffer> activations;  // the outputs of the nodes that are not in place
   vkrt::Buffer grad_a, grad_b, logits_grad;
-  vkrt::Buffer images_staging, labels_staging, images, labels, loss, probs, loss_readback, probs_readback, lr;
+  StepIo io;  // the step's inputs and outputs on this device
   vkrt::Buffer inference_labels, inference_loss;
   SoftmaxXentOp loss_op;
   SgdOp sgd_op;

@@ -11,100 +11,119 @@ void require_even(int n, const std::string& what) {
     throw std::invalid_argument("cannot split " + what + " over two devices: " + std::to_string(n) + " is odd");
 }
 
-}  // namespace
+// Walks the one-device nodes, emitting each device's part of them and the gathers between.
+class Planner {
+ public:
+  explicit Planner(const Arch& arch) : arch_(arch) {
+    cur_[0] = cur_[1] = Shape3{arch.in_channels, arch.in_size, arch.in_size};
+  }
 
-std::vector<NodeSpec> plan(const Arch& arch) {
-  std::vector<NodeSpec> out;
-  using Pair = std::array<net::Shape3, 2>;
-  Pair cur{net::Shape3{arch.in_channels, arch.in_size, arch.in_size}, net::Shape3{arch.in_channels, arch.in_size, arch.in_size}};
-  bool halved = false;  // whether each device holds only its half of `cur`
-  auto add = [&](NodeKind kind, std::string name, Pair in, Pair o) -> NodeSpec& {
+  std::vector<NodeSpec> plan() {
+    for (const ArchNode& node : walk(arch_)) {
+      switch (node.kind) {
+        case alexnet::NodeKind::Conv: conv(node); break;
+        case alexnet::NodeKind::Activation: add(NodeKind::Activation, node.name, cur_, cur_); break;
+        case alexnet::NodeKind::Lrn: lrn(node); break;
+        case alexnet::NodeKind::Pool: {
+          const Shape3 p{cur_[0].c, node.out.h, node.out.w};
+          add(NodeKind::Pool, node.name, cur_, Pair{p, p});
+          break;
+        }
+        case alexnet::NodeKind::Fc: fc(node); break;
+        case alexnet::NodeKind::Dropout: {
+          NodeSpec& drop = add(NodeKind::Dropout, node.name, cur_, cur_);
+          drop.first = {0, cur_[0].c};
+          drop.total = node.out.c;
+          drop.dropout = arch_.options.dropout;
+          break;
+        }
+      }
+    }
+    const Pair logits = cur_;
+    const Shape3 all{logits[0].c + logits[1].c, 1, 1};
+    NodeSpec& g = add(NodeKind::GatherLogits, "logits.gather", logits, Pair{all, all});
+    g.first = {0, logits[0].c};
+    g.total = all.c;
+    return std::move(out_);
+  }
+
+ private:
+  using Pair = std::array<Shape3, 2>;
+
+  NodeSpec& add(NodeKind kind, std::string name, Pair in, Pair o) {
     NodeSpec s;
     s.kind = kind;
     s.name = std::move(name);
     s.in = in;
     s.out = o;
-    out.push_back(std::move(s));
-    cur = o;
-    return out.back();
-  };
+    out_.push_back(std::move(s));
+    cur_ = o;
+    return out_.back();
+  }
+
   // A layer that reads both halves: gather them first. The halves lie one after the other in each
   // sample's one-device layout (channels, or units), so device 0's part comes first.
-  auto gather = [&](const std::string& consumer) {
-    if (!halved) return;
-    net::Shape3 full = cur[0];
-    if (cur[0].h == 1 && cur[0].w == 1) full.c = cur[0].c + cur[1].c;
-    else full.c = cur[0].c * 2;
-    NodeSpec& g = add(NodeKind::Gather, consumer + ".gather", cur, Pair{full, full});
+  void gather(const std::string& consumer) {
+    if (!halved_) return;
+    Shape3 full = cur_[0];
+    if (cur_[0].h == 1 && cur_[0].w == 1) full.c = cur_[0].c + cur_[1].c;
+    else full.c = cur_[0].c * 2;
+    NodeSpec& g = add(NodeKind::Gather, consumer + ".gather", cur_, Pair{full, full});
     g.first = {0, static_cast<int>(g.in[0].count())};
     g.total = static_cast<int>(full.count());
-    halved = false;
-  };
+    halved_ = false;
+  }
 
-  for (const auto& c : arch.convs) {
+  void conv(const ArchNode& node) {
+    const ConvSpec& c = *node.conv;
     require_even(c.out, c.name + "'s " + "output channels");
     ConvSpec half = c;
     half.out = c.out / 2;
     if (c.groups > 1) {
       require_even(c.groups, c.name + "'s groups");
-      if (!halved) throw std::invalid_argument("cannot split " + c.name + ": a grouped layer must follow a split one");
+      if (!halved_) throw std::invalid_argument("cannot split " + c.name + ": a grouped layer must follow a split one");
       half.groups = c.groups / 2;
     } else {
       gather(c.name);
     }
-    const net::Shape3 in = cur[0];
-    const int size_h = (in.h + c.pad + c.pad_end - c.kernel) / c.stride + 1;
-    const int size_w = (in.w + c.pad + c.pad_end - c.kernel) / c.stride + 1;
-    const net::Shape3 o{half.out, size_h, size_w};
-    NodeSpec& conv = add(NodeKind::Conv, c.name, cur, Pair{o, o});
-    conv.conv = half;
-    halved = true;
-    add(NodeKind::Activation, c.name + ".act", cur, cur);
-    if (c.lrn && arch.options.lrn) {
-      NodeSpec& lrn = add(NodeKind::Lrn, c.name + ".lrn", cur, cur);
-      lrn.first = {0, half.out};
-      lrn.total = c.out;
-      lrn.halo = arch.lrn.size / 2;
-      if (half.out < lrn.halo)
-        throw std::invalid_argument("cannot split " + c.name + ".lrn: each device's " + std::to_string(half.out) +
-                                    " channels are fewer than the window's half width");
-    }
-    if (c.pool) {
-      const int k = arch.pool_kernel(), s = arch.pool_stride();
-      const net::Shape3 p{o.c, (o.h - k) / s + 1, (o.w - k) / s + 1};
-      add(NodeKind::Pool, c.name + ".pool", cur, Pair{p, p});
-    }
+    const Shape3 o{half.out, node.out.h, node.out.w};
+    add(NodeKind::Conv, c.name, cur_, Pair{o, o}).conv = half;
+    halved_ = true;
   }
-  // Flatten: (C/2, H, W) per sample is each device's contiguous half of the one-device features.
-  for (auto& s : cur) s = net::Shape3{static_cast<int>(s.count()), 1, 1};
-  for (const auto& f : arch.fcs) {
-    const int units = arch.fc_out(f);
-    if (f.hidden) require_even(units, f.name + "'s units");
-    gather(f.name);
-    const int features = cur[0].c;
-    const Pair o{net::Shape3{(units + 1) / 2, 1, 1}, net::Shape3{units / 2, 1, 1}};
-    NodeSpec& fc = add(NodeKind::Fc, f.name, cur, o);
-    fc.weight_std = arch.weight_std_for(features);
-    fc.bias_init = f.bias_init;
+
+  void lrn(const ArchNode& node) {
+    const int half = cur_[0].c;
+    NodeSpec& lrn = add(NodeKind::Lrn, node.name, cur_, cur_);
+    lrn.first = {0, half};
+    lrn.total = node.out.c;
+    lrn.halo = arch_.lrn.size / 2;
+    if (half < lrn.halo)
+      throw std::invalid_argument("cannot split " + node.name + ": each device's " + std::to_string(half) +
+                                  " channels are fewer than the window's half width");
+  }
+
+  void fc(const ArchNode& node) {
+    // Flatten: (C/2, H, W) per sample is each device's contiguous half of the one-device features.
+    for (auto& c : cur_) c = Shape3{static_cast<int>(c.count()), 1, 1};
+    const int units = node.out.c;
+    if (node.fc->hidden) require_even(units, node.name + "'s units");
+    gather(node.name);
+    const Pair o{Shape3{(units + 1) / 2, 1, 1}, Shape3{units / 2, 1, 1}};
+    NodeSpec& fc = add(NodeKind::Fc, node.name, cur_, o);
+    fc.bias_init = node.fc->bias_init;
     fc.total = units;
-    halved = true;
-    if (f.hidden) {
-      add(NodeKind::Activation, f.name + ".act", cur, cur);
-      if (arch.options.dropout > 0) {
-        NodeSpec& drop = add(NodeKind::Dropout, f.name + ".dropout", cur, cur);
-        drop.first = {0, o[0].c};
-        drop.total = units;
-        drop.dropout = arch.options.dropout;
-      }
-    }
+    halved_ = true;
   }
-  const Pair logits = cur;
-  const net::Shape3 all{logits[0].c + logits[1].c, 1, 1};
-  NodeSpec& g = add(NodeKind::GatherLogits, "logits.gather", logits, Pair{all, all});
-  g.first = {0, logits[0].c};
-  g.total = all.c;
-  return out;
-}
+
+  const Arch& arch_;
+  std::vector<NodeSpec> out_;
+  Pair cur_;
+  bool halved_ = false;  // whether each device holds only its half of cur_
+};
+
+}  // namespace
+
+std::vector<NodeSpec> plan(const Arch& arch) { return Planner(arch).plan(); }
 
 void assign_slots(std::vector<NodeSpec>& specs, int mb, vkrt::HostExchange& exchange) {
   const std::size_t b = static_cast<std::size_t>(mb) * sizeof(float);

@@ -1,10 +1,14 @@
 #include "model/split/split_network.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <random>
 #include <stdexcept>
 
+#include "model/graph/memory_estimate.h"
+#include "model/graph/network.h"
 #include "model/split/half.h"
 #include "runtime/check.h"
 #include "runtime/transfer.h"
@@ -16,18 +20,29 @@ const vkrt::Buffer& part_of(const net::Parameter& p, ParameterPart part) {
   return part == ParameterPart::Value ? p.value : part == ParameterPart::Momentum ? p.momentum : p.grad;
 }
 
+int micro_batch_for(vkrt::Context& first, vkrt::Context& second, const Arch& arch, const ModelOptions& options) {
+  if (options.micro_batch) return options.micro_batch;
+  return std::min(choose_micro_batch(first, arch, options.batch), choose_micro_batch(second, arch, options.batch));
+}
+
 }  // namespace
 
-SplitNetwork::SplitNetwork(vkrt::Context& first, vkrt::Context& second, const Arch& arch, int micro_batch, int batch)
-    : arch_(arch), micro_batch_(micro_batch), batch_(batch), contexts_{&first, &second} {
-  if (micro_batch < 1 || batch % micro_batch != 0)
-    throw std::invalid_argument("batch " + std::to_string(batch) + " is not a multiple of the micro-batch " +
-                                std::to_string(micro_batch));
+SplitNetwork::SplitNetwork(vkrt::Context& first, vkrt::Context& second, const Arch& arch, const ModelOptions& options)
+    : arch_(arch),
+      micro_batch_(micro_batch_for(first, second, arch, options)),
+      batch_(options.batch),
+      train_(options.train),
+      sgd_(options.sgd),
+      contexts_{&first, &second} {
+  if (micro_batch_ < 1 || batch_ % micro_batch_ != 0)
+    throw std::invalid_argument("batch " + std::to_string(batch_) + " is not a multiple of the micro-batch " +
+                                std::to_string(micro_batch_));
   std::vector<split::NodeSpec> specs = split::plan(arch);
   exchange_ = std::make_unique<vkrt::HostExchange>(first, second);
-  split::assign_slots(specs, micro_batch, *exchange_);
+  split::assign_slots(specs, micro_batch_, *exchange_);
+  const int buffered = train_ ? batch_ : micro_batch_;  // images the step buffers hold
   for (int d = 0; d < 2; ++d)
-    halves_[d] = std::make_unique<split::Half>(*contexts_[d], d, arch_, specs, micro_batch, batch, *exchange_);
+    halves_[d] = std::make_unique<split::Half>(*contexts_[d], d, arch_, specs, micro_batch_, buffered, *exchange_);
 }
 
 SplitNetwork::~SplitNetwork() {
@@ -35,18 +50,8 @@ SplitNetwork::~SplitNetwork() {
   if (exchange_) exchange_->abandon();
 }
 
-std::size_t SplitNetwork::input_count() const {
-  return std::size_t(arch_.in_channels) * arch_.in_size * arch_.in_size;
-}
-
-std::size_t SplitNetwork::parameter_count() const {
-  std::size_t total = 0;
-  for (const auto& info : parameter_infos()) total += info.count;
-  return total;
-}
-
-std::string SplitNetwork::device_names() const {
-  return contexts_[0]->info().name + " + " + contexts_[1]->info().name;
+std::vector<std::string> SplitNetwork::device_names() const {
+  return {contexts_[0]->info().name, contexts_[1]->info().name};
 }
 
 std::vector<ParameterInfo> SplitNetwork::parameter_infos() const {
@@ -130,42 +135,45 @@ void SplitNetwork::run(bool train, const std::vector<int>& slots) {
     if (dynamic_cast<const vkrt::DeviceLostError*>(&e)) throw vkrt::DeviceLostError(who + ": " + e.what(), e.result());
     throw vkrt::Error(who + ": " + e.what(), e.result());
   }
-  last_submissions_ = recorder(0).segments();
-  last_train_ = train;
 }
 
-std::array<double, 2> SplitNetwork::idle_ms() const {
-  std::array<double, 2> out{};
-  for (int d = 0; d < 2; ++d) out[d] = (last_train_ ? halves_[d]->train_recorder : halves_[d]->infer_recorder).idle_ms();
-  return out;
+
+void SplitNetwork::note_stats(bool train, std::size_t extra_submissions) {
+  stats_ = {};
+  stats_.submissions = (train ? halves_[0]->train_recorder : halves_[0]->infer_recorder).segments() + extra_submissions;
+  stats_.exchanged_bytes = exchange_->bytes_per_step();
+  for (int d = 0; d < 2; ++d)
+    stats_.exchange_wait_ms.push_back((train ? halves_[d]->train_recorder : halves_[d]->infer_recorder).idle_ms());
 }
 
-void SplitNetwork::train_gradients(std::span<const float> images, std::span<const std::int32_t> labels,
-                                   const net::StepKey& key, std::span<float> loss, std::span<float> probs) {
-  const std::size_t b = batch_, classes = arch_.classes;
-  if (images.size() != b * input_count() || labels.size() != b || loss.size() < b || probs.size() < b * classes)
-    throw std::invalid_argument("split step: buffers do not match batch " + std::to_string(batch_));
+void SplitNetwork::stage(const HostBatch& batch) {
+  if (!train_) throw std::logic_error("this model was opened for inference only");
+  if (batch.labels.size() != std::size_t(batch_) || batch.images.size() != std::size_t(batch_) * input_count())
+    throw std::invalid_argument("a training batch must hold " + std::to_string(batch_) + " images, got " +
+                                std::to_string(batch.labels.size()));
+  for (auto& h : halves_) h->io.stage(batch.images, batch.labels);
+}
+
+void SplitNetwork::submit_gradients(const net::StepKey& key) {
+  if (!train_) throw std::logic_error("this model was opened for inference only");
   std::vector<int> slots[2];
-  for (int d = 0; d < 2; ++d) {
-    split::Half& h = *halves_[d];
-    std::memcpy(h.images_staging.mapped(), images.data(), images.size_bytes());
-    std::memcpy(h.labels_staging.mapped(), labels.data(), labels.size_bytes());
-    h.record_step(h.train_recorder, batch_, key, slots[d]);
-  }
+  for (int d = 0; d < 2; ++d) halves_[d]->record_step(halves_[d]->train_recorder, batch_, key, slots[d]);
   if (slots[0] != slots[1]) throw std::logic_error("split step: the devices recorded different exchanges");
   run(true, slots[0]);
-  std::memcpy(loss.data(), halves_[0]->loss_readback.mapped(), b * sizeof(float));
-  std::memcpy(probs.data(), halves_[0]->probs_readback.mapped(), b * classes * sizeof(float));
+  note_stats(true, 0);
 }
 
-void SplitNetwork::update(float lr, const SgdConfig& sgd) {
-  // Recorded once per SGD configuration; the learning rate lives in a buffer.
-  const bool record = !update_sgd_ || update_sgd_->momentum != sgd.momentum ||
-                      update_sgd_->weight_decay != sgd.weight_decay;
-  update_sgd_ = sgd;
+std::span<const float> SplitNetwork::loss() const { return halves_[0]->io.loss_values(batch_); }
+
+std::span<const float> SplitNetwork::probs() const { return halves_[0]->io.prob_values(batch_); }
+
+void SplitNetwork::update(float lr) {
+  if (!update_recorded_) {  // once: the learning rate lives in a buffer
+    for (auto& h : halves_) h->record_update(h->update_stream, sgd_);
+    update_recorded_ = true;
+  }
   for (auto& h : halves_) {
-    *static_cast<float*>(h->lr.mapped()) = lr;
-    if (record) h->record_update(h->update_stream, sgd);
+    h->io.set_lr(lr);
     h->update_stream.submit();
   }
   for (int d = 0; d < 2; ++d) {
@@ -176,42 +184,84 @@ void SplitNetwork::update(float lr, const SgdConfig& sgd) {
                                   e.result());
     }
   }
+  stats_.submissions += 1;
+}
+
+void SplitNetwork::run_step(const net::StepKey& key, float lr) {
+  submit_gradients(key);
+  update(lr);
 }
 
 void SplitNetwork::infer(std::span<const float> images, std::span<float> probs) {
   const std::size_t mb = micro_batch_, classes = arch_.classes;
   if (images.size() != mb * input_count() || probs.size() < mb * classes)
-    throw std::invalid_argument("split inference: expected one micro-batch");
+    throw std::invalid_argument("inference takes one micro-batch of " + std::to_string(mb) + " images");
   if (infer_slots_.empty()) {
     std::vector<int> slots[2];
     for (int d = 0; d < 2; ++d) halves_[d]->record_inference(halves_[d]->infer_recorder, slots[d]);
     if (slots[0] != slots[1]) throw std::logic_error("split inference: the devices recorded different exchanges");
     infer_slots_ = slots[0];
   }
-  for (auto& h : halves_) std::memcpy(h->images_staging.mapped(), images.data(), images.size_bytes());
+  for (auto& h : halves_) h->io.stage(images, {});
   run(false, infer_slots_);
-  std::memcpy(probs.data(), halves_[0]->probs_readback.mapped(), mb * classes * sizeof(float));
+  note_stats(false, 0);
+  const auto values = halves_[0]->io.prob_values(micro_batch_);
+  std::copy(values.begin(), values.end(), probs.begin());
 }
 
-std::array<SplitNetwork::DeviceMemory, 2> SplitNetwork::device_memory() const {
-  std::array<DeviceMemory, 2> out;
+void SplitNetwork::infer_features(std::span<const float> images, const std::string& layer, std::span<float> features,
+                                  std::span<float> probs) {
+  const std::size_t mb = micro_batch_, total = feature_count(layer);
+  if (features.size() < mb * total) throw std::invalid_argument("infer_features: the output span is too small");
+  infer(images, probs);
+  // Each device holds its channels (or units) of every sample; the one-device layout puts device
+  // 0's part of a sample before device 1's.
+  std::array<std::vector<float>, 2> parts;
+  std::array<std::size_t, 2> per_sample{};
+  for (int d = 0; d < 2; ++d) {
+    const auto [buffer, count] = halves_[d]->output_of_node(layer);
+    per_sample[d] = count;
+    parts[d] = vkrt::read<float>(*contexts_[d], *buffer, mb * count);
+  }
+  if (per_sample[0] + per_sample[1] != total) throw std::logic_error("split features: the halves do not add up");
+  for (std::size_t s = 0; s < mb; ++s) {
+    std::copy_n(parts[0].begin() + s * per_sample[0], per_sample[0], features.begin() + s * total);
+    std::copy_n(parts[1].begin() + s * per_sample[1], per_sample[1], features.begin() + s * total + per_sample[0]);
+  }
+}
+
+std::vector<DeviceMemory> SplitNetwork::memory() const {
+  std::vector<DeviceMemory> out(2);
   for (int d = 0; d < 2; ++d) {
     out[d].device = contexts_[d]->info().name;
     for (const auto* p : halves_[d]->parameters()) out[d].parameter_bytes += 3 * p->count * sizeof(float);
     const auto stats = contexts_[d]->allocator().stats();
     const split::Half& h = *halves_[d];
-    std::uint64_t io = 0;  // the step's input and output buffers, which a one-device Network does not own
-    for (const vkrt::Buffer* b : {&h.images_staging, &h.labels_staging, &h.images, &h.labels, &h.loss, &h.probs,
-                                  &h.loss_readback, &h.probs_readback, &h.lr})
-      io += b->size();
     out[d].activation_bytes = h.activation_bytes();
     out[d].exchange_bytes = exchange_->staging_bytes(d);
-    out[d].scratch_bytes = stats.bytes_in_use - out[d].parameter_bytes - io - out[d].activation_bytes - out[d].exchange_bytes;
+    out[d].io_bytes = h.io.bytes();
+    const std::uint64_t known = out[d].parameter_bytes + out[d].io_bytes + out[d].activation_bytes + out[d].exchange_bytes;
+    out[d].scratch_bytes = stats.bytes_in_use - std::min<std::uint64_t>(stats.bytes_in_use, known);
     out[d].peak_bytes = stats.peak_in_use;
   }
   return out;
 }
 
-std::uint64_t SplitNetwork::exchanged_bytes() const { return exchange_->bytes_per_step(); }
+std::size_t SplitNetwork::recordings() const {
+  std::size_t total = 0;
+  for (const auto& h : halves_) total += h->train_recorder.recordings() + h->infer_recorder.recordings() + (update_recorded_ ? 1 : 0);
+  return total;
+}
+
+std::string SplitNetwork::locate_non_finite(const net::StepKey&, std::size_t) {
+  const auto infos = parameter_infos();
+  for (std::size_t i = 0; i < infos.size(); ++i)
+    for (auto part : {ParameterPart::Value, ParameterPart::Momentum})
+      for (float v : read_parameter(i, part))
+        if (!std::isfinite(v))
+          return "the parameter " + infos[i].name + (part == ParameterPart::Momentum ? ".momentum" : "") +
+                 " (before this step: an earlier update was not finite)";
+  return "a layer's output (a two-device run does not locate it further: resume on one device to)";
+}
 
 }  // namespace alexnet

@@ -21,15 +21,14 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "model/graph/arch.h"
-#include "model/graph/network.h"
-#include "model/graph/parameter_set.h"
+#include "model/model.h"
 #include "runtime/context.h"
 #include "runtime/exchange.h"
 
@@ -39,73 +38,77 @@ namespace split {
 struct Half;
 }
 
-class SplitNetwork : public ParameterSet {
+class SplitNetwork : public Model {
  public:
-  // `batch`: images per training step (a multiple of micro_batch); buffers are sized for it.
-  // Throws std::invalid_argument when the Arch cannot be halved (an odd channel count, a grouped
-  // layer whose groups are not even) and vkrt::Error when a device lacks timeline semaphores.
-  SplitNetwork(vkrt::Context& first, vkrt::Context& second, const Arch& arch, int micro_batch, int batch);
+  // Buffers are sized for options.batch images per step (a multiple of the micro-batch, the
+  // smaller of the two devices' choices unless options.micro_batch is set). Throws
+  // std::invalid_argument when the Arch cannot be halved (an odd channel count, a grouped layer
+  // whose groups are not even) and vkrt::Error when a device lacks timeline semaphores.
+  SplitNetwork(vkrt::Context& first, vkrt::Context& second, const Arch& arch, const ModelOptions& options);
   ~SplitNetwork() override;
 
-  const Arch& arch() const { return arch_; }
-  int micro_batch() const { return micro_batch_; }
-  int batch() const { return batch_; }
-  std::size_t input_count() const;
-  std::size_t parameter_count() const;
-  std::string device_names() const;
-
+  const Arch& arch() const override { return arch_; }
+  std::vector<std::string> device_names() const override;
+  int batch() const override { return batch_; }
+  int micro_batch() const override { return micro_batch_; }
   // The values Network::initialize(seed) gives, split over the devices; momentum zero.
-  void initialize(std::uint64_t seed);
+  void initialize(std::uint64_t seed) override;
 
   // ParameterSet (one-device layout)
   std::vector<ParameterInfo> parameter_infos() const override;
   std::vector<float> read_parameter(std::size_t i, ParameterPart part) override;
   void write_parameter(std::size_t i, ParameterPart part, std::span<const float> values) override;
 
-  // One training step's forward, loss and backward over batch() images, leaving the parameter
-  // gradients on the devices: images (batch, C, H, W), labels (batch) -> loss (batch), probs
-  // (batch, classes). Throws DeviceLostError (naming the device) when a device is lost.
-  void train_gradients(std::span<const float> images, std::span<const std::int32_t> labels, const net::StepKey& key,
-                       std::span<float> loss, std::span<float> probs);
-  // The SGD update of both halves with the gradients of the last train_gradients.
-  void update(float lr, const SgdConfig& sgd);
-  // Inference of micro_batch() images -> probs (micro_batch, classes).
-  void infer(std::span<const float> images, std::span<float> probs);
+  void stage(const HostBatch& batch) override;
+  // Runs the whole step (both devices' submissions and the host's relays of the exchanges) and
+  // waits for it: wait() has nothing left to do. Throws DeviceLostError naming the device.
+  void submit_gradients(const net::StepKey& key) override;
+  void wait() override {}
+  std::span<const float> loss() const override;
+  std::span<const float> probs() const override;
+  // Both halves' SGD updates, one submission per device.
+  void update(float lr) override;
+  void run_step(const net::StepKey& key, float lr) override;
 
-  // For benchmarks: per device, bytes of parameters (value, gradient, momentum); of activations
-  // (as Network::activation_bytes counts them, plus the gathered inputs, the halos and the gathers'
-  // gradient halves); of the host-visible exchange buffers; and of the rest (kernel scratch).
-  struct DeviceMemory {
-    std::string device;
-    std::uint64_t parameter_bytes = 0, activation_bytes = 0, exchange_bytes = 0, scratch_bytes = 0, peak_bytes = 0;
-  };
-  std::array<DeviceMemory, 2> device_memory() const;
-  // Of the last train_gradients or infer: bytes copied between the devices, and submissions per
-  // device.
-  std::uint64_t exchanged_bytes() const;
-  // Per device, the time it sat idle between its submissions waiting for exchanged data (device
-  // timestamps; 0 on a device without them).
-  std::array<double, 2> idle_ms() const;
-  std::size_t submissions_per_device() const { return last_submissions_; }
+  void infer(std::span<const float> images, std::span<float> probs) override;
+  void infer_features(std::span<const float> images, const std::string& layer, std::span<float> features,
+                      std::span<float> probs) override;
 
-  // Test hook: the next step throws DeviceLostError for `device` before it is submitted, as a
-  // lost device would (ALEXNET_VK_TEST_DEVICE_LOST_AT_STEP with --devices).
-  void simulate_device_lost(int device) { simulated_lost_device_ = device; }
+  // Per device: parameters; activations (as Network::activation_bytes counts them, plus the
+  // gathered inputs, the halos and the gathers' gradient halves); the host-visible exchange
+  // buffers; the step's buffers; and the rest (kernel scratch).
+  std::vector<DeviceMemory> memory() const override;
+  // The layers are not timed apart on two devices: profiling changes nothing.
+  void set_profiling(bool) override {}
+  // Of the last step or inference: submissions per device, bytes copied between the devices,
+  // and per device the time it sat idle between its submissions waiting for exchanged data
+  // (device timestamps; 0 on a device without them).
+  StepStats last_stats() const override { return stats_; }
+  std::size_t recordings() const override;
+
+  std::string locate_non_finite(const net::StepKey& key, std::size_t sample) override;
+  // The next step throws DeviceLostError for device 1 before it is submitted.
+  void simulate_device_lost() override { simulated_lost_device_ = 1; }
 
  private:
   // Runs what both halves recorded (the same exchanges in the same order): submits every segment
   // of both devices, then relays the exchanges. `train`: the training recording, else inference.
   void run(bool train, const std::vector<int>& slots);
+  // Fills stats_ after run().
+  void note_stats(bool train, std::size_t extra_submissions);
 
   Arch arch_;
   int micro_batch_, batch_;
+  bool train_;
+  SgdConfig sgd_;
   std::array<vkrt::Context*, 2> contexts_;
   std::unique_ptr<vkrt::HostExchange> exchange_;
   std::array<std::unique_ptr<split::Half>, 2> halves_;
   std::vector<int> infer_slots_;  // the inference recording's exchanges, once recorded
-  std::size_t last_submissions_ = 0;
-  bool last_train_ = true;
-  std::optional<SgdConfig> update_sgd_;  // what the update streams were recorded with
+  bool update_recorded_ = false;
+  std::map<std::string, std::array<vkrt::Buffer, 2>> feature_readbacks_;
+  std::vector<float> features_scratch_;
+  StepStats stats_;
   int simulated_lost_device_ = -1;
 };
 

@@ -1,34 +1,37 @@
-// Forward passes for evaluation and prediction: feeds images through the network one
-// micro-batch at a time, from a recording made once and replayed for every micro-batch.
+// Forward passes for evaluation, prediction and feature extraction over any number of images:
+// feeds them through a Model one micro-batch at a time (a last partial micro-batch is padded with
+// zeros and the padding's outputs dropped).
 #pragma once
 
-#include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
-#include "model/graph/network.h"
-#include "model/split/split_network.h"
-#include "runtime/stream.h"
+#include "model/model.h"
 
 namespace alexnet {
 
 class Predictor {
  public:
-  explicit Predictor(Network& network);
-  // Over two devices: each micro-batch is one SplitNetwork::infer.
-  explicit Predictor(SplitNetwork& network);
+  explicit Predictor(Model& model) : model_(model) {}
 
-  // images: (count, C, H, W) -> probabilities (count, classes). A last partial micro-batch is
-  // padded with zeros and the padding's outputs dropped.
+  // images: (count, C, H, W) -> probabilities (count, classes).
   std::vector<float> probabilities(std::span<const float> images, int count);
-  const Arch& arch() const;
-  int micro_batch() const;
+  // images: (count, C, H, W) -> `layer`'s features (count, model.feature_count(layer)), in the
+  // one-device layout (see Model::infer_features).
+  std::vector<float> features(std::span<const float> images, int count, const std::string& layer);
+
+  const Arch& arch() const { return model_.arch(); }
+  int micro_batch() const { return model_.micro_batch(); }
 
  private:
-  Network* network_ = nullptr;
-  SplitNetwork* split_ = nullptr;
-  vkrt::Buffer staging_, input_, probs_, probs_readback_;
-  std::unique_ptr<vkrt::Stream> stream_;
+  // Runs every micro-batch of `images`; `run` gets each padded micro-batch and how many of its
+  // images are real.
+  template <class Run>
+  void for_each_micro_batch(std::span<const float> images, int count, Run run);
+
+  Model& model_;
+  std::vector<float> padded_, probs_, features_;
 };
 
 }  // namespace alexnet

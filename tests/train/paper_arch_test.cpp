@@ -120,7 +120,7 @@ TEST_F(PaperTraining, LossFallsWithThePapersRecipe) {
   ::testing::internal::CaptureStdout();
   TrainResult r;
   try {
-    r = train(testing::context(), o);
+    r = train({&testing::context()}, o);
   } catch (...) {
     std::printf("%s", ::testing::internal::GetCapturedStdout().c_str());
     throw;

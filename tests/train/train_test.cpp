@@ -17,6 +17,7 @@
 #include "model/io/checkpoint.h"
 #include "model/io/checkpoint_io.h"
 #include "model/data/idx.h"
+#include "model/graph/network.h"
 #include "model/train/trainer.h"
 #include "runtime/check.h"
 #include "runtime/transfer.h"
@@ -62,29 +63,29 @@ class Training : public testing::VulkanTest {
 TEST_F(Training, SameSeedGivesBitIdenticalLosses) {
   auto o = options("a");
   o.max_steps = 4;
-  const auto first = train(testing::context(), o);
+  const auto first = train({&testing::context()}, o);
   o.out_dir = (root_ / "b").string();
-  const auto second = train(testing::context(), o);
+  const auto second = train({&testing::context()}, o);
   ASSERT_EQ(first.step_losses.size(), 4u);
   EXPECT_EQ(first.step_losses, second.step_losses);
   o.seed = 2;
   o.out_dir = (root_ / "c").string();
-  EXPECT_NE(train(testing::context(), o).step_losses, first.step_losses);
+  EXPECT_NE(train({&testing::context()}, o).step_losses, first.step_losses);
 }
 
 TEST_F(Training, InterruptedThenResumedEqualsUninterrupted) {
   // 64 images in batches of 16: 4 steps an epoch. Stop after 6 steps (inside epoch 2), resume,
   // and finish epoch 3: the losses must match a run that never stopped.
   auto o = options("straight");
-  const auto straight = train(testing::context(), o);
+  const auto straight = train({&testing::context()}, o);
   ASSERT_EQ(straight.step_losses.size(), 12u);
 
   auto first = options("interrupted");
   first.max_steps = 6;
-  const auto part1 = train(testing::context(), first);
+  const auto part1 = train({&testing::context()}, first);
   auto second = options("interrupted");
   second.resume = (root_ / "interrupted" / "last.ckpt").string();
-  const auto part2 = train(testing::context(), second);
+  const auto part2 = train({&testing::context()}, second);
 
   std::vector<double> joined = part1.step_losses;
   joined.insert(joined.end(), part2.step_losses.begin(), part2.step_losses.end());
@@ -103,7 +104,7 @@ TEST_F(Training, RecipeComesBackAndVersionOneCheckpointsStillResume) {
   o.lr_schedule = "step:2";
   o.checkpoint_every = 1;
   o.augment.crop = CropMode::Random;
-  const auto first = train(testing::context(), o);
+  const auto first = train({&testing::context()}, o);
   const fs::path path = root_ / "recipe" / "last.ckpt";
 
   // A bare --resume: the run's recipe and folder; an option given on the command line wins.
@@ -161,14 +162,14 @@ TEST_F(Training, RecipeComesBackAndVersionOneCheckpointsStillResume) {
   auto again = o;
   again.resume = path.string();
   again.max_steps = 1;
-  const auto resumed = train(testing::context(), again);
+  const auto resumed = train({&testing::context()}, again);
   ASSERT_EQ(resumed.step_losses.size(), 1u);
   auto straight = options("straight3");
   straight.lr = 0.03f;
   straight.lr_schedule = "step:2";
   straight.augment.crop = CropMode::Random;
   straight.max_steps = 3;
-  EXPECT_EQ(train(testing::context(), straight).step_losses.back(), resumed.step_losses.front());
+  EXPECT_EQ(train({&testing::context()}, straight).step_losses.back(), resumed.step_losses.front());
   EXPECT_EQ(first.step_losses.size(), 2u);
 }
 
@@ -198,25 +199,25 @@ TEST_F(Training, MemoryEstimateIsALowerBoundAndItsAdviceFits) {
   auto& context = testing::context();
   const Arch small = make_arch("alexnet-small", 10, 1, 28);
   // The network's share of the estimate at batch 16 never exceeds what it really allocates.
-  const auto estimate = Network::estimate_memory(context, small, 16);
+  const auto estimate = estimate_memory(context, small, 16);
   const std::uint64_t step_buffers = 16ull * (small.in_channels * 28 * 28 + 2 + 10) * 4;
   const auto before = context.allocator().stats().bytes_in_use;
   {
     Network network(context, small, estimate.micro_batch);
     EXPECT_LE(estimate.device_local - step_buffers, context.allocator().stats().bytes_in_use - before);
   }
-  EXPECT_LT(Network::estimate_memory(context, small, 16).total(), Network::estimate_memory(context, small, 64).total());
-  EXPECT_NO_THROW(Network::check_memory(context, small, 128));
+  EXPECT_LT(estimate_memory(context, small, 16).total(), estimate_memory(context, small, 64).total());
+  EXPECT_NO_THROW(require_memory_fits(context, small, 128));
 
   const Arch paper = make_arch("alexnet", 1000, 3, 224);
   try {
-    Network::check_memory(context, paper, 100000);
+    require_memory_fits(context, paper, 100000);
     FAIL() << "batch 100000 of the paper's net fits?";
   } catch (const vkrt::OutOfMemoryError& e) {
     const std::string message = e.what();
     std::smatch m;
     ASSERT_TRUE(std::regex_search(message, m, std::regex("try --batch ([0-9]+)$"))) << message;
-    EXPECT_NO_THROW(Network::check_memory(context, paper, std::stoi(m[1]))) << message;
+    EXPECT_NO_THROW(require_memory_fits(context, paper, std::stoi(m[1]))) << message;
   }
 }
 
@@ -226,7 +227,7 @@ TEST_F(Training, LossFalls) {
   o.lr = 0.05f;
   o.lr_schedule = "step:100";
   o.arch_options.dropout = 0;
-  const auto r = train(testing::context(), o);
+  const auto r = train({&testing::context()}, o);
   ASSERT_EQ(r.step_losses.size(), 20u);
   double early = 0, late = 0;
   for (int i = 0; i < 4; ++i) early += r.step_losses[i], late += r.step_losses[16 + i];
@@ -242,7 +243,7 @@ TEST_F(Training, ResumingAFinishedRunTrainsNothingAndKeepsItsFiles) {
   auto o = options("finished");
   o.epochs = 1;
   o.skip_validation = false;
-  const auto done = train(testing::context(), o);
+  const auto done = train({&testing::context()}, o);
   ASSERT_GE(done.val_top1_error, 0);
   const auto checkpoint = root_ / "finished" / "last.ckpt";
   auto bytes = [](const fs::path& p) {
@@ -255,7 +256,7 @@ TEST_F(Training, ResumingAFinishedRunTrainsNothingAndKeepsItsFiles) {
   TrainOptions again;
   again.resume = checkpoint.string();
   inherit_recipe(again, {});
-  const auto nothing = train(testing::context(), again);
+  const auto nothing = train({&testing::context()}, again);
   EXPECT_EQ(nothing.steps, 0u);
   EXPECT_EQ(nothing.val_top1_error, done.val_top1_error);
   EXPECT_EQ(nothing.val_top5_error, done.val_top5_error);
@@ -263,7 +264,7 @@ TEST_F(Training, ResumingAFinishedRunTrainsNothingAndKeepsItsFiles) {
   EXPECT_EQ(metrics_without_times(root_ / "finished" / "metrics.csv"), metrics_before);
 
   again.epochs = 2;
-  const auto more = train(testing::context(), again);
+  const auto more = train({&testing::context()}, again);
   EXPECT_EQ(more.steps, 4u);  // one more epoch of 64 images in batches of 16
   EXPECT_EQ(metrics_without_times(root_ / "finished" / "metrics.csv").size(), 3u);  // header + 2 epochs
 }
@@ -271,14 +272,14 @@ TEST_F(Training, ResumingAFinishedRunTrainsNothingAndKeepsItsFiles) {
 TEST_F(Training, CorruptCheckpointIsAOneLineErrorAndNothingIsOverwritten) {
   auto o = options("corrupt");
   o.max_steps = 1;
-  train(testing::context(), o);
+  train({&testing::context()}, o);
   const auto path = root_ / "corrupt" / "last.ckpt";
   fs::resize_file(path, fs::file_size(path) / 2);
   const auto size = fs::file_size(path);
   auto again = options("corrupt");
   again.resume = path.string();
   try {
-    train(testing::context(), again);
+    train({&testing::context()}, again);
     FAIL() << "resuming from a truncated checkpoint did not fail";
   } catch (const CheckpointError& e) {
     EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos) << e.what();

@@ -1,15 +1,12 @@
-// The benchmark behind `alexnet_vk bench`: the real network on synthetic data, timed per layer
-// and pass with GPU timestamp queries, and per step with the host clock.
+// The benchmark behind `alexnet_vk bench`: the real network on synthetic data through the model
+// interface, timed per step with the host clock and, where the layout can (one device), per layer
+// and pass with GPU timestamp queries.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "model/graph/arch.h"
-
-namespace vkrt {
-class Context;
-}
+#include "model/model.h"
 
 namespace alexnet {
 
@@ -29,15 +26,13 @@ struct LayerTiming {
   double gflops = 0; // achieved, where the layer has a known FLOP count (else 0)
 };
 
-// Device memory a network holds: its parameters (value, gradient, momentum) and everything else it
-// allocated (activations, gradients, layer state and scratch, exchange staging), not counting the
-// step's input and output buffers.
+// Device memory the model holds on one device (see DeviceMemory), in MiB.
 struct DeviceMemoryUse {
   std::string device;
   double parameter_mib = 0;   // value, gradient, momentum
-  double activation_mib = 0;  // outputs, gradients, layer state (Network::activation_bytes)
+  double activation_mib = 0;  // outputs, gradients, layer state
   double exchange_mib = 0;    // two devices: host-visible send and receive buffers
-  double scratch_mib = 0;     // the rest the network allocated: kernel workspaces (im2col, split-K)
+  double scratch_mib = 0;     // kernel workspaces (im2col, K-slice partial sums)
 };
 
 struct BenchResult {
@@ -48,7 +43,7 @@ struct BenchResult {
   double ms_min = 0, ms_max = 0;
   double gpu_ms_per_step = 0;  // median sum of the GPU timestamps of one step
   double images_per_second = 0, images_per_second_min = 0, images_per_second_max = 0;
-  double host_overhead_ms = 0;  // wall minus GPU
+  double host_overhead_ms = 0;  // wall minus GPU (where the layers are timed)
   double peak_device_mib = 0;
   std::size_t submissions_per_step = 0;  // per device
   std::vector<DeviceMemoryUse> memory;   // per device
@@ -58,9 +53,7 @@ struct BenchResult {
   std::vector<double> exchange_wait_ms;
 };
 
-BenchResult run_bench(vkrt::Context& context, const BenchOptions& options);
-// The network split over two devices (model/split/split_network.h): whole-step wall times (no per-layer
-// timings), memory per device, and the exchange's bytes and waits.
-BenchResult run_split_bench(vkrt::Context& first, vkrt::Context& second, const BenchOptions& options);
+// Throws std::invalid_argument for bad options, and what open_model() throws.
+BenchResult run_bench(const DeviceList& devices, const BenchOptions& options);
 
 }  // namespace alexnet

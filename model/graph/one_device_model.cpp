@@ -1,0 +1,202 @@
+#include "model/graph/one_device_model.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+
+#include "runtime/check.h"
+#include "runtime/context.h"
+
+namespace alexnet {
+
+OneDeviceModel::OneDeviceModel(vkrt::Context& context, const Arch& arch, const ModelOptions& options)
+    : context_(context),
+      bytes_before_(context.allocator().stats().bytes_in_use),
+      batch_(options.batch),
+      train_(options.train),
+      sgd_(options.sgd),
+      network_(context, arch, options.micro_batch ? options.micro_batch : choose_micro_batch(context, arch, options.batch)),
+      io_(context, options.train ? options.batch : network_.micro_batch(), network_.input_count(), arch.classes),
+      bytes_after_(context.allocator().stats().bytes_in_use),
+      gradients_(context),
+      update_(context),
+      fused_(context),
+      inference_(context) {
+  if (batch_ < 1 || batch_ % network_.micro_batch() != 0)
+    throw std::invalid_argument("batch " + std::to_string(batch_) + " is not a multiple of the micro-batch " +
+                                std::to_string(network_.micro_batch()));
+  if (train_) {
+    begin(update_, false);
+    update_.stream.barrier();  // the gradients written by the previous submission
+    network_.record_update(update_.stream, io_.lr, sgd_);
+    end(update_);
+  }
+}
+
+OneDeviceModel::~OneDeviceModel() = default;
+
+std::vector<std::string> OneDeviceModel::device_names() const { return {context_.info().name}; }
+
+void OneDeviceModel::begin(Recording& r, bool profile) {
+  r.spans.clear();
+  network_.set_profile(profile ? &r.spans : nullptr);
+  r.profiled = profile;
+  r.stream.begin();
+  ++recordings_;
+}
+
+void OneDeviceModel::end(Recording& r) {
+  r.stream.end();
+  network_.set_profile(nullptr);
+  r.made = true;
+}
+
+bool OneDeviceModel::current(const Recording& r, const std::optional<net::StepKey>& key) const {
+  if (!r.made || r.profiled != profiling_) return false;
+  if (!key) return true;
+  return r.key && r.key->seed == key->seed && r.key->step == key->step && r.key->train == key->train;
+}
+
+void OneDeviceModel::require_training() const {
+  if (!train_) throw std::logic_error("this model was opened for inference only");
+}
+
+void OneDeviceModel::throw_if_lost() {
+  if (!lose_device_) return;
+  lose_device_ = false;
+  throw vkrt::DeviceLostError("vkQueueSubmit: VK_ERROR_DEVICE_LOST (simulated by ALEXNET_VK_TEST_DEVICE_LOST_AT_STEP)",
+                              VK_ERROR_DEVICE_LOST);
+}
+
+void OneDeviceModel::stage(const HostBatch& batch) {
+  require_training();
+  if (batch.labels.size() != std::size_t(batch_) || batch.images.size() != std::size_t(batch_) * input_count())
+    throw std::invalid_argument("a training batch must hold " + std::to_string(batch_) + " images, got " +
+                                std::to_string(batch.labels.size()));
+  io_.stage(batch.images, batch.labels);
+}
+
+void OneDeviceModel::submit_gradients(const net::StepKey& key) {
+  require_training();
+  if (!current(gradients_, key)) {
+    begin(gradients_, profiling_);
+    gradients_.stream.barrier();  // the previous step's reads of the input buffers finish first
+    io_.record_upload(gradients_.stream, batch_, true);
+    network_.record_train_gradients(gradients_.stream, io_.images, io_.labels, batch_, key, io_.loss, io_.probs);
+    io_.record_readback(gradients_.stream, batch_, true);
+    end(gradients_);
+    gradients_.key = key;
+  }
+  throw_if_lost();
+  gradients_.stream.submit();
+}
+
+void OneDeviceModel::wait() {
+  gradients_.stream.wait();
+  collect_profile(gradients_);
+  stats_.submissions = 1;
+}
+
+void OneDeviceModel::update(float lr) {
+  require_training();
+  io_.set_lr(lr);
+  update_.stream.submit();
+  update_.stream.wait();
+  stats_.submissions = 2;
+}
+
+void OneDeviceModel::run_step(const net::StepKey& key, float lr) {
+  require_training();
+  if (!current(fused_, key)) {
+    begin(fused_, profiling_);
+    fused_.stream.barrier();
+    io_.record_upload(fused_.stream, batch_, true);
+    network_.record_train_gradients(fused_.stream, io_.images, io_.labels, batch_, key, io_.loss, io_.probs);
+    network_.record_update(fused_.stream, io_.lr, sgd_);
+    io_.record_readback(fused_.stream, batch_, true);
+    end(fused_);
+    fused_.key = key;
+  }
+  throw_if_lost();
+  io_.set_lr(lr);
+  fused_.stream.submit_and_wait();
+  collect_profile(fused_);
+  stats_.submissions = 1;
+}
+
+void OneDeviceModel::infer(std::span<const float> images, std::span<float> probs) {
+  const int mb = network_.micro_batch();
+  const std::size_t classes = arch().classes;
+  if (images.size() != std::size_t(mb) * input_count() || probs.size() < std::size_t(mb) * classes)
+    throw std::invalid_argument("inference takes one micro-batch of " + std::to_string(mb) + " images");
+  if (!current(inference_, std::nullopt)) {
+    begin(inference_, profiling_);
+    inference_.stream.barrier();
+    io_.record_upload(inference_.stream, mb, false);
+    network_.record_inference(inference_.stream, io_.images, mb, io_.probs);
+    io_.record_readback(inference_.stream, mb, false);
+    end(inference_);
+  }
+  io_.stage(images, {});
+  inference_.stream.submit_and_wait();
+  collect_profile(inference_);
+  stats_.submissions = 1;
+  const auto values = io_.prob_values(mb);
+  std::copy(values.begin(), values.end(), probs.begin());
+}
+
+void OneDeviceModel::infer_features(std::span<const float> images, const std::string& layer,
+                                    std::span<float> features, std::span<float> probs) {
+  const std::size_t count = feature_count(layer) * network_.micro_batch();
+  if (features.size() < count) throw std::invalid_argument("infer_features: the output span is too small");
+  infer(images, probs);
+  auto& copy = feature_copies_[layer];
+  if (!copy) {
+    copy = std::make_unique<Recording>(context_);
+    auto& readback = feature_readbacks_[layer] =
+        context_.allocator().allocate(count * sizeof(float), vkrt::Intent::Readback);
+    begin(*copy, false);
+    copy->stream.barrier();
+    copy->stream.copy(vkrt::BufferRange(network_.output_buffer(layer), 0, count * sizeof(float)), readback);
+    end(*copy);
+  }
+  copy->stream.submit_and_wait();
+  const auto values = feature_readbacks_.at(layer).host_span<float>().first(count);
+  std::copy(values.begin(), values.end(), features.begin());
+}
+
+void OneDeviceModel::set_profiling(bool on) { profiling_ = on; }
+
+void OneDeviceModel::collect_profile(const Recording& r) {
+  stats_.layers.clear();
+  stats_.gpu_ms = 0;
+  if (!r.profiled) return;
+  // Micro-batch rounds repeat every label: their times add up, listed in first-seen order.
+  std::map<std::string, std::size_t> index;
+  for (const auto& span : r.spans) {
+    const double ms = r.stream.elapsed_ms(span.begin, span.end);
+    auto [it, fresh] = index.try_emplace(span.label, stats_.layers.size());
+    if (fresh) stats_.layers.push_back({span.label, 0});
+    stats_.layers[it->second].ms += ms;
+    stats_.gpu_ms += ms;
+  }
+}
+
+std::vector<DeviceMemory> OneDeviceModel::memory() const {
+  DeviceMemory m;
+  m.device = device_name();
+  m.parameter_bytes = parameter_count() * 3 * sizeof(float);
+  m.activation_bytes = network_.activation_bytes();
+  m.io_bytes = io_.bytes();
+  const std::uint64_t mine = bytes_after_ - bytes_before_;
+  m.scratch_bytes = mine - std::min(mine, m.parameter_bytes + m.activation_bytes + m.io_bytes);
+  m.peak_bytes = context_.allocator().stats().peak_in_use;
+  return {m};
+}
+
+std::string OneDeviceModel::locate_non_finite(const net::StepKey& key, std::size_t sample) {
+  return network_.locate_non_finite(io_.images, io_.labels, batch_, key, sample);
+}
+
+}  // namespace alexnet

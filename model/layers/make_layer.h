@@ -1,0 +1,19 @@
+// The layer for one node of an architecture's walk (model/graph/arch.h), at micro-batch `batch`:
+// the one place node kinds become layer objects, for the one-device network and the two-device
+// halves alike (a half passes its node with half the channels or units).
+#pragma once
+
+#include <memory>
+
+#include "model/graph/arch.h"
+#include "model/layers/layer.h"
+
+namespace vkrt {
+class Context;
+}
+
+namespace alexnet::net {
+
+std::unique_ptr<Layer> make_layer(vkrt::Context& context, const Arch& arch, const ArchNode& node, int batch);
+
+}  // namespace alexnet::net
