@@ -12,6 +12,7 @@
 #include <string>
 
 #include "apps/alexnet_vk/commands.h"
+#include "model/train/run_folder.h"
 #include "model/train/trainer.h"
 
 namespace alexnet::app {
@@ -79,6 +80,14 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
     for (const auto& [name, option] : *flags)
       if (option->count() > 0) given.insert(name);
     inherit_recipe(options, given);
+    // Runs are never lost: a new folder unless --out names one, and not one holding another run.
+    if (options.out_dir.empty()) {
+      std::string note;
+      options.out_dir = new_run_folder("runs", &note);
+      if (!note.empty()) std::printf("note: %s\n", note.c_str());
+    } else {
+      refuse_existing_run(options.out_dir, !options.resume.empty(), options.force);
+    }
     std::unique_ptr<vkrt::Instance> instance;
     if (const char* v = std::getenv("ALEXNET_VK_VALIDATION"); v && std::string(v) == "sync") {
       vkrt::InstanceOptions sync;

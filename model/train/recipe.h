@@ -68,7 +68,10 @@ void visit_options(TrainOptions& o, Visitor&& v) {
   v(OptionInfo{"momentum", "SGD momentum", true}, o.sgd.momentum);
   v(OptionInfo{"weight-decay", "weight decay", true}, o.sgd.weight_decay);
   v(OptionInfo{"seed", "seed for init, data order, augmentation and dropout"}, o.seed);
-  v(OptionInfo{"out", "folder for metrics.csv, curves.png and last.ckpt"}, o.out_dir);
+  v(OptionInfo{"out", "folder for metrics.csv, curves.png and last.ckpt (default: a new runs/<date>-<time>, with "
+               "runs/latest linking to it)", false, false},
+    o.out_dir);
+  v(OptionInfo{"force", "write into an --out that holds another run, replacing its files"}, Flag<bool>{o.force, true});
   v(OptionInfo{"checkpoint-every", "also checkpoint every N steps (0: per epoch only)", true, false},
     o.checkpoint_every);
   v(OptionInfo{"resume",

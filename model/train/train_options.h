@@ -28,7 +28,8 @@ struct TrainOptions {
   int patience = 2;                     // plateau: epochs without improvement before lr /= 10
   SgdConfig sgd;
   std::uint64_t seed = 1;
-  std::string out_dir = "runs/latest";
+  std::string out_dir;                 // "" = a new folder under runs/ (model/train/run_folder.h)
+  bool force = false;                  // write into an --out that holds another run
   std::uint64_t checkpoint_every = 0;  // steps; 0 = only at the end of each epoch
   std::string resume;                  // checkpoint to continue from
   int threads = 2;                     // data loader threads

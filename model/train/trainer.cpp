@@ -16,6 +16,7 @@
 #include "model/train/evaluate.h"
 #include "model/train/predictor.h"
 #include "model/train/progress.h"
+#include "model/train/run_folder.h"
 #include "model/train/train_setup.h"
 #include "runtime/check.h"
 
@@ -89,6 +90,7 @@ TrainingRun::TrainingRun(const DeviceList& devices, const TrainOptions& options)
   start_.resume.reset();  // the tensors are on the device now
   predictor_ = std::make_unique<Predictor>(*model_);
   augment_ = augment_for(start_.arch, data_.source, options_.augment);
+  if (options_.out_dir.empty()) options_.out_dir = new_run_folder("runs");
   std::filesystem::create_directories(options_.out_dir);
   out_ = options_.out_dir + "/";
   checkpoint_path_ = out_ + "last.ckpt";
