@@ -1,5 +1,6 @@
 // `alexnet_vk eval`, `predict` and `export`: use a trained checkpoint.
 #include <cstdio>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "apps/alexnet_vk/commands.h"
@@ -9,51 +10,94 @@
 #include "model/train/data_source.h"
 #include "model/train/evaluate.h"
 #include "model/train/predictor.h"
-#include "model/io/safetensors.h"
+#include "model/io/weights.h"
 
 namespace alexnet::app {
 namespace {
 
-// A checkpoint's network on a device, ready for forward passes.
+// A trained network's description and weights: from a checkpoint, or from a weights file
+// (model/io/weights.h) with its architecture from the file's metadata or --arch.
 struct LoadedModel {
-  Checkpoint checkpoint;
+  std::string path;
+  std::optional<Checkpoint> checkpoint;
+  std::optional<WeightsFile> weights;
   Arch arch;
   data::Normalization norm;
   std::vector<std::string> classes;
-  TrainState state;
-  LoadedModel(const std::string& path)
-      : checkpoint(load_checkpoint(path)),
-        arch(checkpoint_arch(checkpoint, path)),
-        norm(checkpoint_normalization(checkpoint, path)),
-        classes(checkpoint_classes(checkpoint, path)),
-        state(checkpoint_state(checkpoint, path)) {}
+  std::string data_kind;
+
+  explicit LoadedModel(const std::string& checkpoint_path)
+      : path(checkpoint_path), checkpoint(load_checkpoint(path)) {
+    arch = checkpoint_arch(*checkpoint, path);
+    norm = checkpoint_normalization(*checkpoint, path);
+    classes = checkpoint_classes(*checkpoint, path);
+    data_kind = checkpoint_state(*checkpoint, path).data_kind;
+  }
+  LoadedModel(const std::string& weights_path, const std::string& arch_name, int input_size)
+      : path(weights_path), weights(read_weights(path)) {
+    if (!arch_name.empty()) {
+      arch = arch_for_weights(*weights, path, arch_name, input_size);
+    } else if (weights->arch) {
+      arch = *weights->arch;
+    } else {
+      throw CheckpointError(path + ": no architecture in the file's metadata; give --arch");
+    }
+    if (!weights->norm) throw CheckpointError(path + ": no input normalization in the file's metadata");
+    norm = *weights->norm;
+    classes = weights->classes;
+    data_kind = weights->data_kind.empty() ? "folder" : weights->data_kind;
+  }
+  void load_into(ParameterSet& network) const {
+    if (checkpoint) load_parameters(network, *checkpoint, path);
+    else import_weights(network, *weights, path);
+  }
+  // The named architecture at the class count and input channels the weights were made for.
+  static Arch arch_for_weights(const WeightsFile& w, const std::string& path, const std::string& name, int size) {
+    Arch named = make_arch(name, 2, 3, size ? size : default_input_size(name));
+    const auto first = w.tensors.find(named.convs.front().name + ".weight");
+    const auto last = w.tensors.find(named.fcs.back().name + ".bias");
+    if (first == w.tensors.end() || first->second.shape.size() != 4 || last == w.tensors.end() ||
+        last->second.shape.size() != 1)
+      throw CheckpointError(path + ": no " + named.convs.front().name + ".weight or " + named.fcs.back().name +
+                            ".bias to size the " + name + " architecture from");
+    return make_arch(name, last->second.shape[0], first->second.shape[1], size ? size : default_input_size(name));
+  }
 };
 
 }  // namespace
 
 Runner add_eval_command(CLI::App& app, const GlobalOptions& global) {
   auto* command = app.add_subcommand("eval", "top-1 / top-5 error of a checkpoint on the validation or test split");
-  auto checkpoint = std::make_shared<std::string>();
+  auto checkpoint = std::make_shared<std::string>(), weights = std::make_shared<std::string>();
+  auto arch = std::make_shared<std::string>();
+  auto input_size = std::make_shared<int>(0);
   auto dir = std::make_shared<std::string>(kDefaultDataDir);
   auto ten_crop = std::make_shared<bool>(false), json = std::make_shared<bool>(false);
   auto device = std::make_shared<DeviceChoice>();
   auto threads = std::make_shared<int>(2);
-  command->add_option("--checkpoint", *checkpoint, "checkpoint file")->required();
+  auto* from_checkpoint = command->add_option("--checkpoint", *checkpoint, "checkpoint file");
+  auto* from_weights = command->add_option("--weights", *weights,
+                                           "weights file (safetensors in PyTorch layout) instead of a checkpoint");
+  from_checkpoint->excludes(from_weights);
+  command->add_option("--arch", *arch, "with --weights: the architecture (default: the file's metadata)")
+      ->check(CLI::IsMember({"alexnet", "alexnet-small"}));
+  command->add_option("--input-size", *input_size, "with --weights --arch: input size (default: the architecture's)");
   command->add_option("--data", *dir, "IDX folder or ImageNet-layout folder")->capture_default_str();
   command->add_flag("--ten-crop", *ten_crop, "average the paper's 10 crops (4 corners + centre, and flips)");
   command->add_flag("--json", *json, "print one JSON object");
   add_device_options(command, device);
   command->add_option("--threads", *threads, "data loader threads");
   return [=, &global]() {
-    LoadedModel model(*checkpoint);
+    if (checkpoint->empty() && weights->empty()) throw std::invalid_argument("give --checkpoint FILE or --weights FILE");
+    const LoadedModel model = checkpoint->empty() ? LoadedModel(*weights, *arch, *input_size) : LoadedModel(*checkpoint);
     DataSource source = open_data(*dir, false);
     if (source.val->num_classes() != model.arch.classes)
-      throw CheckpointError(*checkpoint + ": made for " + std::to_string(model.arch.classes) + " classes, " + *dir +
+      throw CheckpointError(model.path + ": made for " + std::to_string(model.arch.classes) + " classes, " + *dir +
                             " has " + std::to_string(source.val->num_classes()));
     auto instance = open_instance(global);
     auto devices = open_devices(*instance, *device);
     auto network = open_model(devices.list(), model.arch, ModelOptions{64, 0, false, {}});
-    load_parameters(*network, model.checkpoint, *checkpoint);
+    model.load_into(*network);
     Predictor predictor(*network);
     const std::string device_name = network->device_name();
     const auto r = evaluate(predictor, *source.val, augment_for(model.arch, source, {}), model.norm, *ten_crop, *threads);
@@ -81,7 +125,7 @@ Runner add_predict_command(CLI::App& app, const GlobalOptions& global) {
     LoadedModel model(*checkpoint);
     // Decode every image first: a bad file is reported before any GPU work starts.
     DataSource kind;
-    kind.kind = model.state.data_kind;
+    kind.kind = model.data_kind;
     auto augment = augment_for(model.arch, kind, {});
     const std::size_t floats = std::size_t(model.arch.in_channels) * model.arch.in_size * model.arch.in_size;
     std::vector<float> batch(images->size() * floats);
@@ -98,7 +142,7 @@ Runner add_predict_command(CLI::App& app, const GlobalOptions& global) {
     auto instance = open_instance(global);
     vkrt::Context context(*instance, *device);
     auto network = open_model({&context}, model.arch, ModelOptions{1, 0, false, {}});
-    load_parameters(*network, model.checkpoint, *checkpoint);
+    model.load_into(*network);
     Predictor predictor(*network);
     const auto probs = predictor.probabilities(batch, static_cast<int>(images->size()));
     for (std::size_t i = 0; i < images->size(); ++i) {
@@ -120,16 +164,9 @@ Runner add_export_command(CLI::App& app, const GlobalOptions&) {
   return [=]() {
     LoadedModel model(*checkpoint);
     std::map<std::string, Tensor> weights;
-    for (auto& [name, tensor] : model.checkpoint.tensors)
+    for (auto& [name, tensor] : model.checkpoint->tensors)
       if (name.find(".momentum") == std::string::npos) weights[name] = tensor;
-    nlohmann::json norm = {{"mean", model.norm.mean}, {"pixel_scale", model.norm.pixel_scale},
-                           {"formula", "(pixel_0_255 - mean[c]) * pixel_scale"}};
-    write_safetensors(*out, weights,
-                      {{"format", "pt"},
-                       {"arch", arch_to_json(model.arch).dump()},
-                       {"normalization", norm.dump()},
-                       {"classes", nlohmann::json(model.classes).dump()},
-                       {"data_kind", model.state.data_kind}});
+    write_weights(*out, weights, model.arch, model.norm, model.classes, model.data_kind);
     std::printf("wrote %zu tensors to %s\n", weights.size(), out->c_str());
     return 0;
   };

@@ -79,6 +79,11 @@ void visit_options(TrainOptions& o, Visitor&& v) {
                "folder the checkpoint's",
                false, false},
     o.resume);
+  v(OptionInfo{"init-from", "start from these weights (safetensors in PyTorch layout: an export, or a state_dict "
+               "under the same names)", true, false},
+    o.init_from);
+  v(OptionInfo{"new-classifier", "with --init-from: a new last layer for this data's classes (fine-tuning)", true},
+    Flag<bool>{o.new_classifier, true});
   v(OptionInfo{"threads", "data loader threads"}, o.threads);
   v(OptionInfo{"activation", "relu or tanh", false, false},
     Named<ActivationKind>{o.arch_options.activation, {{"relu", ActivationKind::Relu}, {"tanh", ActivationKind::Tanh}}});

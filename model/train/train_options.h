@@ -32,6 +32,8 @@ struct TrainOptions {
   bool force = false;                  // write into an --out that holds another run
   std::uint64_t checkpoint_every = 0;  // steps; 0 = only at the end of each epoch
   std::string resume;                  // checkpoint to continue from
+  std::string init_from;               // safetensors weights to start from (model/io/weights.h)
+  bool new_classifier = false;         // with init_from: the last layer starts afresh (fine-tuning)
   int threads = 2;                     // data loader threads
   std::uint64_t max_steps = 0;         // stop after this many steps in total (0 = no limit); for tests
   bool skip_validation = false;        // tests: no validation pass

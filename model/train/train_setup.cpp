@@ -2,9 +2,11 @@
 
 #include <cmath>
 #include <cstdio>
+#include <set>
 #include <stdexcept>
 
 #include "model/data/subset_dataset.h"
+#include "model/io/weights.h"
 #include "model/train/schedule.h"
 
 namespace alexnet {
@@ -56,6 +58,27 @@ RunStart start_of(const TrainOptions& options, const TrainingData& data) {
   return start;
 }
 
+void import_initial_weights(const TrainOptions& options, RunStart& start, Model& model) {
+  const WeightsFile file = read_weights(options.init_from);
+  std::set<std::string> keep;
+  if (options.new_classifier) {
+    const std::string last = start.arch.fcs.back().name;
+    keep = {last + ".weight", last + ".bias"};
+  }
+  try {
+    import_weights(model, file, options.init_from, keep);
+  } catch (const CheckpointError& e) {
+    const std::string last = start.arch.fcs.back().name;
+    const bool classifier = std::string(e.what()).find("tensor " + last + ".") != std::string::npos;
+    throw CheckpointError(std::string(e.what()) +
+                          (classifier && !options.new_classifier ? "; give --new-classifier to train a new " + last : ""));
+  }
+  if (file.norm && file.norm->mean.size() == std::size_t(start.arch.in_channels)) {
+    start.norm.mean = file.norm->mean;
+    start.norm.pixel_scale = file.norm->pixel_scale;
+  }
+}
+
 std::vector<std::string> header_lines(const TrainOptions& options, const TrainingData& data, const RunStart& start,
                                       const Model& model, const data::AugmentConfig& augment) {
   const Arch& arch = start.arch;
@@ -83,6 +106,8 @@ std::vector<std::string> header_lines(const TrainOptions& options, const Trainin
                   (resumed ? "; resuming at epoch " + std::to_string(state.epoch + 1) + " after step " +
                                  std::to_string(state.step)
                            : ""));
+  if (!resumed && !options.init_from.empty())
+    lines.push_back("init: " + options.init_from + (options.new_classifier ? " (" + arch.fcs.back().name + " new)" : ""));
   if (resumed && !state.has_history && state.batch_in_epoch > 0)
     lines.push_back("note: " + options.resume + " is a version 1 checkpoint: epoch " + std::to_string(state.epoch + 1) +
                     "'s train metrics will cover only the batches after the resume");

@@ -39,6 +39,12 @@ struct RunStart {
 // the checkpoint does not fit the data (class count, channels).
 RunStart start_of(const TrainOptions& options, const TrainingData& data);
 
+// --init-from: the file's weights into `model` (the last layer kept as initialised with
+// --new-classifier), and the file's input normalization when it has one for this many channels
+// (the weights expect their inputs scaled as in their training). Throws CheckpointError naming
+// the file for a missing or mismatched tensor.
+void import_initial_weights(const TrainOptions& options, RunStart& start, Model& model);
+
 // The header lines: network, SGD recipe, augmentation, data and output, and notes on the resume.
 std::vector<std::string> header_lines(const TrainOptions& options, const TrainingData& data, const RunStart& start,
                                       const Model& model, const data::AugmentConfig& augment);

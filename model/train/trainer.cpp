@@ -11,6 +11,7 @@
 
 #include "model/data/loader.h"
 #include "model/io/faults.h"
+#include "model/io/weights.h"
 #include "model/metrics/metrics_csv.h"
 #include "model/plot/curves.h"
 #include "model/train/evaluate.h"
@@ -85,8 +86,12 @@ TrainingRun::TrainingRun(const DeviceList& devices, const TrainOptions& options)
     start_.norm = data::compute_normalization(*data_.train, 10000, options_.seed, options_.threads);
     start_.norm.pixel_scale = start_.arch.pixel_scale;
   }
-  if (start_.resume) load_parameters(*model_, *start_.resume, options_.resume);
-  else model_->initialize(state_.seed);
+  if (start_.resume) {
+    load_parameters(*model_, *start_.resume, options_.resume);
+  } else {
+    model_->initialize(state_.seed);
+    if (!options_.init_from.empty()) import_initial_weights(options_, start_, *model_);
+  }
   start_.resume.reset();  // the tensors are on the device now
   predictor_ = std::make_unique<Predictor>(*model_);
   augment_ = augment_for(start_.arch, data_.source, options_.augment);

@@ -7,14 +7,14 @@
 
 namespace alexnet::testing {
 
-void write_synthetic_idx(const std::filesystem::path& dir, std::size_t count, std::uint32_t seed) {
+void write_synthetic_idx(const std::filesystem::path& dir, std::size_t count, std::uint32_t seed, int classes) {
   std::filesystem::create_directories(dir);
   std::mt19937 rng(seed);
   for (const char* split : {"train", "t10k"}) {
     data::IdxImages images{count, 28, 28, std::vector<std::uint8_t>(count * 28 * 28)};
     std::vector<std::uint8_t> labels(count);
     for (std::size_t i = 0; i < count; ++i) {
-      const int c = static_cast<int>(rng() % 10);
+      const int c = static_cast<int>(rng() % static_cast<std::uint32_t>(classes));
       labels[i] = static_cast<std::uint8_t>(c);
       auto* p = &images.pixels[i * 28 * 28];
       for (int k = 0; k < 28 * 28; ++k) p[k] = static_cast<std::uint8_t>(rng() % 60);

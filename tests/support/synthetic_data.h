@@ -8,9 +8,10 @@
 
 namespace alexnet::testing {
 
-// Ten classes of 28x28 images in the four IDX files (train and t10k, `count` images each): class
-// c is noise plus a bright 6x6 square at a class-specific place. Creates `dir` if needed.
-void write_synthetic_idx(const std::filesystem::path& dir, std::size_t count, std::uint32_t seed);
+// `classes` classes (at most ten) of 28x28 images in the four IDX files (train and t10k, `count`
+// images each): class c is noise plus a bright 6x6 square at a class-specific place. Creates
+// `dir` if needed.
+void write_synthetic_idx(const std::filesystem::path& dir, std::size_t count, std::uint32_t seed, int classes = 10);
 
 // The rows of a metrics.csv without its last two columns (the wall-clock times), for comparing
 // runs.
