@@ -6,7 +6,7 @@
 #   scripts/sanitize.sh          CPU libraries and tests only (what CI runs):
 #                                  reference_tests       the CPU reference and its gradient checks
 #                                  data_tests            IDX, JPEG/PNG, image folders, augment, loader
-#                                  sanitize_model_tests  tests/model/{arch,checkpoint}_test.cpp
+#                                  sanitize_model_tests  tests/graph/arch_test.cpp, tests/io/checkpoint_test.cpp
 #   scripts/sanitize.sh --full   also builds the whole tool (about 10 more CPU-minutes) and runs
 #                                the model_tests and cli_tests that create no Vulkan instance
 #

@@ -13,6 +13,7 @@
 
 #include "apps/alexnet_vk/commands.h"
 #include "model/train/run_folder.h"
+#include "runtime/environment.h"
 #include "model/train/trainer.h"
 
 namespace alexnet::app {
@@ -89,7 +90,7 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
       refuse_existing_run(options.out_dir, !options.resume.empty(), options.force);
     }
     std::unique_ptr<vkrt::Instance> instance;
-    if (const char* v = std::getenv("ALEXNET_VK_VALIDATION"); v && std::string(v) == "sync") {
+    if (vkrt::switches().validation == vkrt::Switches::Validation::Sync) {
       vkrt::InstanceOptions sync;
       sync.validation = vkrt::Validation::Required;
       sync.synchronization_validation = true;

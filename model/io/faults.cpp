@@ -2,22 +2,15 @@
 
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <limits>
 #include <stdexcept>
+
+#include "runtime/environment.h"
 
 namespace alexnet::faults {
 namespace {
 
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
-}
-
-const std::string& kill_at() {
-  static const std::string value = env("ALEXNET_VK_TEST_KILL_AT");
-  return value;
-}
+const std::string& kill_at() { return vkrt::switches().test_kill_at; }
 
 }  // namespace
 
@@ -35,18 +28,12 @@ std::size_t kill_after_bytes(const std::string& label) {
   return static_cast<std::size_t>(std::stoull(at.substr(prefix.size())));
 }
 
-bool device_lost_at(std::uint64_t step) {
-  static const std::string value = env("ALEXNET_VK_TEST_DEVICE_LOST_AT_STEP");
-  return !value.empty() && std::stoull(value) == step;
-}
+bool device_lost_at(std::uint64_t step) { return vkrt::switches().test_device_lost_at_step == step; }
 
-bool nan_weight_at(std::uint64_t step) {
-  static const std::string value = env("ALEXNET_VK_TEST_NAN_WEIGHT_AT_STEP");
-  return !value.empty() && std::stoull(value) == step;
-}
+bool nan_weight_at(std::uint64_t step) { return vkrt::switches().test_nan_weight_at_step == step; }
 
 void log_step(std::uint64_t step, double loss) {
-  static const std::string path = env("ALEXNET_VK_TEST_STEP_LOG");
+  const std::string& path = vkrt::switches().test_step_log;
   if (path.empty()) return;
   std::FILE* f = std::fopen(path.c_str(), "a");
   if (!f) throw std::runtime_error(path + ": cannot append to ALEXNET_VK_TEST_STEP_LOG");

@@ -11,6 +11,7 @@
 #include "model/graph/network.h"
 #include "model/split/half.h"
 #include "runtime/check.h"
+#include "runtime/environment.h"
 #include "runtime/transfer.h"
 
 namespace alexnet {
@@ -107,10 +108,7 @@ void SplitNetwork::run(bool train, const std::vector<int>& slots) {
     return train ? halves_[d]->train_recorder : halves_[d]->infer_recorder;
   };
   int device = 0;  // the device whose call failed, for the message
-  static const bool serial = [] {
-    const char* v = std::getenv("ALEXNET_VK_SPLIT_SERIAL");
-    return v && std::string(v) == "1";
-  }();
+  const bool serial = vkrt::switches().split_serial;
   try {
     if (serial) {  // one segment at a time, relaying between (see Recorder::submit_through)
       for (device = 0; device < 2; ++device) recorder(device).reset_progress();
