@@ -18,7 +18,7 @@
 //   1: x   (BATCH, CIN, H, W)
 //   2: dw  (COUT, CIN/GROUPS, KH, KW); not touched when SLICES > 1
 //   3: part  (SLICES, COUT, CIN/GROUPS, KH, KW) partial sums when SLICES > 1; any buffer otherwise
-// Push constants: accumulate (uint, 0 or 1).
+// Push constants: accumulate (uint, 0 or 1); alexnet::AccumulatePush mirrors them.
 // Specialization constants:
 //   0, 1, 2  workgroup size (x along N, y along M, z = 1)
 //   3 GEMM_TM, 4 GEMM_TN, 5 GEMM_BK  (gemm_tile.glsl)

@@ -19,7 +19,7 @@
 //   3: bias  (N) or (M), per BIAS_MODE; any buffer when BIAS_MODE = 0 (not read)
 //   4: c_lo  C's elements [0, C_SPLIT)
 //   5: c_hi  C's elements [C_SPLIT, ...)
-// Push constants: accumulate (uint, 0 or 1).
+// Push constants: accumulate (uint, 0 or 1); alexnet::AccumulatePush mirrors them.
 // Specialization constants:
 //   0, 1, 2  workgroup size (x along N, y along M, z = 1)
 //   3 GEMM_TM, 4 GEMM_TN, 5 GEMM_BK  (gemm_tile.glsl)

@@ -36,7 +36,7 @@
 //   2: bias  uniform texel buffer (R32F); any buffer when BIAS_MODE = 0 (not read)
 //   3: c     storage texel buffer (R32F) over C's floats (a texel buffer spans far more than a
 //            storage buffer may: a batch's im2col gradient can pass 128 MiB)
-// Push constants: accumulate (uint, 0 or 1).
+// Push constants: accumulate (uint, 0 or 1); alexnet::AccumulatePush mirrors them.
 // Specialization constants:
 //   0 WG (local size x, invocations along N), 1, 2 = 1
 //   3 TM (rows per workgroup, multiple of 4), 4 TN4 (column quads per invocation)

@@ -6,7 +6,7 @@
 // Bindings:
 //   0: part  uniform texel buffer (R32F), SLICES x STRIDE floats
 //   1: c     storage texel buffer (R32F), COUNT floats
-// Push constants: accumulate (uint, 0 or 1).
+// Push constants: accumulate (uint, 0 or 1); alexnet::AccumulatePush mirrors them.
 // Specialization constants: 0 local size x; 3 COUNT, 4 SLICES, 5 STRIDE.
 // Dispatch: linear_groups(COUNT).
 #include "common.glsl"

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/ops/gemm/accumulate_push.h"
 #include "runtime/check.h"
 #include "runtime/context.h"
 
@@ -257,15 +258,15 @@ void Conv2dOp::backward_filter(vkrt::Stream& stream, const vkrt::BufferRange& dy
   if (tiled_) {
     if (!tiled_->sum_slices) {
       // dw stands in for the unused partial-sum binding.
-      stream.dispatch(tiled_->backward_filter, {dy, x, dw, dw}, AccumulatePush{accumulate ? 1u : 0u},
+      stream.dispatch(tiled_->backward_filter, {dy, x, dw, dw}, AccumulatePush::of(accumulate),
                       tiled_->filter_groups);
       return;
     }
     const vkrt::BufferRange partials(tiled_->partials);
-    stream.dispatch(tiled_->backward_filter, {dy, x, dw, partials}, AccumulatePush{0}, tiled_->filter_groups);
+    stream.dispatch(tiled_->backward_filter, {dy, x, dw, partials}, AccumulatePush::of(false), tiled_->filter_groups);
     stream.barrier();
     stream.dispatch(*tiled_->sum_slices, {vkrt::scalar_texels(partials), vkrt::scalar_texels(dw)},
-                    AccumulatePush{accumulate ? 1u : 0u}, tiled_->sum_groups);
+                    AccumulatePush::of(accumulate), tiled_->sum_groups);
     return;
   }
   stream.barrier();
@@ -279,7 +280,7 @@ void Conv2dOp::backward_bias(vkrt::Stream& stream, const vkrt::BufferRange& dy, 
                              bool accumulate) const {
   require_floats("Conv2dOp::backward_bias", "dy", dy, output_count(shape_));
   require_floats("Conv2dOp::backward_bias", "db", db, static_cast<std::uint64_t>(shape_.c_out));
-  stream.dispatch(backward_bias_, {dy, db}, AccumulatePush{accumulate ? 1u : 0u}, bias_groups_);
+  stream.dispatch(backward_bias_, {dy, db}, AccumulatePush::of(accumulate), bias_groups_);
 }
 
 }  // namespace alexnet

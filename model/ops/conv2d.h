@@ -52,9 +52,6 @@ class Conv2dOp {
   GemmPath path() const { return path_; }
 
  private:
-  struct AccumulatePush {
-    std::uint32_t accumulate;
-  };
   // The implicit-GEMM pipelines of the tiled path.
   struct Tiled {
     Tiled(vkrt::Context& context, const ref::Conv2dShape& shape);

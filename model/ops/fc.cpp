@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/ops/gemm/accumulate_push.h"
 #include "runtime/context.h"
 
 namespace alexnet {
@@ -186,7 +187,7 @@ void FcOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt:
     return;
   }
   const auto wh = halves(w, weight_count(shape_), tiled_->weight_split);
-  stream.dispatch(tiled_->forward, {x, wh[0], wh[1], b, y, y}, AccumulatePush{0}, tiled_->forward_groups);
+  stream.dispatch(tiled_->forward, {x, wh[0], wh[1], b, y, y}, AccumulatePush::of(false), tiled_->forward_groups);
 }
 
 void FcOp::backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& w,
@@ -202,7 +203,8 @@ void FcOp::backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, cons
   }
   const auto wh = halves(w, weight_count(shape_), tiled_->weight_split);
   // No bias: dy stands in for the unread bias binding.
-  stream.dispatch(tiled_->backward_data, {dy, wh[0], wh[1], dy, dx, dx}, AccumulatePush{0}, tiled_->data_groups);
+  stream.dispatch(tiled_->backward_data, {dy, wh[0], wh[1], dy, dx, dx}, AccumulatePush::of(false),
+                  tiled_->data_groups);
 }
 
 void FcOp::backward_weight(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& x,
@@ -217,7 +219,7 @@ void FcOp::backward_weight(vkrt::Stream& stream, const vkrt::BufferRange& dy, co
   }
   const auto dwh = halves(dw, weight_count(shape_), tiled_->weight_split);
   // B (x) is never split; no bias: dy stands in for the unread bias binding.
-  stream.dispatch(tiled_->backward_weight, {dy, x, x, dy, dwh[0], dwh[1]}, AccumulatePush{accumulate ? 1u : 0u},
+  stream.dispatch(tiled_->backward_weight, {dy, x, x, dy, dwh[0], dwh[1]}, AccumulatePush::of(accumulate),
                   tiled_->weight_groups);
 }
 
@@ -225,7 +227,7 @@ void FcOp::backward_bias(vkrt::Stream& stream, const vkrt::BufferRange& dy, cons
                          bool accumulate) const {
   require_floats("FcOp::backward_bias", "dy", dy, std::uint64_t(u32(shape_.n)) * u32(shape_.out));
   require_floats("FcOp::backward_bias", "db", db, u32(shape_.out));
-  stream.dispatch(backward_bias_, {dy, db}, AccumulatePush{accumulate ? 1u : 0u}, bias_groups_);
+  stream.dispatch(backward_bias_, {dy, db}, AccumulatePush::of(accumulate), bias_groups_);
 }
 
 }  // namespace alexnet

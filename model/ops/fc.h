@@ -48,9 +48,6 @@ class FcOp {
   GemmPath path() const { return path_; }
 
  private:
-  struct AccumulatePush {
-    std::uint32_t accumulate;
-  };
   struct Tiled {
     Tiled(vkrt::Context& context, const ref::FcShape& shape);
     std::uint32_t weight_split;  // element where a weight-sized range's second binding starts

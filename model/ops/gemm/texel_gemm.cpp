@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/ops/gemm/accumulate_push.h"
 #include "model/ops/gemm/gemm_tile.h"
 #include "runtime/context.h"
 
@@ -102,13 +103,13 @@ TexelGemm::TexelGemm(vkrt::Context& context, const TexelGemmShape& s)
 
 void TexelGemm::record(vkrt::Stream& stream, const vkrt::BufferRange& a, const vkrt::BufferRange& b,
                        const vkrt::BufferRange& bias, const vkrt::BufferRange& c, bool accumulate) const {
-  const AccumulatePush push{accumulate ? 1u : 0u};
+  const AccumulatePush push = AccumulatePush::of(accumulate);
   if (plan_.slices == 1) {
     stream.dispatch(gemm_, {a, b, vkrt::scalar_texels(bias), vkrt::scalar_texels(c)}, push, groups_);
     return;
   }
   const vkrt::BufferRange partials = vkrt::scalar_texels(partials_);
-  stream.dispatch(gemm_, {a, b, vkrt::scalar_texels(bias), partials}, AccumulatePush{0}, groups_);
+  stream.dispatch(gemm_, {a, b, vkrt::scalar_texels(bias), partials}, AccumulatePush::of(false), groups_);
   stream.barrier();
   stream.dispatch(*sum_, {partials, vkrt::scalar_texels(c)}, push, sum_groups_);
 }
