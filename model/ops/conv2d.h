@@ -42,7 +42,7 @@ class Conv2dOp {
                      const vkrt::BufferRange& dx) const;
   // dy (N, Cout, OH, OW), x (N, Cin, H, W) -> dw (Cout, Cin/G, KH, KW), summed over the batch;
   // with `accumulate`, dw += that sum (micro-batches) instead of dw = it.
-  void backward_filter(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& x,
+  void backward_weight(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& x,
                        const vkrt::BufferRange& dw, bool accumulate = false) const;
   // dy (N, Cout, OH, OW) -> db (Cout), summed over the batch and positions; `accumulate` as above.
   void backward_bias(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& db,
@@ -55,13 +55,13 @@ class Conv2dOp {
   // The implicit-GEMM pipelines of the tiled path.
   struct Tiled {
     Tiled(vkrt::Context& context, const ref::Conv2dShape& shape);
-    GemmTile forward_tile, data_tile, filter_tile;
-    KSlices filter_slices;  // the filter gradient's K (batch x output positions), sliced on a GPU
-    vkrt::Kernel forward, backward_data, backward_filter;
-    vkrt::Groups forward_groups, data_groups, filter_groups;
-    std::optional<vkrt::Kernel> sum_slices;  // only when filter_slices.slices > 1
+    GemmTile forward_tile, data_tile, weight_tile;
+    KSlices weight_slices;  // the weight gradient's K (batch x output positions), sliced on a GPU
+    vkrt::Kernel forward, backward_data, backward_weight;
+    vkrt::Groups forward_groups, data_groups, weight_groups;
+    std::optional<vkrt::Kernel> sum_slices;  // only when weight_slices.slices > 1
     vkrt::Groups sum_groups;
-    vkrt::Buffer partials;                   // (slices, weights) when filter_slices.slices > 1
+    vkrt::Buffer partials;                   // (slices, weights) when weight_slices.slices > 1
   };
   // The texel path: layout kernels, three products and their scratch matrices.
   struct Texel {
@@ -70,7 +70,7 @@ class Conv2dOp {
     ColKernel unroll_x;    // x -> col [G][Cin/G*KH*KW][NP]
     ColKernel pack_dy;     // dy -> [G][Cout/G][NP]
     ColKernel fold_dcol;   // dcol [G][Cin/G*KH*KW][NP] -> dx
-    TexelGemm forward, backward_data, backward_filter;
+    TexelGemm forward, backward_data, backward_weight;
     vkrt::Buffer w_rows, col, dcol, dy_rows;
   };
   ref::Conv2dShape shape_;

@@ -159,9 +159,9 @@ std::vector<T> conv2d_backward_data(const Conv2dShape& s, std::span<const T> dy,
 }
 
 template <class T>
-std::vector<T> conv2d_backward_filter(const Conv2dShape& s, std::span<const T> dy,
+std::vector<T> conv2d_backward_weight(const Conv2dShape& s, std::span<const T> dy,
                                       std::span<const T> x) {
-  const char* op = "conv2d_backward_filter";
+  const char* op = "conv2d_backward_weight";
   s.validate();
   check_size(op, "dy", dy.size(), output_count(s));
   check_size(op, "x", x.size(), input_count(s));
@@ -217,7 +217,7 @@ std::vector<T> conv2d_backward_bias(const Conv2dShape& s, std::span<const T> dy)
                                             std::span<const T>, std::span<const T>);          \
   template std::vector<T> conv2d_backward_data<T>(const Conv2dShape&, std::span<const T>,     \
                                                   std::span<const T>);                        \
-  template std::vector<T> conv2d_backward_filter<T>(const Conv2dShape&, std::span<const T>,   \
+  template std::vector<T> conv2d_backward_weight<T>(const Conv2dShape&, std::span<const T>,   \
                                                     std::span<const T>);                      \
   template std::vector<T> conv2d_backward_bias<T>(const Conv2dShape&, std::span<const T>);
 

@@ -27,7 +27,7 @@ inline constexpr Tolerance kElementwiseTolerance{1e-5, 1e-4};
 inline constexpr Tolerance kReductionTolerance{1e-4, 1e-3};
 
 struct CheckResult {
-  std::string op;     // e.g. "conv2d.backward_filter"
+  std::string op;     // e.g. "conv2d.backward_weight"
   std::string shape;  // e.g. "conv2 N2 C96 27x27 k5 p2 g2"
   bool pass = false;
   double max_abs_err = 0;

@@ -18,13 +18,13 @@
 namespace alexnet::verify {
 namespace {
 
-enum class Pass { Forward, BackwardData, BackwardFilter, BackwardBias };
+enum class Pass { Forward, BackwardData, BackwardWeight, BackwardBias };
 
 const char* op_name(Pass pass) {
   switch (pass) {
     case Pass::Forward: return "conv2d.forward";
     case Pass::BackwardData: return "conv2d.backward_data";
-    case Pass::BackwardFilter: return "conv2d.backward_filter";
+    case Pass::BackwardWeight: return "conv2d.backward_weight";
     case Pass::BackwardBias: return "conv2d.backward_bias";
   }
   return "";
@@ -104,14 +104,14 @@ CheckResult check_conv(vkrt::Context& context, const ConvCase& c, Pass pass, boo
       return compare(op_str, shape_str, gpu.read(dx_gpu), ref::conv2d_backward_data<float>(s, dy, w),
                      kReductionTolerance);
     }
-    case Pass::BackwardFilter: {
+    case Pass::BackwardWeight: {
       const auto x = random_uniform(x_count, seed + 1);
       const auto dy = random_uniform(y_count, seed + 4, -dy_sum_scale, dy_sum_scale);
       const auto &x_gpu = gpu.input(x), &dy_gpu = gpu.input(dy);
       const auto prev = accumulate ? random_uniform(w_count, seed + 5) : std::vector<float>{};
       const auto& dw_gpu = accumulate ? gpu.input(prev) : gpu.output(w_count);
-      gpu.run([&](vkrt::Stream& st) { op.backward_filter(st, dy_gpu, x_gpu, dw_gpu, accumulate); });
-      auto expected = ref::conv2d_backward_filter<float>(s, dy, x);
+      gpu.run([&](vkrt::Stream& st) { op.backward_weight(st, dy_gpu, x_gpu, dw_gpu, accumulate); });
+      auto expected = ref::conv2d_backward_weight<float>(s, dy, x);
       if (accumulate) expected = plus(std::move(expected), prev);
       return compare(op_str, shape_str, gpu.read(dw_gpu), expected, kReductionTolerance);
     }
@@ -155,8 +155,8 @@ std::vector<ConvCase> cases() {
 // workgroup, past lavapipe's limit of 65535 loop iterations.
 ConvCase big_grid_case() { return {"", {1, 1, 4100, 4100, 1, 1, 1, 1, 0, 0, 1}}; }
 
-// Few output tiles and a long K (4 x 16 x 16 positions): the tiled filter gradient splits K
-// into slices (conv2d_bwd_filter.comp + sum_slices.comp), as it does for conv1 and conv2.
+// Few output tiles and a long K (4 x 16 x 16 positions): the tiled weight gradient splits K
+// into slices (conv2d_bwd_weight.comp + sum_slices.comp), as it does for conv1 and conv2.
 ConvCase split_k_case() { return {"", {4, 3, 16, 16, 8, 3, 3, 1, 1, 1, 1}}; }
 
 }  // namespace
@@ -179,16 +179,16 @@ void add_conv2d_checks(std::vector<Check>& checks) {
   const auto all = cases();
   for (std::size_t i = 0; i < all.size(); ++i) {
     const std::uint32_t seed = 2000 + 10 * static_cast<std::uint32_t>(i);
-    for (Pass pass : {Pass::Forward, Pass::BackwardData, Pass::BackwardFilter, Pass::BackwardBias})
+    for (Pass pass : {Pass::Forward, Pass::BackwardData, Pass::BackwardWeight, Pass::BackwardBias})
       add(all[i], pass, false, seed);
   }
   add(big_grid_case(), Pass::Forward, false, 2900);
-  add(split_k_case(), Pass::BackwardFilter, false, 2950);
-  add(split_k_case(), Pass::BackwardFilter, true, 2960);
+  add(split_k_case(), Pass::BackwardWeight, false, 2950);
+  add(split_k_case(), Pass::BackwardWeight, true, 2960);
   // Accumulate (dw += sum, db += sum) over a prefilled output.
   for (std::size_t i : {std::size_t{5}, std::size_t{6}, std::size_t{8}}) {
     const std::uint32_t seed = 3000 + 10 * static_cast<std::uint32_t>(i);
-    for (Pass pass : {Pass::BackwardFilter, Pass::BackwardBias}) add(all[i], pass, true, seed);
+    for (Pass pass : {Pass::BackwardWeight, Pass::BackwardBias}) add(all[i], pass, true, seed);
   }
 }
 

@@ -58,14 +58,14 @@ BenchResult run_bench(vkrt::Context& context, const BenchOptions& options) {
   }
   stream.end();
 
-  // FLOPs per layer and pass: forward, the data gradient and the filter gradient each 2 * MACs.
+  // FLOPs per layer and pass: forward, the data gradient and the weight gradient each 2 * MACs.
   std::map<std::string, double> flops;
   for (const auto& layer : network.layers()) {
     const double f = 2.0 * layer->forward_macs_per_sample() * options.batch;
     if (f > 0) {
       flops[layer->name() + " forward"] = f;
       flops[layer->name() + " backward-data"] = f;
-      flops[layer->name() + " backward-filter"] = f;
+      flops[layer->name() + " backward-weight"] = f;
     }
   }
 

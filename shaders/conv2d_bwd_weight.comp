@@ -1,5 +1,5 @@
 #version 450
-// Convolution backward filter (the weight gradient, summed over the batch) as an implicit GEMM
+// Convolution weight gradient (dw, summed over the batch) as an implicit GEMM
 // per group g, on the core in gemm_tile.glsl:
 //
 //   dw[g*M + m, n] = (accumulate ? dw[g*M + m, n] : 0) + sum_k dy[b, g*M + m, oy, ox] * col[k, n]
