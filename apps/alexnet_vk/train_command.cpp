@@ -74,7 +74,7 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
     for (const char* name : {"data", "epochs", "lr", "lr-schedule", "patience", "momentum", "weight-decay", "out",
                              "checkpoint-every", "train-limit", "val-limit", "crop", "no-flip", "no-pca", "no-mean"})
       if (command->count(std::string("--") + name) > 0) given.insert(name);
-    options.arch_options.activation = *activation == "tanh" ? ActivationKind::Tanh : ActivationKind::Relu;
+    options.arch_options.activation = *activation == "tanh" ? Activation::Tanh : Activation::Relu;
     options.arch_options.pool = *pool == "plain" ? PoolKind::Plain : PoolKind::Overlap;
     options.arch_options.lrn = !*no_lrn;
     if (*no_crop) given.insert("crop");

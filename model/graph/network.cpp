@@ -21,10 +21,6 @@ namespace {
 
 constexpr int kLogitsGrad = 2;
 
-Activation activation_of(const Arch& arch) {
-  return arch.options.activation == ActivationKind::Relu ? Activation::Relu : Activation::Tanh;
-}
-
 bool all_finite(const std::vector<float>& values) {
   for (float v : values)
     if (!std::isfinite(v)) return false;
@@ -113,7 +109,7 @@ Network::Network(vkrt::Context& context, const Arch& arch, int micro_batch)
     shape = layer->output_shape();
     layers_.push_back(std::move(layer));
   };
-  const Activation act = activation_of(arch);
+  const Activation act = arch.options.activation;
   for (const auto& c : arch.convs) {
     add(std::make_unique<net::ConvLayer>(context, c, shape, micro_batch, arch));
     add(std::make_unique<net::ActivationLayer>(context, c.name + ".act", act, shape));

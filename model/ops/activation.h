@@ -11,12 +11,11 @@
 #include <cstdint>
 #include <initializer_list>
 
+#include "model/reference/activation.h"
 #include "runtime/kernel.h"
 #include "runtime/stream.h"
 
 namespace alexnet {
-
-enum class Activation { Relu, Tanh };
 
 class ActivationOp {
  public:

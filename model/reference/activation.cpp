@@ -38,11 +38,22 @@ template <class T> std::vector<T> tanh_backward(std::span<const T> y, std::span<
   return dx;
 }
 
-#define ALEXNET_REF_INSTANTIATE_ACTIVATION(T)                                          \
-  template std::vector<T> relu_forward<T>(std::span<const T>);                         \
-  template std::vector<T> relu_backward<T>(std::span<const T>, std::span<const T>);    \
-  template std::vector<T> tanh_forward<T>(std::span<const T>);                         \
-  template std::vector<T> tanh_backward<T>(std::span<const T>, std::span<const T>);
+template <class T> std::vector<T> activation_forward(Activation activation, std::span<const T> x) {
+  return activation == Activation::Relu ? relu_forward(x) : tanh_forward(x);
+}
+
+template <class T>
+std::vector<T> activation_backward(Activation activation, std::span<const T> y, std::span<const T> dy) {
+  return activation == Activation::Relu ? relu_backward(y, dy) : tanh_backward(y, dy);
+}
+
+#define ALEXNET_REF_INSTANTIATE_ACTIVATION(T)                                                         \
+  template std::vector<T> relu_forward<T>(std::span<const T>);                                        \
+  template std::vector<T> relu_backward<T>(std::span<const T>, std::span<const T>);                   \
+  template std::vector<T> tanh_forward<T>(std::span<const T>);                                        \
+  template std::vector<T> tanh_backward<T>(std::span<const T>, std::span<const T>);                   \
+  template std::vector<T> activation_forward<T>(Activation, std::span<const T>);                      \
+  template std::vector<T> activation_backward<T>(Activation, std::span<const T>, std::span<const T>);
 
 ALEXNET_REF_INSTANTIATE_ACTIVATION(float)
 ALEXNET_REF_INSTANTIATE_ACTIVATION(double)

@@ -136,7 +136,7 @@ Half::Half(vkrt::Context& ctx, int d, const Arch& a, const std::vector<NodeSpec>
       infer_recorder(ctx),
       update_stream(ctx) {
   auto& alloc = ctx.allocator();
-  const Activation act = a.options.activation == ActivationKind::Relu ? Activation::Relu : Activation::Tanh;
+  const Activation act = a.options.activation;
   std::size_t largest = 0;  // floats per sample of the ping-pong gradient buffers
   for (const auto& spec : specs) {
     auto node = std::make_unique<Node>();
