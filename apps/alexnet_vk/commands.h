@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "runtime/check.h"
+#include "runtime/error.h"
 #include "runtime/context.h"
 
 namespace alexnet::app {

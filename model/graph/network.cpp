@@ -12,7 +12,7 @@
 #include "model/layers/fc_layer.h"
 #include "model/layers/lrn_layer.h"
 #include "model/layers/pool_layer.h"
-#include "runtime/check.h"
+#include "runtime/error.h"
 #include "runtime/stream.h"
 #include "runtime/transfer.h"
 

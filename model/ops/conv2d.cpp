@@ -6,8 +6,8 @@
 #include <string>
 
 #include "model/ops/gemm/accumulate_push.h"
-#include "runtime/check.h"
 #include "runtime/context.h"
+#include "runtime/error.h"
 
 namespace alexnet {
 namespace {

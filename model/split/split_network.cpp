@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "model/split/half.h"
-#include "runtime/check.h"
+#include "runtime/error.h"
 #include "runtime/transfer.h"
 
 namespace alexnet {

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "runtime/check.h"
+#include "runtime/error.h"
 #include "runtime/stream.h"
 #include "runtime/transfer.h"
 

@@ -19,7 +19,7 @@
 #include "model/train/progress.h"
 #include "model/train/step_engine.h"
 #include "model/data/subset_dataset.h"
-#include "runtime/check.h"
+#include "runtime/error.h"
 #include "runtime/context.h"
 #include "runtime/stream.h"
 #include "runtime/transfer.h"
