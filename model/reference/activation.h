@@ -39,6 +39,7 @@ template <class T> std::vector<T> tanh_backward(std::span<const T> y, std::span<
 // The forward and backward of `activation`: relu_* or tanh_* above.
 template <class T> std::vector<T> activation_forward(Activation activation, std::span<const T> x);
 template <class T>
-std::vector<T> activation_backward(Activation activation, std::span<const T> y, std::span<const T> dy);
+std::vector<T> activation_backward(Activation activation, std::span<const T> y,
+                                   std::span<const T> dy);
 
 }  // namespace alexnet::ref

@@ -4,11 +4,11 @@
 #include <cstddef>
 #include <string>
 
-#include "model/reference/check.h"
+#include "model/reference/require.h"
 
 namespace alexnet::ref {
 
-using detail::check_size;
+using detail::require_size;
 using detail::count_of;
 using detail::require;
 
@@ -27,9 +27,9 @@ std::vector<T> fc_forward(const FcShape& s, std::span<const T> x, std::span<cons
                           std::span<const T> b) {
   const char* op = "fc_forward";
   validate(op, s);
-  check_size(op, "x", x.size(), count_of(s.n, s.in));
-  check_size(op, "w", w.size(), count_of(s.out, s.in));
-  if (!b.empty()) check_size(op, "b", b.size(), static_cast<std::size_t>(s.out));
+  require_size(op, "x", x.size(), count_of(s.n, s.in));
+  require_size(op, "w", w.size(), count_of(s.out, s.in));
+  if (!b.empty()) require_size(op, "b", b.size(), static_cast<std::size_t>(s.out));
 
   std::vector<T> y(count_of(s.n, s.out));
   for (int n = 0; n < s.n; ++n) {
@@ -49,8 +49,8 @@ template <class T>
 std::vector<T> fc_backward_data(const FcShape& s, std::span<const T> dy, std::span<const T> w) {
   const char* op = "fc_backward_data";
   validate(op, s);
-  check_size(op, "dy", dy.size(), count_of(s.n, s.out));
-  check_size(op, "w", w.size(), count_of(s.out, s.in));
+  require_size(op, "dy", dy.size(), count_of(s.n, s.out));
+  require_size(op, "w", w.size(), count_of(s.out, s.in));
 
   // Row-at-a-time so the inner loop walks w and acc contiguously (fc6's W is 4096 x 9216); each
   // dx element is still one double sum over o in order.
@@ -72,8 +72,8 @@ template <class T>
 std::vector<T> fc_backward_weight(const FcShape& s, std::span<const T> dy, std::span<const T> x) {
   const char* op = "fc_backward_weight";
   validate(op, s);
-  check_size(op, "dy", dy.size(), count_of(s.n, s.out));
-  check_size(op, "x", x.size(), count_of(s.n, s.in));
+  require_size(op, "dy", dy.size(), count_of(s.n, s.out));
+  require_size(op, "x", x.size(), count_of(s.n, s.in));
 
   // Same contiguous-row order as fc_backward_data; each dw element is one double sum over n.
   std::vector<T> dw(count_of(s.out, s.in));
@@ -94,7 +94,7 @@ template <class T>
 std::vector<T> fc_backward_bias(const FcShape& s, std::span<const T> dy) {
   const char* op = "fc_backward_bias";
   validate(op, s);
-  check_size(op, "dy", dy.size(), count_of(s.n, s.out));
+  require_size(op, "dy", dy.size(), count_of(s.n, s.out));
 
   std::vector<T> db(static_cast<std::size_t>(s.out));
   for (int o = 0; o < s.out; ++o) {

@@ -4,11 +4,11 @@
 #include <cmath>
 #include <string>
 
-#include "model/reference/check.h"
+#include "model/reference/require.h"
 
 namespace alexnet::ref {
 
-using detail::check_size;
+using detail::require_size;
 using detail::count_of;
 using detail::require;
 
@@ -49,7 +49,7 @@ template <class T>
 std::vector<T> lrn_forward(const Nchw& s, const LrnParams& p, std::span<const T> x) {
   const char* op = "lrn_forward";
   validate(op, s, p);
-  check_size(op, "x", x.size(), s.count());
+  require_size(op, "x", x.size(), s.count());
 
   const std::size_t plane = count_of(s.h, s.w);
   std::vector<T> y(s.count());
@@ -71,8 +71,8 @@ std::vector<T> lrn_backward(const Nchw& s, const LrnParams& p, std::span<const T
                             std::span<const T> dy) {
   const char* op = "lrn_backward";
   validate(op, s, p);
-  check_size(op, "x", x.size(), s.count());
-  check_size(op, "dy", dy.size(), s.count());
+  require_size(op, "x", x.size(), s.count());
+  require_size(op, "dy", dy.size(), s.count());
 
   const int half = p.size / 2;
   const std::size_t plane = count_of(s.h, s.w);

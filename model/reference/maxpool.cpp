@@ -3,11 +3,11 @@
 #include <cstddef>
 #include <string>
 
-#include "model/reference/check.h"
+#include "model/reference/require.h"
 
 namespace alexnet::ref {
 
-using detail::check_size;
+using detail::require_size;
 using detail::count_of;
 using detail::require;
 
@@ -48,7 +48,7 @@ std::size_t window_argmax(const PoolShape& s, std::span<const T> x, std::size_t 
 template <class T>
 std::vector<T> maxpool_forward(const PoolShape& s, std::span<const T> x) {
   s.validate();
-  check_size("maxpool_forward", "x", x.size(), count_of(s.n, s.c, s.h, s.w));
+  require_size("maxpool_forward", "x", x.size(), count_of(s.n, s.c, s.h, s.w));
 
   const int oh = s.out_h(), ow = s.out_w();
   std::vector<T> y(count_of(s.n, s.c, oh, ow));
@@ -66,9 +66,9 @@ template <class T>
 std::vector<T> maxpool_backward(const PoolShape& s, std::span<const T> x, std::span<const T> dy) {
   const char* op = "maxpool_backward";
   s.validate();
-  check_size(op, "x", x.size(), count_of(s.n, s.c, s.h, s.w));
+  require_size(op, "x", x.size(), count_of(s.n, s.c, s.h, s.w));
   const int oh = s.out_h(), ow = s.out_w();
-  check_size(op, "dy", dy.size(), count_of(s.n, s.c, oh, ow));
+  require_size(op, "dy", dy.size(), count_of(s.n, s.c, oh, ow));
 
   // Scatter into a double buffer: overlapping windows may pick the same element.
   std::vector<double> acc(x.size(), 0.0);

@@ -5,11 +5,11 @@
 #include <cstddef>
 #include <string>
 
-#include "model/reference/check.h"
+#include "model/reference/require.h"
 
 namespace alexnet::ref {
 
-using detail::check_size;
+using detail::require_size;
 using detail::count_of;
 using detail::require;
 
@@ -19,11 +19,11 @@ void validate(const char* op, int n, int classes, std::size_t logits_size) {
   require(n > 0 && classes > 0, op,
           "n and classes must be positive (n=" + std::to_string(n) +
               ", classes=" + std::to_string(classes) + ")");
-  check_size(op, "logits", logits_size, count_of(n, classes));
+  require_size(op, "logits", logits_size, count_of(n, classes));
 }
 
 void validate_labels(const char* op, int n, int classes, std::span<const std::int32_t> labels) {
-  check_size(op, "labels", labels.size(), static_cast<std::size_t>(n));
+  require_size(op, "labels", labels.size(), static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < labels.size(); ++i)
     require(labels[i] >= 0 && labels[i] < classes, op,
             "labels[" + std::to_string(i) + "] = " + std::to_string(labels[i]) +

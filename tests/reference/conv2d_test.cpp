@@ -1,4 +1,4 @@
-// The conv2d oracle: hand-computed cases, central-difference gradient checks over padding,
+// The conv2d oracle: hand-computed cases, gradients against central differences over padding,
 // stride and group variants, the groups=2 split identity, and the adjoint identity at AlexNet's
 // real layer shapes.
 #include "model/reference/conv2d.h"
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "model/reference/numeric_check.h"
+#include "model/reference/finite_differences.h"
 
 namespace alexnet::ref {
 namespace {
@@ -92,17 +92,17 @@ TEST_P(Conv2dGradient, MatchesCentralDifferences) {
 
   const auto dx = conv2d_backward_data<double>(s, r, w);
   const auto of_x = [&](std::span<const double> v) { return conv2d_forward<double>(s, v, w, b); };
-  const auto rx = check_gradient(of_x, x, r, dx, sample_indices(x.size(), 200, 5));
+  const auto rx = compare_gradient(of_x, x, r, dx, sample_indices(x.size(), 200, 5));
   EXPECT_TRUE(rx.ok()) << "dx: " << rx.describe();
 
   const auto dw = conv2d_backward_weight<double>(s, r, x);
   const auto of_w = [&](std::span<const double> v) { return conv2d_forward<double>(s, x, v, b); };
-  const auto rw = check_gradient(of_w, w, r, dw, sample_indices(w.size(), 200, 6));
+  const auto rw = compare_gradient(of_w, w, r, dw, sample_indices(w.size(), 200, 6));
   EXPECT_TRUE(rw.ok()) << "dw: " << rw.describe();
 
   const auto db = conv2d_backward_bias<double>(s, r);
   const auto of_b = [&](std::span<const double> v) { return conv2d_forward<double>(s, x, w, v); };
-  const auto rb = check_gradient(of_b, b, r, db, sample_indices(b.size(), 200, 7));
+  const auto rb = compare_gradient(of_b, b, r, db, sample_indices(b.size(), 200, 7));
   EXPECT_TRUE(rb.ok()) << "db: " << rb.describe();
 }
 
@@ -183,7 +183,7 @@ TEST(Conv2dReference, GroupsTwoEqualsTwoIndependentHalves) {
   EXPECT_EQ(conv2d_backward_bias<float>(s, dy), join_channels(db_h[0], db_h[1], 1));
 }
 
-// At the real layer shapes a finite-difference check would need millions of forwards, but conv
+// At the real layer shapes central differences would need millions of forwards, but conv
 // is bilinear, so the backward passes are exactly the adjoints of the forward:
 //   <conv(x, w), r> = <x, backward_data(r, w)> = <w, backward_weight(r, x)>.
 // A wrong index anywhere breaks the identity far beyond rounding.
