@@ -8,8 +8,8 @@
 //
 // `accumulate` lets the trainer sum micro-batches into one gradient without a separate add.
 //
-// Split-K: K is huge next to M x N (conv1: 96 x 363 outputs, K = batch * 55 * 55), so without a
-// split a GPU gets a dozen workgroups. With SLICES > 1, slice s sums k in its own range of
+// K slices: K is huge next to M x N (conv1: 96 x 363 outputs, K = batch * 55 * 55), so in one
+// piece a GPU gets a dozen workgroups. With SLICES > 1, slice s sums k in its own range of
 // SLICE_K and writes its partial product to part[s][...] (dw's layout); sum_slices.comp then adds
 // the slices in order into dw (deterministic: no atomics).
 //

@@ -1,5 +1,6 @@
 #version 450
-// Adds the split-K partial sums of gemm_texel.comp in slice order (deterministic):
+// Adds the partial sums of K slices (gemm_texel.comp, conv2d_bwd_weight.comp) in slice order
+// (deterministic):
 //
 //   c[i] = (accumulate ? c[i] : 0) + sum_{s < SLICES} part[s*STRIDE + i]  (+ bias)   for i < COUNT
 //

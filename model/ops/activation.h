@@ -5,7 +5,7 @@
 // Inputs are read through RGBA32F texel views and outputs written as storage buffers (why, and
 // the second "tail" pipeline for a partial texel: "Texel-wise element ops" in
 // shaders/common.glsl), so every range must start at an offset that suits both (Allocator ranges
-// do). Counts past one binding's limits are split into several dispatches.
+// do). Counts past one binding's limits are cut into chunks, one dispatch each.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +20,7 @@ namespace alexnet {
 class ActivationOp {
  public:
   // max_elements_per_dispatch: 0 for the device limits; a small value makes tests exercise the
-  // split (it is rounded down to keep chunk offsets aligned, and never below that alignment).
+  // chunks (it is rounded down to keep chunk offsets aligned, and never below that alignment).
   ActivationOp(vkrt::Context& context, Activation kind, std::uint64_t max_elements_per_dispatch = 0);
 
   // x, y: (count)

@@ -142,7 +142,7 @@ TexelGemmShape data_product(const ref::Conv2dShape& s) {
 }
 
 // dw[g*M + m, k] = sum_n dy_rows[g, m, n] * col[g, k, n]: B is col read transposed; K = every
-// output position of the batch (split into slices when that leaves too few workgroups).
+// output position of the batch (cut into slices when that leaves too few workgroups).
 TexelGemmShape weight_product(const ref::Conv2dShape& s) {
   const std::uint32_t kg = taps_per_group(s), np = window_shape(s).np();
   TexelGemmShape g;

@@ -50,7 +50,7 @@ class FcOp {
  private:
   struct Tiled {
     Tiled(vkrt::Context& context, const ref::FcShape& shape);
-    std::uint32_t weight_split;  // element where a weight-sized range's second binding starts
+    std::uint32_t weight_hi_first;  // element where a weight-sized range's hi binding starts
     GemmTile forward_tile, data_tile, weight_tile;
     vkrt::Kernel forward, backward_data, backward_weight;
     vkrt::Groups forward_groups, data_groups, weight_groups;

@@ -16,14 +16,14 @@ void require_elements(const vkrt::BufferRange& range, std::size_t count, const c
                                 " bytes, needs " + std::to_string(count * sizeof(float)));
 }
 
-const ref::Nchw& checked(const ref::Nchw& s, const ref::LrnParams& p) {
+const ref::Nchw& validated(const ref::Nchw& s, const ref::LrnParams& p) {
   // The reference's rules (model/reference/lrn.h): the GPU op accepts exactly what it accepts.
   if (s.n <= 0 || s.c <= 0 || s.h <= 0 || s.w <= 0) throw std::invalid_argument("LrnOp: sizes must be positive");
   if (p.size <= 0 || p.size % 2 == 0)
     throw std::invalid_argument("LrnOp: size must be odd and positive, got " + std::to_string(p.size));
   if (!(p.k > 0.0) || !(p.alpha >= 0.0)) throw std::invalid_argument("LrnOp: need k > 0 and alpha >= 0");
   if (s.count() > std::numeric_limits<std::uint32_t>::max())
-    throw std::invalid_argument("LrnOp: more than 2^32 - 1 elements; split the batch");
+    throw std::invalid_argument("LrnOp: more than 2^32 - 1 elements; use a smaller batch");
   // The shaders loop over the window, and llvmpipe ends an invocation after 65535 iterations.
   if (p.size > 65535) throw std::invalid_argument("LrnOp: a window of more than 65535 channels");
   return s;
@@ -32,7 +32,7 @@ const ref::Nchw& checked(const ref::Nchw& s, const ref::LrnParams& p) {
 // The slice with total_channels filled in; throws when it does not fit the total, or when a
 // sliced op has fewer channels than half a window (its halo would need channels past the other
 // device's neighbouring ones).
-LrnSlice checked(const ref::Nchw& s, const ref::LrnParams& p, LrnSlice slice) {
+LrnSlice validated(const ref::Nchw& s, const ref::LrnParams& p, LrnSlice slice) {
   if (slice.total_channels == 0) slice.total_channels = s.c;
   if (slice.first_channel < 0 || slice.total_channels < s.c ||
       slice.first_channel > slice.total_channels - s.c)
@@ -62,8 +62,8 @@ LrnOp::Kernels LrnOp::kernels(vkrt::Context& context, const char* shader, const 
 }
 
 LrnOp::LrnOp(vkrt::Context& context, ref::Nchw shape, ref::LrnParams params, LrnSlice slice)
-    : shape_(checked(shape, params)),
-      slice_(checked(shape, params, slice)),
+    : shape_(validated(shape, params)),
+      slice_(validated(shape, params, slice)),
       halo_(slice_.total_channels != shape.c ? params.size / 2 : 0),
       count_(static_cast<std::uint32_t>(shape.count())),
       forward_(kernels(context, "lrn_fwd", shape, params, slice_)),

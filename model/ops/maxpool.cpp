@@ -15,11 +15,11 @@ void require_elements(const vkrt::BufferRange& range, std::size_t count, const c
                                 " bytes, needs " + std::to_string(count * 4));
 }
 
-const ref::PoolShape& checked(const ref::PoolShape& s) {
+const ref::PoolShape& validated(const ref::PoolShape& s) {
   s.validate();
   const std::size_t count = static_cast<std::size_t>(s.n) * s.c * s.h * s.w;
   if (count > std::numeric_limits<std::uint32_t>::max())
-    throw std::invalid_argument("MaxPoolOp: more than 2^32 - 1 input elements; split the batch");
+    throw std::invalid_argument("MaxPoolOp: more than 2^32 - 1 input elements; use a smaller batch");
   // argmax is a float-valued index within the plane: exact below 2^24.
   if (std::size_t(s.h) * s.w >= (std::size_t(1) << 24))
     throw std::invalid_argument("MaxPoolOp: planes of 2^24 elements or more are not supported");
@@ -41,7 +41,7 @@ vkrt::KernelDesc desc(const char* shader, const ref::PoolShape& s, bool tail = f
 }  // namespace
 
 MaxPoolOp::MaxPoolOp(vkrt::Context& context, ref::PoolShape shape)
-    : shape_(checked(shape)),
+    : shape_(validated(shape)),
       forward_(context, desc("maxpool_fwd", shape)),
       forward_tail_(context, desc("maxpool_fwd", shape, true)),
       backward_(context, desc("maxpool_bwd", shape)) {}

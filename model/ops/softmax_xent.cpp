@@ -15,7 +15,7 @@ constexpr std::uint32_t kRowLocal = 8;
 constexpr std::uint32_t kLocal = 64;
 constexpr std::uint32_t kTexels = 4;
 
-int checked(int classes) {
+int validated(int classes) {
   if (classes <= 0 || classes > SoftmaxXentOp::kMaxClasses)
     throw std::invalid_argument("SoftmaxXentOp: classes must be in [1, " + std::to_string(SoftmaxXentOp::kMaxClasses) +
                                 "], got " + std::to_string(classes));
@@ -31,7 +31,7 @@ void require_elements(const vkrt::BufferRange& range, std::uint64_t count, const
 }  // namespace
 
 SoftmaxXentOp::SoftmaxXentOp(vkrt::Context& context, int classes)
-    : classes_(checked(classes)),
+    : classes_(validated(classes)),
       forward_(context, {"softmax_xent_fwd", {kRowLocal, 1, 1}, {classes}}),
       backward_(context, {"softmax_xent_bwd", {kLocal, 1, 1}, {classes, kTexels, false}}),
       backward_tail_(context, {"softmax_xent_bwd", {kLocal, 1, 1}, {classes, kTexels, true}}) {}
@@ -41,7 +41,7 @@ void SoftmaxXentOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& logit
   if (n == 0) return;
   const std::uint64_t count = std::uint64_t(n) * classes_;
   if (count > std::numeric_limits<std::uint32_t>::max())
-    throw std::invalid_argument("SoftmaxXentOp: more than 2^32 - 1 logits; split the batch");
+    throw std::invalid_argument("SoftmaxXentOp: more than 2^32 - 1 logits; use a smaller batch");
   require_elements(logits, count, "logits");
   require_elements(labels, n, "labels");
   require_elements(probs, count, "probs");
@@ -55,7 +55,7 @@ void SoftmaxXentOp::backward(vkrt::Stream& stream, const vkrt::BufferRange& prob
   if (n == 0) return;
   const std::uint64_t count = std::uint64_t(n) * classes_;
   if (count > std::numeric_limits<std::uint32_t>::max())
-    throw std::invalid_argument("SoftmaxXentOp: more than 2^32 - 1 logits; split the batch");
+    throw std::invalid_argument("SoftmaxXentOp: more than 2^32 - 1 logits; use a smaller batch");
   require_elements(probs, count, "probs");
   require_elements(labels, n, "labels");
   require_elements(dlogits, count, "dlogits");

@@ -58,7 +58,7 @@ void add_activation_checks(std::vector<Check>& checks) {
       {1}, {2}, {3}, {4}, {67}, {2 * 96 * 55 * 55},
       // In place, as the network runs it; a partial texel after more texels than one workgroup.
       {1030, true},
-      // Split into dispatches of 1000 elements (as a tensor past a binding's limits is), the last
+      // Cut into dispatches of 1000 elements (as a tensor past a binding's limits is), the last
       // one ending in a partial texel.
       {10007, false, 1000},
   };

@@ -155,9 +155,9 @@ std::vector<ConvCase> cases() {
 // workgroup, past lavapipe's limit of 65535 loop iterations.
 ConvCase big_grid_case() { return {"", {1, 1, 4100, 4100, 1, 1, 1, 1, 0, 0, 1}}; }
 
-// Few output tiles and a long K (4 x 16 x 16 positions): the tiled weight gradient splits K
+// Few output tiles and a long K (4 x 16 x 16 positions): the tiled weight gradient cuts K
 // into slices (conv2d_bwd_weight.comp + sum_slices.comp), as it does for conv1 and conv2.
-ConvCase split_k_case() { return {"", {4, 3, 16, 16, 8, 3, 3, 1, 1, 1, 1}}; }
+ConvCase k_slices_case() { return {"", {4, 3, 16, 16, 8, 3, 3, 1, 1, 1, 1}}; }
 
 }  // namespace
 
@@ -183,8 +183,8 @@ void add_conv2d_checks(std::vector<Check>& checks) {
       add(all[i], pass, false, seed);
   }
   add(big_grid_case(), Pass::Forward, false, 2900);
-  add(split_k_case(), Pass::BackwardWeight, false, 2950);
-  add(split_k_case(), Pass::BackwardWeight, true, 2960);
+  add(k_slices_case(), Pass::BackwardWeight, false, 2950);
+  add(k_slices_case(), Pass::BackwardWeight, true, 2960);
   // Accumulate (dw += sum, db += sum) over a prefilled output.
   for (std::size_t i : {std::size_t{5}, std::size_t{6}, std::size_t{8}}) {
     const std::uint32_t seed = 3000 + 10 * static_cast<std::uint32_t>(i);

@@ -1,6 +1,6 @@
 // Fully connected layer, all four passes, against model/reference/fc.h: fc6, fc7 and fc8 at
 // batch 2 (fc6's 144 MiB weights exceed a 128 MiB maxStorageBufferRange and so exercise the
-// two-binding split of w and dw on such devices, lavapipe among them) and small awkward shapes,
+// two bindings of w and dw on such devices, lavapipe among them) and small awkward shapes,
 // plus the accumulate form of both gradient sums.
 //
 // Magnitudes as in conv2d_checks.cpp: weights scaled by 1/sqrt(In), gradients summed over the

@@ -109,7 +109,7 @@ void add_sgd_checks(std::vector<Check>& checks) {
       {"three", 3, {0.01f, 0.001f}, 0.9f, 5e-4f, 625},
       {"texels", 4096, {0.01f}, 0.9f, 5e-4f, 627},
       {"odd texels", 4099, {0.01f}, 0.9f, 5e-4f, 629},
-      // Split into dispatches of about 1000 elements, as a tensor past maxStorageBufferRange is.
+      // Cut into dispatches of about 1000 elements, as a tensor past maxStorageBufferRange is.
       {"chunked", 10007, {0.01f, 0.001f}, 0.9f, 5e-4f, 631, 1000},
   };
   for (const SgdCase& c : cases)
