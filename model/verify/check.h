@@ -56,6 +56,11 @@ std::vector<Check> all_checks();
 // Runs one check, turning an exception into a failed result carrying its message.
 CheckResult run_check(const Check& check, vkrt::Context& context);
 
+// Of two results that make up one check (an output and its saved scale or argmax, w and v), the
+// one to report: an error or a failure before a pass, else whose worst element comes closer to
+// (or goes further past) its tolerance.
+CheckResult worse(CheckResult a, CheckResult b);
+
 // Deterministic inputs: uniform in [lo, hi) from a seed.
 std::vector<float> random_uniform(std::size_t count, std::uint32_t seed, float lo = -1.0f, float hi = 1.0f);
 // Uniform in [lo, hi) but never within `gap` of zero (keeps ReLU away from its kink).
