@@ -6,6 +6,7 @@
 #include <string>
 
 #include "model/ops/gemm/accumulate_push.h"
+#include "model/ops/require_floats.h"
 #include "runtime/context.h"
 #include "runtime/error.h"
 
@@ -58,25 +59,6 @@ std::vector<vkrt::SpecValue> weight_constants(const ref::Conv2dShape& s, const K
   c.push_back(std::max<std::uint32_t>(slices.slice_k, 1));
   return c;
 }
-
-void require_floats(const char* call, const char* name, const vkrt::BufferRange& range, std::uint64_t count) {
-  if (range.size < count * sizeof(float))
-    throw std::invalid_argument(std::string(call) + ": " + name + " spans " + std::to_string(range.size) +
-                                " bytes, the shape needs " + std::to_string(count * sizeof(float)));
-}
-
-}  // namespace
-
-vkrt::KernelDesc bias_grad_kernel_desc(const vkrt::Context& context, std::uint32_t channels,
-                                       std::uint32_t positions, std::uint32_t batch) {
-  const auto& limits = context.limits();
-  // One invocation per summand up to 256; a power of two for the tree reduction.
-  std::uint32_t local = pow2_at_least(std::uint64_t(batch) * positions, 256);
-  while (local > limits.maxComputeWorkGroupSize[0] || local > limits.maxComputeWorkGroupInvocations) local /= 2;
-  return {"bias_grad", {local, 1, 1}, {channels, positions, batch}};
-}
-
-namespace {
 
 std::uint32_t u32(std::uint64_t v) { return static_cast<std::uint32_t>(v); }
 
@@ -206,10 +188,7 @@ Conv2dOp::Texel::Texel(vkrt::Context& context, const ref::Conv2dShape& s)
 Conv2dOp::Conv2dOp(vkrt::Context& context, const ref::Conv2dShape& shape, GemmPath path)
     : shape_(validated(shape)),
       path_(resolve_gemm_path(context, path)),
-      backward_bias_(context, bias_grad_kernel_desc(context, static_cast<std::uint32_t>(shape_.c_out),
-                                                    static_cast<std::uint32_t>(shape_.out_h() * shape_.out_w()),
-                                                    static_cast<std::uint32_t>(shape_.n))),
-      bias_groups_(vkrt::linear_groups(static_cast<std::uint64_t>(shape_.c_out), 1)) {
+      bias_grad_(context, u32(shape_.c_out), u32(shape_.out_h() * shape_.out_w()), u32(shape_.n)) {
   if (path_ == GemmPath::Texel) texel_.emplace(context, shape_);
   else tiled_.emplace(context, shape_);
 }
@@ -280,7 +259,7 @@ void Conv2dOp::backward_bias(vkrt::Stream& stream, const vkrt::BufferRange& dy, 
                              bool accumulate) const {
   require_floats("Conv2dOp::backward_bias", "dy", dy, output_count(shape_));
   require_floats("Conv2dOp::backward_bias", "db", db, static_cast<std::uint64_t>(shape_.c_out));
-  stream.dispatch(backward_bias_, {dy, db}, AccumulatePush::of(accumulate), bias_groups_);
+  bias_grad_.record(stream, dy, db, accumulate);
 }
 
 }  // namespace alexnet

@@ -16,6 +16,7 @@
 #include <optional>
 #include <vector>
 
+#include "model/ops/bias_grad.h"
 #include "model/ops/gemm/gemm_tile.h"
 #include "model/ops/gemm/texel_gemm.h"
 #include "model/reference/conv2d.h"
@@ -77,12 +78,7 @@ class Conv2dOp {
   GemmPath path_;
   std::optional<Tiled> tiled_;
   std::optional<Texel> texel_;
-  vkrt::Kernel backward_bias_;
-  vkrt::Groups bias_groups_;
+  BiasGradOp bias_grad_;
 };
-
-// The bias-gradient pipeline (shaders/bias_grad.comp) for dy (batch, channels, positions).
-vkrt::KernelDesc bias_grad_kernel_desc(const vkrt::Context& context, std::uint32_t channels,
-                                       std::uint32_t positions, std::uint32_t batch);
 
 }  // namespace alexnet

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "model/ops/gemm/accumulate_push.h"
+#include "model/ops/require_floats.h"
 #include "runtime/context.h"
 
 namespace alexnet {
@@ -79,12 +80,6 @@ GemmShape data_gemm(const ref::FcShape& s, std::uint32_t w_hi) {
 // dw (Out, In) = dy (N, Out)^T . x (N, In): M = Out, N = In, K = N.
 GemmShape weight_gemm(const ref::FcShape& s, std::uint32_t w_hi) {
   return {u32(s.out), u32(s.in), u32(s.n), 1, u32(s.out), u32(s.in), 1, u32(s.in), 1, kNoBias, kOneBinding, w_hi};
-}
-
-void require_floats(const char* call, const char* name, const vkrt::BufferRange& range, std::uint64_t count) {
-  if (range.size < count * sizeof(float))
-    throw std::invalid_argument(std::string(call) + ": " + name + " spans " + std::to_string(range.size) +
-                                " bytes, the shape needs " + std::to_string(count * sizeof(float)));
 }
 
 // The texel-path products (see gemm_texel.comp for the layouts).
@@ -165,8 +160,7 @@ FcOp::Texel::Texel(vkrt::Context& context, const ref::FcShape& s)
 FcOp::FcOp(vkrt::Context& context, const ref::FcShape& shape, GemmPath path)
     : shape_(validated(shape)),
       path_(fc_path(context, shape_, path)),
-      backward_bias_(context, bias_grad_kernel_desc(context, u32(shape_.out), 1, u32(shape_.n))),
-      bias_groups_(vkrt::linear_groups(u32(shape_.out), 1)) {
+      bias_grad_(context, u32(shape_.out), 1, u32(shape_.n)) {
   if (path_ == GemmPath::Texel) texel_.emplace(context, shape_);
   else tiled_.emplace(context, shape_);
 }
@@ -231,7 +225,7 @@ void FcOp::backward_bias(vkrt::Stream& stream, const vkrt::BufferRange& dy, cons
                          bool accumulate) const {
   require_floats("FcOp::backward_bias", "dy", dy, std::uint64_t(u32(shape_.n)) * u32(shape_.out));
   require_floats("FcOp::backward_bias", "db", db, u32(shape_.out));
-  stream.dispatch(backward_bias_, {dy, db}, AccumulatePush::of(accumulate), bias_groups_);
+  bias_grad_.record(stream, dy, db, accumulate);
 }
 
 }  // namespace alexnet

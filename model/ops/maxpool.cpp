@@ -4,16 +4,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/ops/require_floats.h"
+
 namespace alexnet {
 namespace {
 
 constexpr std::uint32_t kLocal = 64;
-
-void require_elements(const vkrt::BufferRange& range, std::size_t count, const char* what) {
-  if (range.size < count * 4)
-    throw std::invalid_argument(std::string("MaxPoolOp: ") + what + " holds " + std::to_string(range.size) +
-                                " bytes, needs " + std::to_string(count * 4));
-}
 
 const ref::PoolShape& validated(const ref::PoolShape& s) {
   s.validate();
@@ -56,9 +52,9 @@ std::size_t MaxPoolOp::output_count() const {
 
 void MaxPoolOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y,
                         const vkrt::BufferRange& argmax) const {
-  require_elements(x, input_count(), "x");
-  require_elements(y, output_count(), "y");
-  require_elements(argmax, output_count(), "argmax");
+  require_floats("MaxPoolOp", "x", x, input_count());
+  require_floats("MaxPoolOp", "y", y, output_count());
+  require_floats("MaxPoolOp", "argmax", argmax, output_count());
   const auto count = static_cast<std::uint32_t>(output_count());
   // One invocation per four whole outputs; the partial quad (if any) by the tail pipeline. The two
   // write disjoint elements, so they need no barrier between them.
@@ -70,9 +66,9 @@ void MaxPoolOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const 
 
 void MaxPoolOp::backward(vkrt::Stream& stream, const vkrt::BufferRange& argmax, const vkrt::BufferRange& dy,
                          const vkrt::BufferRange& dx) const {
-  require_elements(argmax, output_count(), "argmax");
-  require_elements(dy, output_count(), "dy");
-  require_elements(dx, input_count(), "dx");
+  require_floats("MaxPoolOp", "argmax", argmax, output_count());
+  require_floats("MaxPoolOp", "dy", dy, output_count());
+  require_floats("MaxPoolOp", "dx", dx, input_count());
   const auto count = static_cast<std::uint32_t>(input_count());
   stream.dispatch(backward_, {vkrt::scalar_texels(argmax), vkrt::scalar_texels(dy), dx}, Push{count},
                   block_groups(shape_));
