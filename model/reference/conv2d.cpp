@@ -7,9 +7,9 @@
 
 namespace alexnet::ref {
 
-using detail::require_size;
 using detail::count_of;
 using detail::require;
+using detail::require_size;
 
 int Conv2dShape::out_h() const { return (h + pad + pad_end - kh) / stride + 1; }
 int Conv2dShape::out_w() const { return (w + pad + pad_end - kw) / stride + 1; }

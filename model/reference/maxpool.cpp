@@ -7,9 +7,9 @@
 
 namespace alexnet::ref {
 
-using detail::require_size;
 using detail::count_of;
 using detail::require;
+using detail::require_size;
 
 int PoolShape::out_h() const { return (h - k) / stride + 1; }
 int PoolShape::out_w() const { return (w - k) / stride + 1; }
