@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "runtime/check.h"
+#include "runtime/error.h"
 #include "runtime/memory.h"
 
 namespace vkrt {
@@ -148,7 +148,7 @@ Instance::Instance(InstanceOptions options) {
     throw Error("no Vulkan driver found (vkCreateInstance: VK_ERROR_INCOMPATIBLE_DRIVER); "
                 "install your GPU's Vulkan driver or mesa-vulkan-drivers",
                 result);
-  check_result(result, "vkCreateInstance");
+  throw_if_failed(result, "vkCreateInstance");
 
   if (want_validation) {
     auto create_messenger = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
@@ -161,13 +161,13 @@ Instance::Instance(InstanceOptions options) {
                             VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT;
     messenger.pfnUserCallback = &Instance::on_message;
     messenger.pUserData = this;
-    if (create_messenger) VKRT_CHECK(create_messenger(instance_, &messenger, nullptr, &messenger_));
+    if (create_messenger) VKRT_TRY(create_messenger(instance_, &messenger, nullptr, &messenger_));
   }
 
   std::uint32_t count = 0;
-  VKRT_CHECK(vkEnumeratePhysicalDevices(instance_, &count, nullptr));
+  VKRT_TRY(vkEnumeratePhysicalDevices(instance_, &count, nullptr));
   physical_devices_.resize(count);
-  VKRT_CHECK(vkEnumeratePhysicalDevices(instance_, &count, physical_devices_.data()));
+  VKRT_TRY(vkEnumeratePhysicalDevices(instance_, &count, physical_devices_.data()));
   physical_devices_.resize(count);
 }
 
@@ -269,7 +269,7 @@ Context::Context(const Instance& instance, int device_index) {
   if (timeline_semaphores_) device_info.pNext = &timeline;
   device_info.queueCreateInfoCount = 1;
   device_info.pQueueCreateInfos = &queue_info;
-  VKRT_CHECK(vkCreateDevice(physical_, &device_info, nullptr, &device_));
+  VKRT_TRY(vkCreateDevice(physical_, &device_info, nullptr, &device_));
   vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
   allocator_ = std::make_unique<Allocator>(*this);
 }

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "runtime/check.h"
+#include "runtime/error.h"
 
 namespace vkrt {
 
@@ -14,7 +14,7 @@ Timeline::Timeline(Context& context) : context_(context) {
   type.initialValue = 0;
   VkSemaphoreCreateInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
   info.pNext = &type;
-  VKRT_CHECK(vkCreateSemaphore(context.device(), &info, nullptr, &semaphore_));
+  VKRT_TRY(vkCreateSemaphore(context.device(), &info, nullptr, &semaphore_));
 }
 
 Timeline::~Timeline() {
@@ -23,7 +23,7 @@ Timeline::~Timeline() {
 
 std::uint64_t Timeline::value() const {
   std::uint64_t v = 0;
-  VKRT_CHECK(vkGetSemaphoreCounterValue(context_.device(), semaphore_, &v));
+  VKRT_TRY(vkGetSemaphoreCounterValue(context_.device(), semaphore_, &v));
   return v;
 }
 
@@ -35,7 +35,7 @@ void Timeline::wait(std::uint64_t value) const {
   for (;;) {
     const VkResult r = vkWaitSemaphores(context_.device(), &info, 100'000'000);  // 100 ms
     if (r == VK_SUCCESS) return;
-    if (r != VK_TIMEOUT) check_result(r, "vkWaitSemaphores");
+    if (r != VK_TIMEOUT) throw_if_failed(r, "vkWaitSemaphores");
   }
 }
 
@@ -43,7 +43,7 @@ void Timeline::signal(std::uint64_t value) {
   VkSemaphoreSignalInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO};
   info.semaphore = semaphore_;
   info.value = value;
-  VKRT_CHECK(vkSignalSemaphore(context_.device(), &info));
+  VKRT_TRY(vkSignalSemaphore(context_.device(), &info));
 }
 
 HostExchange::HostExchange(Context& first, Context& second) : contexts_{&first, &second} {

@@ -2,8 +2,8 @@
 
 #include <utility>
 
-#include "runtime/check.h"
 #include "runtime/context.h"
+#include "runtime/error.h"
 #include "runtime/shader_registry.h"
 
 namespace vkrt {
@@ -36,7 +36,7 @@ Kernel::Kernel(Context& context, KernelDesc desc) : device_(context.device()), d
     VkShaderModuleCreateInfo module_info{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
     module_info.codeSize = words.size() * sizeof(std::uint32_t);
     module_info.pCode = words.data();
-    VKRT_CHECK(vkCreateShaderModule(device_, &module_info, nullptr, &module_));
+    VKRT_TRY(vkCreateShaderModule(device_, &module_info, nullptr, &module_));
 
     std::vector<VkDescriptorSetLayoutBinding> bindings(interface_.bindings.size());
     for (std::uint32_t i = 0; i < bindings.size(); ++i) {
@@ -48,7 +48,7 @@ Kernel::Kernel(Context& context, KernelDesc desc) : device_(context.device()), d
     VkDescriptorSetLayoutCreateInfo set_info{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
     set_info.bindingCount = static_cast<std::uint32_t>(bindings.size());
     set_info.pBindings = bindings.data();
-    VKRT_CHECK(vkCreateDescriptorSetLayout(device_, &set_info, nullptr, &set_layout_));
+    VKRT_TRY(vkCreateDescriptorSetLayout(device_, &set_info, nullptr, &set_layout_));
 
     VkPushConstantRange push{VK_SHADER_STAGE_COMPUTE_BIT, 0, interface_.push_constant_bytes};
     VkPipelineLayoutCreateInfo layout_info{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
@@ -56,7 +56,7 @@ Kernel::Kernel(Context& context, KernelDesc desc) : device_(context.device()), d
     layout_info.pSetLayouts = &set_layout_;
     layout_info.pushConstantRangeCount = push.size > 0 ? 1 : 0;
     layout_info.pPushConstantRanges = &push;
-    VKRT_CHECK(vkCreatePipelineLayout(device_, &layout_info, nullptr, &pipeline_layout_));
+    VKRT_TRY(vkCreatePipelineLayout(device_, &layout_info, nullptr, &pipeline_layout_));
 
     std::vector<std::uint32_t> values{ls[0], ls[1], ls[2]};
     for (const auto& c : desc_.constants) values.push_back(c.bits);
@@ -73,7 +73,7 @@ Kernel::Kernel(Context& context, KernelDesc desc) : device_(context.device()), d
     pipeline_info.stage.pName = "main";
     pipeline_info.stage.pSpecializationInfo = &spec;
     pipeline_info.layout = pipeline_layout_;
-    VKRT_CHECK(vkCreateComputePipelines(device_, VK_NULL_HANDLE, 1, &pipeline_info, nullptr, &pipeline_));
+    VKRT_TRY(vkCreateComputePipelines(device_, VK_NULL_HANDLE, 1, &pipeline_info, nullptr, &pipeline_));
   } catch (...) {
     destroy();
     throw;

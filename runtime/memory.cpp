@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <utility>
 
-#include "runtime/check.h"
 #include "runtime/context.h"
+#include "runtime/error.h"
 
 namespace vkrt {
 namespace {
@@ -110,7 +110,7 @@ int Allocator::create_block(VkDeviceSize bytes, Intent intent) {
                       VK_BUFFER_USAGE_TRANSFER_DST_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
                       VK_BUFFER_USAGE_STORAGE_TEXEL_BUFFER_BIT;
   buffer_info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
-  VKRT_CHECK(vkCreateBuffer(device, &buffer_info, nullptr, &block.buffer));
+  VKRT_TRY(vkCreateBuffer(device, &buffer_info, nullptr, &block.buffer));
 
   VkMemoryRequirements requirements;
   vkGetBufferMemoryRequirements(device, block.buffer, &requirements);
@@ -129,13 +129,13 @@ int Allocator::create_block(VkDeviceSize bytes, Intent intent) {
                           " is already in use";
     if (result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY)
       throw OutOfMemoryError(message, result);
-    check_result(result, "vkAllocateMemory");
+    throw_if_failed(result, "vkAllocateMemory");
   }
-  VKRT_CHECK(vkBindBufferMemory(device, block.buffer, block.memory, 0));
+  VKRT_TRY(vkBindBufferMemory(device, block.buffer, block.memory, 0));
 
   const auto flags = context_.memory_properties().memoryTypes[alloc.memoryTypeIndex].propertyFlags;
   if (flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)
-    VKRT_CHECK(vkMapMemory(device, block.memory, 0, VK_WHOLE_SIZE, 0, &block.mapped));
+    VKRT_TRY(vkMapMemory(device, block.memory, 0, VK_WHOLE_SIZE, 0, &block.mapped));
 
   block.free.push_back({0, block.size});
   stats_.bytes_reserved += block.size;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <map>
 
-#include "runtime/check.h"
+#include "runtime/error.h"
 
 namespace vkrt {
 namespace {

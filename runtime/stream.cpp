@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "runtime/check.h"
 #include "runtime/context.h"
+#include "runtime/error.h"
 #include "runtime/kernel.h"
 
 namespace vkrt {
@@ -29,22 +29,22 @@ Stream::Stream(Context& context) : context_(context) {
   VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
   pool_info.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
   pool_info.queueFamilyIndex = context.queue_family();
-  VKRT_CHECK(vkCreateCommandPool(device, &pool_info, nullptr, &pool_));
+  VKRT_TRY(vkCreateCommandPool(device, &pool_info, nullptr, &pool_));
 
   VkCommandBufferAllocateInfo alloc{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
   alloc.commandPool = pool_;
   alloc.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
   alloc.commandBufferCount = 1;
-  VKRT_CHECK(vkAllocateCommandBuffers(device, &alloc, &command_buffer_));
+  VKRT_TRY(vkAllocateCommandBuffers(device, &alloc, &command_buffer_));
 
   VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-  VKRT_CHECK(vkCreateFence(device, &fence_info, nullptr, &fence_));
+  VKRT_TRY(vkCreateFence(device, &fence_info, nullptr, &fence_));
 
   if (context.timestamps_supported()) {
     VkQueryPoolCreateInfo query_info{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
     query_info.queryType = VK_QUERY_TYPE_TIMESTAMP;
     query_info.queryCount = kQueryCapacity;
-    VKRT_CHECK(vkCreateQueryPool(device, &query_info, nullptr, &query_pool_));
+    VKRT_TRY(vkCreateQueryPool(device, &query_info, nullptr, &query_pool_));
     query_capacity_ = kQueryCapacity;
   }
 }
@@ -61,12 +61,12 @@ Stream::~Stream() {
 
 void Stream::begin() {
   if (pending_) wait();
-  VKRT_CHECK(vkResetCommandBuffer(command_buffer_, 0));
-  for (auto pool : descriptor_pools_) VKRT_CHECK(vkResetDescriptorPool(context_.device(), pool, 0));
+  VKRT_TRY(vkResetCommandBuffer(command_buffer_, 0));
+  for (auto pool : descriptor_pools_) VKRT_TRY(vkResetDescriptorPool(context_.device(), pool, 0));
   destroy_views();  // the previous recording's, no longer referenced
   current_pool_ = 0;
   VkCommandBufferBeginInfo info{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  VKRT_CHECK(vkBeginCommandBuffer(command_buffer_, &info));
+  VKRT_TRY(vkBeginCommandBuffer(command_buffer_, &info));
   if (query_pool_) vkCmdResetQueryPool(command_buffer_, query_pool_, 0, query_capacity_);
   queries_used_ = 0;
   timestamps_read_ = false;
@@ -81,7 +81,7 @@ void Stream::end() {
   to_host.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
   vkCmdPipelineBarrier(command_buffer_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                        VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &to_host, 0, nullptr, 0, nullptr);
-  VKRT_CHECK(vkEndCommandBuffer(command_buffer_));
+  VKRT_TRY(vkEndCommandBuffer(command_buffer_));
   recording_ = false;
 }
 
@@ -99,7 +99,7 @@ VkDescriptorSet Stream::allocate_set(VkDescriptorSetLayout layout) {
       info.poolSizeCount = 3;
       info.pPoolSizes = sizes;
       VkDescriptorPool pool;
-      VKRT_CHECK(vkCreateDescriptorPool(device, &info, nullptr, &pool));
+      VKRT_TRY(vkCreateDescriptorPool(device, &info, nullptr, &pool));
       descriptor_pools_.push_back(pool);
     }
     VkDescriptorSetAllocateInfo alloc{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
@@ -110,7 +110,7 @@ VkDescriptorSet Stream::allocate_set(VkDescriptorSetLayout layout) {
     VkResult result = vkAllocateDescriptorSets(device, &alloc, &set);
     if (result == VK_SUCCESS) return set;
     if (result != VK_ERROR_OUT_OF_POOL_MEMORY && result != VK_ERROR_FRAGMENTED_POOL)
-      check_result(result, "vkAllocateDescriptorSets");
+      throw_if_failed(result, "vkAllocateDescriptorSets");
   }
 }
 
@@ -147,7 +147,7 @@ VkBufferView Stream::texel_view(const std::string& name, std::size_t i, const Bu
   info.offset = b.offset;
   info.range = range;
   VkBufferView view;
-  VKRT_CHECK(vkCreateBufferView(context_.device(), &info, nullptr, &view));
+  VKRT_TRY(vkCreateBufferView(context_.device(), &info, nullptr, &view));
   views_.push_back(view);
   return view;
 }
@@ -260,7 +260,7 @@ int Stream::timestamp() {
 void Stream::read_timestamps() const {
   if (timestamps_read_ || queries_used_ == 0) return;
   timestamp_values_.assign(queries_used_, 0);
-  VKRT_CHECK(vkGetQueryPoolResults(context_.device(), query_pool_, 0, queries_used_,
+  VKRT_TRY(vkGetQueryPoolResults(context_.device(), query_pool_, 0, queries_used_,
                                    queries_used_ * sizeof(std::uint64_t), timestamp_values_.data(),
                                    sizeof(std::uint64_t), VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT));
   timestamps_read_ = true;
@@ -285,8 +285,8 @@ void Stream::submit() {
   VkSubmitInfo info{VK_STRUCTURE_TYPE_SUBMIT_INFO};
   info.commandBufferCount = 1;
   info.pCommandBuffers = &command_buffer_;
-  VKRT_CHECK(vkResetFences(context_.device(), 1, &fence_));
-  VKRT_CHECK(vkQueueSubmit(context_.queue(), 1, &info, fence_));
+  VKRT_TRY(vkResetFences(context_.device(), 1, &fence_));
+  VKRT_TRY(vkQueueSubmit(context_.queue(), 1, &info, fence_));
   pending_ = true;
   timestamps_read_ = false;
   ++submit_count_;
@@ -314,8 +314,8 @@ void Stream::submit(TimelinePoint wait_for, TimelinePoint signal) {
     timeline.signalSemaphoreValueCount = 1;
     timeline.pSignalSemaphoreValues = &signal.value;
   }
-  VKRT_CHECK(vkResetFences(context_.device(), 1, &fence_));
-  VKRT_CHECK(vkQueueSubmit(context_.queue(), 1, &info, fence_));
+  VKRT_TRY(vkResetFences(context_.device(), 1, &fence_));
+  VKRT_TRY(vkQueueSubmit(context_.queue(), 1, &info, fence_));
   pending_ = true;
   timestamps_read_ = false;
   ++submit_count_;
@@ -324,7 +324,7 @@ void Stream::submit(TimelinePoint wait_for, TimelinePoint signal) {
 void Stream::wait() {
   if (!pending_) return;
   pending_ = false;
-  VKRT_CHECK(vkWaitForFences(context_.device(), 1, &fence_, VK_TRUE, UINT64_MAX));
+  VKRT_TRY(vkWaitForFences(context_.device(), 1, &fence_, VK_TRUE, UINT64_MAX));
 }
 
 void Stream::submit_and_wait() {

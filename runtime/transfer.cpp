@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "runtime/check.h"
 #include "runtime/context.h"
+#include "runtime/error.h"
 #include "runtime/stream.h"
 
 namespace vkrt {

@@ -10,7 +10,7 @@
 // Bindings:
 //   0: dy  (BATCH, C, S)
 //   1: db  (C)
-// Push constants: accumulate (uint, 0 or 1).
+// Push constants: accumulate (uint, 0 or 1); alexnet::AccumulatePush mirrors them.
 // Specialization constants:
 //   0, 1, 2  workgroup size (x = reduction width, y = z = 1)
 //   3 C, 4 S, 5 BATCH

@@ -29,7 +29,7 @@ uint linear_group() { return gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGrou
 // consecutive floats per texel) and write vec4s to a storage buffer, with a float[] view of the
 // same binding for the last, partial texel.
 //
-// Work split: invocation `l` of workgroup `g` handles texels g * (local size * TEXELS) + k *
+// Work assignment: invocation `l` of workgroup `g` handles texels g * (local size * TEXELS) + k *
 // (local size) + l for k < TEXELS (consecutive invocations touch consecutive texels, which suits
 // both CPU caches and GPU coalescing).
 //

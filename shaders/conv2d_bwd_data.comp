@@ -7,7 +7,7 @@
 //                       of w[co, ci - g*CIN_G, ky, kx] * dy[b, co, oy, ox]
 //
 // Only taps with ky = (iy + PAD) mod STRIDE (mod STRIDE) can be exact, so the input positions are
-// split into STRIDE x STRIDE phases (qy, qx) = ((iy + PAD) mod STRIDE, (ix + PAD) mod STRIDE), and
+// cut into STRIDE x STRIDE phases (qy, qx) = ((iy + PAD) mod STRIDE, (ix + PAD) mod STRIDE), and
 // each phase is its own GEMM over its own taps only; at stride 4 (conv1) that is 16x less work
 // than testing every tap. Per group g and phase, gl_WorkGroupID.z = (g * STRIDE + qy) * STRIDE + qx:
 //   M = CIN/GROUPS                 m = ci in group
@@ -16,7 +16,7 @@
 //   A[m, k] = w[co, m, ky, kx],  B[k, n] = dy[b, co, BASE_Y + jy - a, BASE_X + jx - c] or 0
 // with (IY0, BASE_Y) the first input row of the phase and the output row it reads with tap qy.
 // NKY = ceil(KH / STRIDE) and NIY = ceil(H / STRIDE) are the most taps and rows any phase has, so
-// every index splits by constants; a phase's missing taps (ky >= KH) read zero weights and its
+// every index divides by constants; a phase's missing taps (ky >= KH) read zero weights and its
 // missing rows (iy >= H) are not stored. A phase with no taps at all (qy >= KH, e.g. a 1x1 kernel
 // at stride 2) stores zeros: no output reads those inputs. At stride 1 there is one phase and
 // this is the plain formulation.

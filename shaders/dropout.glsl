@@ -3,8 +3,8 @@
 // The mask is never stored: u_i comes from Philox4x32-10 keyed by (seed, step) at the element's
 // GLOBAL flat index g = element_offset + i, exactly as ref::dropout_keep(g, p, seed, step):
 //   r = philox4x32_10({g >> 2, 0, 0, 0}, {seed, step})[g & 3],  u = (r >> 8) * 2^-24.
-// A slice of a larger tensor (a micro-batch, or one dispatch of a split call) passes its first
-// element's index as element_offset and draws the same mask as the whole tensor would.
+// A slice of a larger tensor (a micro-batch, or one dispatch of a call cut into chunks) passes
+// its first element's index as element_offset and draws the same mask as the whole tensor would.
 // ROWS: the call holds a column slice of a (rows, row_stride) tensor (an fc layer's outputs split
 // across devices): call element j = first + i (i: this dispatch's element, first: the dispatch's
 // start within the call) is global g = element_offset + (j / row_length) * row_stride

@@ -9,22 +9,23 @@
 //
 // B and C may each be larger than one storage-buffer binding can span (fc6's 9216 x 4096 weights
 // are 144 MiB; Vulkan only guarantees maxStorageBufferRange = 128 MiB): each comes as two
-// bindings, elements [0, SPLIT) in *_lo and [SPLIT, ...) in *_hi. Unsplit, SPLIT = 0xffffffff and
-// the same range is bound as both halves (only *_lo is then touched).
+// bindings, elements [0, *_HI_FIRST) in *_lo and [*_HI_FIRST, ...) in *_hi. When one binding
+// spans the whole tensor, *_HI_FIRST = 0xffffffff and the same range is bound as both (only *_lo
+// is then touched).
 //
 // Bindings:
 //   0: a     A's elements
-//   1: b_lo  B's elements [0, B_SPLIT)
-//   2: b_hi  B's elements [B_SPLIT, ...)
+//   1: b_lo  B's elements [0, B_HI_FIRST)
+//   2: b_hi  B's elements [B_HI_FIRST, ...)
 //   3: bias  (N) or (M), per BIAS_MODE; any buffer when BIAS_MODE = 0 (not read)
-//   4: c_lo  C's elements [0, C_SPLIT)
-//   5: c_hi  C's elements [C_SPLIT, ...)
-// Push constants: accumulate (uint, 0 or 1).
+//   4: c_lo  C's elements [0, C_HI_FIRST)
+//   5: c_hi  C's elements [C_HI_FIRST, ...)
+// Push constants: accumulate (uint, 0 or 1); alexnet::AccumulatePush mirrors them.
 // Specialization constants:
 //   0, 1, 2  workgroup size (x along N, y along M, z = 1)
 //   3 GEMM_TM, 4 GEMM_TN, 5 GEMM_BK  (gemm_tile.glsl)
 //   6 M, 7 N, 8 K, 9 A_SM, 10 A_SK, 11 B_SK, 12 B_SN, 13 C_SM, 14 C_SN,
-//   15 BIAS_MODE (0 none, 1 bias[n], 2 bias[m]), 16 B_SPLIT, 17 C_SPLIT
+//   15 BIAS_MODE (0 none, 1 bias[n], 2 bias[m]), 16 B_HI_FIRST, 17 C_HI_FIRST
 // Dispatch: x/y = the flattened (M tiles x N tiles) grid, z = 1 (store_c relies on it).
 #include "common.glsl"
 
@@ -38,8 +39,8 @@ layout(constant_id = 12) const uint B_SN = 1;
 layout(constant_id = 13) const uint C_SM = 1;
 layout(constant_id = 14) const uint C_SN = 1;
 layout(constant_id = 15) const uint BIAS_MODE = 0;
-layout(constant_id = 16) const uint B_SPLIT = 0xffffffffu;
-layout(constant_id = 17) const uint C_SPLIT = 0xffffffffu;
+layout(constant_id = 16) const uint B_HI_FIRST = 0xffffffffu;
+layout(constant_id = 17) const uint C_HI_FIRST = 0xffffffffu;
 
 layout(std430, binding = 0) readonly buffer A { float a[]; };
 layout(std430, binding = 1) readonly buffer BLo { float b_lo[]; };
@@ -57,8 +58,8 @@ float load_a(uint m, uint k) { return a[m * A_SM + k * A_SK]; }
 
 float load_b(uint k, uint n) {
   const uint i = k * B_SK + n * B_SN;
-  if (i < B_SPLIT) return b_lo[i];
-  return b_hi[i - B_SPLIT];
+  if (i < B_HI_FIRST) return b_lo[i];
+  return b_hi[i - B_HI_FIRST];
 }
 
 void store_c(uint m, uint n, float acc) {
@@ -70,11 +71,11 @@ void store_c(uint m, uint n, float acc) {
   // vec4 long (C_SM = N = 4; verify's fc N4 512 -> 4 forward and N1 4 -> 3 weight gradient).
   // Measured on that GPU: every fc check passes this way; stores within a row still combine.
   const uint i = m * (C_SM + gl_NumWorkGroups.z - 1u) + n * C_SN;
-  if (i < C_SPLIT) {
+  if (i < C_HI_FIRST) {
     if (accumulate != 0) acc += c_lo[i];
     c_lo[i] = acc;
   } else {
-    const uint j = i - C_SPLIT;
+    const uint j = i - C_HI_FIRST;
     if (accumulate != 0) acc += c_hi[j];
     c_hi[j] = acc;
   }

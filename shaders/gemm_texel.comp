@@ -23,12 +23,12 @@
 // n = (image, position) (C_NDIV = OH*OW).
 //
 // Workgroup z = s*ZG + g: g picks a group (each operand offset by *_ZG per group, in floats) and s a
-// slice of K (split-K): slice s sums k in [s*KC, min(K, (s+1)*KC)) and stores its partial sum at
+// slice of K: slice s sums k in [s*KC, min(K, (s+1)*KC)) and stores its partial sum at
 // C + s*C_ZS, without bias or accumulate; the host then adds the slices in order (sum_slices.comp),
-// so the result is deterministic. Unsplit, KC >= K and C_ZS is unused.
+// so the result is deterministic. With one slice, KC >= K and C_ZS is unused.
 //
 // llvmpipe stops a shader after 65535 loop iterations: the only loop is over K/4 blocks of one
-// slice, so the host keeps KC <= 4 * 65535 (alexnet::TexelGemm splits larger K).
+// slice, so the host keeps KC <= 4 * 65535 (alexnet::TexelGemm slices larger K).
 //
 // Bindings:
 //   0: a     uniform texel buffer (RGBA32F) over A's floats
@@ -36,7 +36,7 @@
 //   2: bias  uniform texel buffer (R32F); any buffer when BIAS_MODE = 0 (not read)
 //   3: c     storage texel buffer (R32F) over C's floats (a texel buffer spans far more than a
 //            storage buffer may: a batch's im2col gradient can pass 128 MiB)
-// Push constants: accumulate (uint, 0 or 1).
+// Push constants: accumulate (uint, 0 or 1); alexnet::AccumulatePush mirrors them.
 // Specialization constants:
 //   0 WG (local size x, invocations along N), 1, 2 = 1
 //   3 TM (rows per workgroup, multiple of 4), 4 TN4 (column quads per invocation)
@@ -163,21 +163,21 @@ void main() {
     }
   }
 
-  const bool split = KC < K;
+  const bool sliced = KC < K;
   const uint c_base = g * C_ZG + s * C_ZS;
   [[unroll]] for (uint i = 0; i < TM; ++i) {
     const uint m = m0 + i;
     if (m >= M) break;
     float row_bias = 0.0;
-    if (BIAS_MODE == 2u && !split) row_bias = texelFetch(bias, int(g * BIAS_ZG + m)).x;
+    if (BIAS_MODE == 2u && !sliced) row_bias = texelFetch(bias, int(g * BIAS_ZG + m)).x;
     [[unroll]] for (uint q = 0; q < TN4; ++q)
       [[unroll]] for (uint r = 0; r < 4; ++r) {
         const uint n = n0 + 4 * q + r;
         if (n >= N) break;
         float v = acc[i * TN4 + q][r] + row_bias;
-        if (BIAS_MODE == 1u && !split) v += texelFetch(bias, int(g * BIAS_ZG + n)).x;
+        if (BIAS_MODE == 1u && !sliced) v += texelFetch(bias, int(g * BIAS_ZG + n)).x;
         const uint at = c_base + m * C_SM + (n / C_NDIV) * C_SN_HI + (n % C_NDIV) * C_SN_LO;
-        if (accumulate != 0u && !split) v += imageLoad(c, int(at)).x;
+        if (accumulate != 0u && !sliced) v += imageLoad(c, int(at)).x;
         imageStore(c, int(at), vec4(v));
       }
   }

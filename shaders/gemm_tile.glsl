@@ -80,7 +80,7 @@ bool gemm_tile_origin(uint M, uint N, out uint m0, out uint n0) {
   return m0 < M;
 }
 
-// Computes the BM x BN block of C at (m0, n0), summed over k in [K0, K1) only (a split-K slice;
+// Computes the BM x BN block of C at (m0, n0), summed over k in [K0, K1) only (a K slice;
 // K0 a multiple of GEMM_BK), and stores its in-range elements. An empty range stores 0s. M, N, K0
 // and K1 must be the same for the whole workgroup.
 void gemm_tile_range(uint M, uint N, uint K0, uint K1, uint m0, uint n0) {

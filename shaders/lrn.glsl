@@ -1,6 +1,6 @@
-// Shared by lrn_fwd.comp and lrn_bwd.comp: constants, the work split and texel access.
+// Shared by lrn_fwd.comp and lrn_bwd.comp: constants, the work assignment and texel access.
 //
-// Work split: one invocation per QUAD of four consecutive elements of the flat (N, C, H, W)
+// Work assignment: one invocation per QUAD of four consecutive elements of the flat (N, C, H, W)
 // tensor (quad q: elements 4q .. 4q+3, one RGBA32F texel of every input and of the output; the
 // partial last quad has a pipeline of its own, TAIL: see quads.glsl). Each
 // element sums its window of SIZE channels, i.e. the elements d * PLANE away for |d| <= SIZE/2,

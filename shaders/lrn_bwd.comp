@@ -3,7 +3,7 @@
 //   dx_i = dy_i * s_i^-BETA - 2 * ALPHA * BETA * x_i * sum_{j : |i - j| <= SIZE/2} dy_j * y_j / s_j
 // using x_j * s_j^(-BETA-1) = y_j / s_j, so the window needs no powers, only the forward's saved
 // y and scale (s); the one power left is s_i^-BETA. The window loop unrolls. Sums in fp32.
-// Work split and texel access: lrn.glsl (one invocation per four consecutive elements).
+// Work assignment and texel access: lrn.glsl (one invocation per four consecutive elements).
 //   binding 0: x (N, C, H, W), the forward input    binding 1: y (N, C, H, W), the forward output
 //   binding 2: scale (N, C, H, W), from lrn_fwd     binding 3: dy (N, C, H, W)
 //     (bindings 0-3: RGBA32F texel views)

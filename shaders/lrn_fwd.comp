@@ -4,7 +4,7 @@
 //   scale_i = K + ALPHA * sum_{j = max(0, i - SIZE/2)}^{min(C - 1, i + SIZE/2)} x_j^2
 //   y_i     = x_i * scale_i^-BETA
 // per (n, h, w), i and j channel indices. The window loop unrolls. scale is saved for lrn_bwd.
-// Sums and powers in fp32. Work split and texel access: lrn.glsl (one invocation per four
+// Sums and powers in fp32. Work assignment and texel access: lrn.glsl (one invocation per four
 // consecutive elements).
 //   binding 0: x (N, C, H, W), RGBA32F texel view
 //   binding 1: y (N, C, H, W)   binding 2: scale (N, C, H, W)

@@ -1,4 +1,4 @@
-// Shared by maxpool_fwd.comp and maxpool_bwd.comp: the shape, the work split and texel access.
+// Shared by maxpool_fwd.comp and maxpool_bwd.comp: the shape, the work assignment and texel access.
 //
 // Texel access: inputs are read through R32F texel views (a fetch is a vector gather on CPU
 // drivers, where a storage-buffer load at a per-invocation address is a slow scalar loop).
@@ -17,8 +17,8 @@ layout(constant_id = 7) const bool TAIL = false;
 const uint OH = (H - K) / STRIDE + 1u;
 const uint OW = (W - K) / STRIDE + 1u;
 
-// Forward's work split: one invocation per QUAD of four consecutive outputs, so its results are
-// one vec4 store (quads.glsl).
+// Forward's work assignment: one invocation per QUAD of four consecutive outputs, so its results
+// are one vec4 store (quads.glsl).
 #include "quads.glsl"
 
 // The four elements at flat indices e of a texel view with one float per texel.

@@ -4,9 +4,9 @@
 // (windows top to bottom, left to right), so results are deterministic. With overlapping windows
 // (3x3 stride 2) an element can be the chosen maximum of up to four windows. Elements no window
 // covers, or no window chose, get 0.
-// Work split: one invocation per BLOCK of STRIDE x STRIDE input elements (blocks tile each plane
-// from its top-left corner; those at the right and bottom edges may be cut off). Every element of
-// block (by, bx) can only be covered by the SPAN x SPAN windows (oy, ox) with
+// Work assignment: one invocation per BLOCK of STRIDE x STRIDE input elements (blocks tile each
+// plane from its top-left corner; those at the right and bottom edges may be cut off). Every
+// element of block (by, bx) can only be covered by the SPAN x SPAN windows (oy, ox) with
 // by - SPAN < oy <= by and bx - SPAN < ox <= bx, so the invocation fetches their argmax and dy
 // once, and each element takes the windows that chose it (a window's argmax lies inside it, so
 // "chose it" implies "covers it"). Texel access: maxpool.glsl.

@@ -6,7 +6,7 @@
 // so it does not depend on the batch or channel and a micro-batch slice reuses it unchanged.
 // TIE RULE (as ref::maxpool_*): the FIRST maximum in row-major window order wins, i.e. the running
 // maximum is replaced only by a strictly greater value.
-// Work split and texel access: maxpool.glsl (one invocation per four consecutive outputs, each
+// Work assignment and texel access: maxpool.glsl (one invocation per four consecutive outputs, each
 // window's K x K elements fetched on their own).
 //   binding 0: x (N, C, H, W), R32F texel view   binding 1: y (N, C, OH, OW)
 //   binding 2: argmax (N, C, OH, OW), float-valued index within the plane

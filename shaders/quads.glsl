@@ -1,4 +1,4 @@
-// The QUAD work split of lrn_fwd, lrn_bwd and maxpool_fwd: one invocation per four consecutive
+// The QUAD work assignment of lrn_fwd, lrn_bwd and maxpool_fwd: one invocation per four consecutive
 // elements 4q .. 4q+3 of the flat output, written as one vec4 (a texel).
 //
 // The main pipeline computes the count / 4 whole quads (the host dispatches that many

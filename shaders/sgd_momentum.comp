@@ -7,7 +7,7 @@
 // to contract any of them into an FMA, so every GPU rounds exactly like the host.
 // The learning rate is READ FROM A BUFFER, not pushed: a recorded step can be replayed after the
 // schedule changes it, by writing the buffer alone.
-// g is read through an RGBA32F texel view (texel layout, work split and the TAIL pipeline:
+// g is read through an RGBA32F texel view (texel layout, work assignment and the TAIL pipeline:
 // "Texel-wise element ops" in common.glsl). w and v are read and written through one storage
 // binding each: a texel view of the range being written in the same dispatch would be a second,
 // unordered access to it (the synchronization validation layer reports it as a hazard).

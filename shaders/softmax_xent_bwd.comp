@@ -9,7 +9,7 @@
 //   push: count (N * CLASSES), scale
 //   spec: 3 CLASSES, 4 TEXELS (texels of four elements per invocation), 5 TAIL (the partial-texel
 //         pipeline)
-// Texel layout, work split and the TAIL pipeline: "Texel-wise element ops" in common.glsl.
+// Texel layout, work assignment and the TAIL pipeline: "Texel-wise element ops" in common.glsl.
 #include "common.glsl"
 
 layout(constant_id = 3) const uint CLASSES = 1000;

@@ -1,12 +1,13 @@
 #version 450
-// Adds the split-K partial sums of gemm_texel.comp in slice order (deterministic):
+// Adds the partial sums of K slices (gemm_texel.comp, conv2d_bwd_weight.comp) in slice order
+// (deterministic):
 //
 //   c[i] = (accumulate ? c[i] : 0) + sum_{s < SLICES} part[s*STRIDE + i]  (+ bias)   for i < COUNT
 //
 // Bindings:
 //   0: part  uniform texel buffer (R32F), SLICES x STRIDE floats
 //   1: c     storage texel buffer (R32F), COUNT floats
-// Push constants: accumulate (uint, 0 or 1).
+// Push constants: accumulate (uint, 0 or 1); alexnet::AccumulatePush mirrors them.
 // Specialization constants: 0 local size x; 3 COUNT, 4 SLICES, 5 STRIDE.
 // Dispatch: linear_groups(COUNT).
 #include "common.glsl"

@@ -3,7 +3,7 @@
 //   binding 0: x (count), RGBA32F texel view   binding 1: y (count), storage buffer
 //   push: count
 //   spec: 3 TEXELS (texels of four elements per invocation), 4 TAIL (the partial-texel pipeline)
-// Texel layout, work split and the TAIL pipeline: "Texel-wise element ops" in common.glsl.
+// Texel layout, work assignment and the TAIL pipeline: "Texel-wise element ops" in common.glsl.
 #include "common.glsl"
 
 layout(constant_id = 3) const uint TEXELS = 4;

@@ -1,6 +1,6 @@
 // main() for the texel-wise element ops that write ONE output of `count` floats (relu, tanh,
 // dropout, softmax backward): out[4t .. 4t+3] = compute(t) for every texel t of four elements.
-// Layout, work split and the TAIL pipeline: "Texel-wise element ops" in common.glsl.
+// Layout, work assignment and the TAIL pipeline: "Texel-wise element ops" in common.glsl.
 //
 // The including shader declares, before including this file:
 //   #define OUT_BINDING n                          the output's storage-buffer binding

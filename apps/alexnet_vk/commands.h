@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "model/model.h"
-#include "runtime/check.h"
+#include "runtime/error.h"
 #include "runtime/context.h"
 
 namespace alexnet::app {

@@ -7,18 +7,18 @@
 #include <string>
 #include <vector>
 
+#include "model/reference/activation.h"
 #include "model/reference/lrn.h"
 
 namespace alexnet {
 
-enum class ActivationKind { Relu, Tanh };
 enum class PoolKind {
   Overlap,  // 3x3 stride 2, the paper's overlapping pooling
   Plain,    // 2x2 stride 2, the paper's non-overlapping baseline
 };
 
 struct ArchOptions {
-  ActivationKind activation = ActivationKind::Relu;
+  Activation activation = Activation::Relu;
   bool lrn = true;
   PoolKind pool = PoolKind::Overlap;
   float dropout = 0.5f;  // on fc6 and fc7; 0 turns it off

@@ -25,7 +25,7 @@ nlohmann::json arch_to_json(const Arch& a) {
       {"classes", a.classes},
       {"in_channels", a.in_channels},
       {"in_size", a.in_size},
-      {"activation", a.options.activation == ActivationKind::Relu ? "relu" : "tanh"},
+      {"activation", activation_name(a.options.activation)},
       {"lrn", a.options.lrn},
       {"pool", a.options.pool == PoolKind::Overlap ? "overlap" : "plain"},
       {"pool_kernel", a.pool_kernel()},
@@ -43,7 +43,7 @@ nlohmann::json arch_to_json(const Arch& a) {
 Arch arch_from_json(const nlohmann::json& j) {
   try {
     ArchOptions options;
-    options.activation = j.at("activation").get<std::string>() == "tanh" ? ActivationKind::Tanh : ActivationKind::Relu;
+    options.activation = j.at("activation").get<std::string>() == "tanh" ? Activation::Tanh : Activation::Relu;
     options.lrn = j.at("lrn").get<bool>();
     options.pool = j.at("pool").get<std::string>() == "plain" ? PoolKind::Plain : PoolKind::Overlap;
     options.dropout = j.at("dropout").get<float>();

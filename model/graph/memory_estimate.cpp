@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "runtime/check.h"
+#include "runtime/error.h"
 #include "runtime/context.h"
 
 namespace alexnet {

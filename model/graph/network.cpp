@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "model/layers/make_layer.h"
-#include "runtime/check.h"
+#include "runtime/error.h"
 #include "runtime/stream.h"
 #include "runtime/transfer.h"
 

@@ -88,7 +88,7 @@ class Network : public ParameterSet {
   std::string first_non_finite_parameter();
 
   // When set, each layer's passes record a timestamp pair into this list (for `alexnet_vk bench`),
-  // labelled "<layer> forward", "<layer> backward-data", "<layer> backward-filter" (filter and
+  // labelled "<layer> forward", "<layer> backward-data", "<layer> backward-weight" (weight and
   // bias gradients), "<layer> backward" (a layer without parameters) and "<layer> update".
   struct TimedSpan {
     std::string label;

@@ -5,7 +5,7 @@
 #include <map>
 #include <stdexcept>
 
-#include "runtime/check.h"
+#include "runtime/error.h"
 #include "runtime/context.h"
 
 namespace alexnet {

@@ -6,7 +6,7 @@
 #include "model/graph/one_device_model.h"
 #include "model/model.h"
 #include "model/split/split_network.h"
-#include "runtime/check.h"
+#include "runtime/error.h"
 #include "runtime/context.h"
 
 namespace alexnet {

@@ -44,9 +44,9 @@ void ConvLayer::backward_data(vkrt::Stream& stream, const LayerIO& io) {
 }
 
 void ConvLayer::backward_params(vkrt::Stream& stream, const LayerIO& io, bool accumulate) {
-  op_.backward_filter(stream, *io.dy, io.x, weight_.grad, accumulate);
+  op_.backward_weight(stream, *io.dy, io.x, weight_.grad, accumulate);
   op_.backward_bias(stream, *io.dy, bias_.grad, accumulate);
-  io.end_pass(stream, "backward-filter");
+  io.end_pass(stream, "backward-weight");
 }
 
 }  // namespace alexnet::net

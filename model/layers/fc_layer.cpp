@@ -29,7 +29,7 @@ void FcLayer::backward_data(vkrt::Stream& stream, const LayerIO& io) {
 void FcLayer::backward_params(vkrt::Stream& stream, const LayerIO& io, bool accumulate) {
   op_.backward_weight(stream, *io.dy, io.x, weight_.grad, accumulate);
   op_.backward_bias(stream, *io.dy, bias_.grad, accumulate);
-  io.end_pass(stream, "backward-filter");
+  io.end_pass(stream, "backward-weight");
 }
 
 }  // namespace alexnet::net

@@ -32,7 +32,7 @@ struct StepKey {
   bool train = true;        // false: dropout is the identity
 };
 
-// Receives the end of each pass inside a layer's backward ("backward-data", "backward-filter"),
+// Receives the end of each pass inside a layer's backward ("backward-data", "backward-weight"),
 // so that a benchmark can time the passes apart. Layers call LayerIO::end_pass; only profiling
 // sets a marker.
 class PassMarker {

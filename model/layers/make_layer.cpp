@@ -10,7 +10,7 @@
 namespace alexnet::net {
 
 std::unique_ptr<Layer> make_layer(vkrt::Context& context, const Arch& arch, const ArchNode& node, int batch) {
-  const Activation act = arch.options.activation == ActivationKind::Relu ? Activation::Relu : Activation::Tanh;
+  const Activation act = arch.options.activation;
   switch (node.kind) {
     case NodeKind::Conv:
       return std::make_unique<ConvLayer>(context, *node.conv, node.in, batch, arch);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "model/ops/elementwise_chunks.h"
+#include "model/ops/require_floats.h"
 #include "runtime/context.h"
 
 namespace alexnet {
@@ -15,12 +16,6 @@ constexpr std::uint32_t kLocal = 64;
 // Texels (of four elements) per invocation: enough work per invocation to amortise llvmpipe's
 // per-invocation overhead; more made no difference there.
 constexpr std::uint32_t kTexels = 4;
-
-void require(const vkrt::BufferRange& range, std::uint64_t count, const char* what) {
-  if (range.size < count * sizeof(float))
-    throw std::invalid_argument(std::string("ActivationOp: ") + what + " holds fewer than " + std::to_string(count) +
-                                " floats");
-}
 
 }  // namespace
 
@@ -52,16 +47,16 @@ void ActivationOp::record(vkrt::Stream& stream, const Kernels& kernels,
 
 void ActivationOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y,
                            std::uint32_t count) const {
-  require(x, count, "x");
-  require(y, count, "y");
+  require_floats("ActivationOp", "x", x, count);
+  require_floats("ActivationOp", "y", y, count);
   record(stream, forward_, {x, y}, count);
 }
 
 void ActivationOp::backward(vkrt::Stream& stream, const vkrt::BufferRange& y, const vkrt::BufferRange& dy,
                             const vkrt::BufferRange& dx, std::uint32_t count) const {
-  require(y, count, "y");
-  require(dy, count, "dy");
-  require(dx, count, "dx");
+  require_floats("ActivationOp", "y", y, count);
+  require_floats("ActivationOp", "dy", dy, count);
+  require_floats("ActivationOp", "dx", dx, count);
   record(stream, backward_, {y, dy, dx}, count);
 }
 

@@ -5,23 +5,22 @@
 // Inputs are read through RGBA32F texel views and outputs written as storage buffers (why, and
 // the second "tail" pipeline for a partial texel: "Texel-wise element ops" in
 // shaders/common.glsl), so every range must start at an offset that suits both (Allocator ranges
-// do). Counts past one binding's limits are split into several dispatches.
+// do). Counts past one binding's limits are cut into chunks, one dispatch each.
 #pragma once
 
 #include <cstdint>
 #include <initializer_list>
 
+#include "model/reference/activation.h"
 #include "runtime/kernel.h"
 #include "runtime/stream.h"
 
 namespace alexnet {
 
-enum class Activation { Relu, Tanh };
-
 class ActivationOp {
  public:
   // max_elements_per_dispatch: 0 for the device limits; a small value makes tests exercise the
-  // split (it is rounded down to keep chunk offsets aligned, and never below that alignment).
+  // chunks (it is rounded down to keep chunk offsets aligned, and never below that alignment).
   ActivationOp(vkrt::Context& context, Activation kind, std::uint64_t max_elements_per_dispatch = 0);
 
   // x, y: (count)

@@ -5,8 +5,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "runtime/check.h"
+#include "model/ops/gemm/accumulate_push.h"
+#include "model/ops/require_floats.h"
 #include "runtime/context.h"
+#include "runtime/error.h"
 
 namespace alexnet {
 namespace {
@@ -50,32 +52,13 @@ std::vector<vkrt::SpecValue> conv_constants(const ref::Conv2dShape& s) {
   return {s.n, s.c_in, s.h, s.w, s.c_out, s.kh, s.kw, s.stride, s.pad, s.out_h(), s.out_w(), s.groups};
 }
 
-// conv2d_bwd_filter.comp's constants: conv_constants, then the K slices.
-std::vector<vkrt::SpecValue> filter_constants(const ref::Conv2dShape& s, const KSlices& slices) {
+// conv2d_bwd_weight.comp's constants: conv_constants, then the K slices.
+std::vector<vkrt::SpecValue> weight_constants(const ref::Conv2dShape& s, const KSlices& slices) {
   auto c = conv_constants(s);
   c.push_back(slices.slices);
   c.push_back(std::max<std::uint32_t>(slices.slice_k, 1));
   return c;
 }
-
-void require_floats(const char* call, const char* name, const vkrt::BufferRange& range, std::uint64_t count) {
-  if (range.size < count * sizeof(float))
-    throw std::invalid_argument(std::string(call) + ": " + name + " spans " + std::to_string(range.size) +
-                                " bytes, the shape needs " + std::to_string(count * sizeof(float)));
-}
-
-}  // namespace
-
-vkrt::KernelDesc bias_grad_kernel_desc(const vkrt::Context& context, std::uint32_t channels,
-                                       std::uint32_t positions, std::uint32_t batch) {
-  const auto& limits = context.limits();
-  // One invocation per summand up to 256; a power of two for the tree reduction.
-  std::uint32_t local = pow2_at_least(std::uint64_t(batch) * positions, 256);
-  while (local > limits.maxComputeWorkGroupSize[0] || local > limits.maxComputeWorkGroupInvocations) local /= 2;
-  return {"bias_grad", {local, 1, 1}, {channels, positions, batch}};
-}
-
-namespace {
 
 std::uint32_t u32(std::uint64_t v) { return static_cast<std::uint32_t>(v); }
 
@@ -141,8 +124,8 @@ TexelGemmShape data_product(const ref::Conv2dShape& s) {
 }
 
 // dw[g*M + m, k] = sum_n dy_rows[g, m, n] * col[g, k, n]: B is col read transposed; K = every
-// output position of the batch (split into slices when that leaves too few workgroups).
-TexelGemmShape filter_product(const ref::Conv2dShape& s) {
+// output position of the batch (cut into slices when that leaves too few workgroups).
+TexelGemmShape weight_product(const ref::Conv2dShape& s) {
   const std::uint32_t kg = taps_per_group(s), np = window_shape(s).np();
   TexelGemmShape g;
   g.m = cout_g(s);
@@ -168,23 +151,23 @@ vkrt::Buffer scratch(vkrt::Context& context, std::uint64_t floats) {
 Conv2dOp::Tiled::Tiled(vkrt::Context& context, const ref::Conv2dShape& s)
     : forward_tile(choose_gemm_tile(context, cout_g(s), forward_n(s), std::uint64_t(cin_g(s)) * taps(s))),
       data_tile(choose_gemm_tile(context, cin_g(s), data_n_max(s), data_k_max(s))),
-      filter_tile(choose_gemm_tile(context, cout_g(s), std::uint64_t(cin_g(s)) * taps(s), forward_n(s))),
-      filter_slices(choose_k_slices(ceil_div(cout_g(s), filter_tile.bm()) *
-                                      ceil_div(std::uint64_t(cin_g(s)) * taps(s), filter_tile.bn()) * u32(s.groups),
-                                  forward_n(s), filter_tile.bk, weight_count(s))),
+      weight_tile(choose_gemm_tile(context, cout_g(s), std::uint64_t(cin_g(s)) * taps(s), forward_n(s))),
+      weight_slices(choose_k_slices(ceil_div(cout_g(s), weight_tile.bm()) *
+                                      ceil_div(std::uint64_t(cin_g(s)) * taps(s), weight_tile.bn()) * u32(s.groups),
+                                  forward_n(s), weight_tile.bk, weight_count(s))),
       forward(context, gemm_kernel_desc("conv2d_fwd", forward_tile, conv_constants(s))),
       backward_data(context, gemm_kernel_desc("conv2d_bwd_data", data_tile, conv_constants(s))),
-      backward_filter(context, gemm_kernel_desc("conv2d_bwd_filter", filter_tile, filter_constants(s, filter_slices))),
+      backward_weight(context, gemm_kernel_desc("conv2d_bwd_weight", weight_tile, weight_constants(s, weight_slices))),
       forward_groups(gemm_groups(forward_tile, cout_g(s), forward_n(s), u32(s.groups))),
       data_groups(gemm_groups(data_tile, cin_g(s), data_n_max(s), u32(s.groups * s.stride * s.stride))),
-      filter_groups(gemm_groups(filter_tile, cout_g(s), std::uint64_t(cin_g(s)) * taps(s),
-                                u32(s.groups) * filter_slices.slices)) {
-  if (filter_slices.slices > 1) {
+      weight_groups(gemm_groups(weight_tile, cout_g(s), std::uint64_t(cin_g(s)) * taps(s),
+                                u32(s.groups) * weight_slices.slices)) {
+  if (weight_slices.slices > 1) {
     const std::uint64_t count = weight_count(s);
     const auto count32 = static_cast<std::uint32_t>(count);
-    sum_slices.emplace(context, vkrt::KernelDesc{"sum_slices", {64, 1, 1}, {count32, filter_slices.slices, count32}});
+    sum_slices.emplace(context, vkrt::KernelDesc{"sum_slices", {64, 1, 1}, {count32, weight_slices.slices, count32}});
     sum_groups = vkrt::linear_groups(count, 64);
-    partials = context.allocator().allocate(count * filter_slices.slices * sizeof(float), vkrt::Intent::DeviceLocal);
+    partials = context.allocator().allocate(count * weight_slices.slices * sizeof(float), vkrt::Intent::DeviceLocal);
   }
 }
 
@@ -196,7 +179,7 @@ Conv2dOp::Texel::Texel(vkrt::Context& context, const ref::Conv2dShape& s)
       fold_dcol(context, window_shape(s), ColKernel::Direction::Fold),
       forward(context, forward_product(s)),
       backward_data(context, data_product(s)),
-      backward_filter(context, filter_product(s)),
+      backward_weight(context, weight_product(s)),
       w_rows(scratch(context, std::uint64_t(s.c_out) * round_up4(taps_per_group(s)))),
       col(scratch(context, window_shape(s).col_floats())),
       dcol(scratch(context, window_shape(s).col_floats())),
@@ -205,10 +188,7 @@ Conv2dOp::Texel::Texel(vkrt::Context& context, const ref::Conv2dShape& s)
 Conv2dOp::Conv2dOp(vkrt::Context& context, const ref::Conv2dShape& shape, GemmPath path)
     : shape_(validated(shape)),
       path_(resolve_gemm_path(context, path)),
-      backward_bias_(context, bias_grad_kernel_desc(context, static_cast<std::uint32_t>(shape_.c_out),
-                                                    static_cast<std::uint32_t>(shape_.out_h() * shape_.out_w()),
-                                                    static_cast<std::uint32_t>(shape_.n))),
-      bias_groups_(vkrt::linear_groups(static_cast<std::uint64_t>(shape_.c_out), 1)) {
+      bias_grad_(context, u32(shape_.c_out), u32(shape_.out_h() * shape_.out_w()), u32(shape_.n)) {
   if (path_ == GemmPath::Texel) texel_.emplace(context, shape_);
   else tiled_.emplace(context, shape_);
 }
@@ -249,37 +229,37 @@ void Conv2dOp::backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, 
   texel_->fold_dcol.record(stream, texel_->dcol, dx);
 }
 
-void Conv2dOp::backward_filter(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& x,
+void Conv2dOp::backward_weight(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& x,
                                const vkrt::BufferRange& dw, bool accumulate) const {
-  require_floats("Conv2dOp::backward_filter", "dy", dy, output_count(shape_));
-  require_floats("Conv2dOp::backward_filter", "x", x, input_count(shape_));
-  require_floats("Conv2dOp::backward_filter", "dw", dw, weight_count(shape_));
+  require_floats("Conv2dOp::backward_weight", "dy", dy, output_count(shape_));
+  require_floats("Conv2dOp::backward_weight", "x", x, input_count(shape_));
+  require_floats("Conv2dOp::backward_weight", "dw", dw, weight_count(shape_));
   if (tiled_) {
     if (!tiled_->sum_slices) {
       // dw stands in for the unused partial-sum binding.
-      stream.dispatch(tiled_->backward_filter, {dy, x, dw, dw}, AccumulatePush{accumulate ? 1u : 0u},
-                      tiled_->filter_groups);
+      stream.dispatch(tiled_->backward_weight, {dy, x, dw, dw}, AccumulatePush::of(accumulate),
+                      tiled_->weight_groups);
       return;
     }
     const vkrt::BufferRange partials(tiled_->partials);
-    stream.dispatch(tiled_->backward_filter, {dy, x, dw, partials}, AccumulatePush{0}, tiled_->filter_groups);
+    stream.dispatch(tiled_->backward_weight, {dy, x, dw, partials}, AccumulatePush::of(false), tiled_->weight_groups);
     stream.barrier();
     stream.dispatch(*tiled_->sum_slices, {vkrt::scalar_texels(partials), vkrt::scalar_texels(dw)},
-                    AccumulatePush{accumulate ? 1u : 0u}, tiled_->sum_groups);
+                    AccumulatePush::of(accumulate), tiled_->sum_groups);
     return;
   }
   stream.barrier();
   texel_->unroll_x.record(stream, x, texel_->col);
   texel_->pack_dy.record(stream, dy, texel_->dy_rows);
   stream.barrier();
-  texel_->backward_filter.record(stream, texel_->dy_rows, texel_->col, texel_->dy_rows, dw, accumulate);
+  texel_->backward_weight.record(stream, texel_->dy_rows, texel_->col, texel_->dy_rows, dw, accumulate);
 }
 
 void Conv2dOp::backward_bias(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& db,
                              bool accumulate) const {
   require_floats("Conv2dOp::backward_bias", "dy", dy, output_count(shape_));
   require_floats("Conv2dOp::backward_bias", "db", db, static_cast<std::uint64_t>(shape_.c_out));
-  stream.dispatch(backward_bias_, {dy, db}, AccumulatePush{accumulate ? 1u : 0u}, bias_groups_);
+  bias_grad_.record(stream, dy, db, accumulate);
 }
 
 }  // namespace alexnet

@@ -16,6 +16,7 @@
 #include <optional>
 #include <vector>
 
+#include "model/ops/bias_grad.h"
 #include "model/ops/gemm/gemm_tile.h"
 #include "model/ops/gemm/texel_gemm.h"
 #include "model/reference/conv2d.h"
@@ -42,7 +43,7 @@ class Conv2dOp {
                      const vkrt::BufferRange& dx) const;
   // dy (N, Cout, OH, OW), x (N, Cin, H, W) -> dw (Cout, Cin/G, KH, KW), summed over the batch;
   // with `accumulate`, dw += that sum (micro-batches) instead of dw = it.
-  void backward_filter(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& x,
+  void backward_weight(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& x,
                        const vkrt::BufferRange& dw, bool accumulate = false) const;
   // dy (N, Cout, OH, OW) -> db (Cout), summed over the batch and positions; `accumulate` as above.
   void backward_bias(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& db,
@@ -52,19 +53,16 @@ class Conv2dOp {
   GemmPath path() const { return path_; }
 
  private:
-  struct AccumulatePush {
-    std::uint32_t accumulate;
-  };
   // The implicit-GEMM pipelines of the tiled path.
   struct Tiled {
     Tiled(vkrt::Context& context, const ref::Conv2dShape& shape);
-    GemmTile forward_tile, data_tile, filter_tile;
-    KSlices filter_slices;  // the filter gradient's K (batch x output positions), sliced on a GPU
-    vkrt::Kernel forward, backward_data, backward_filter;
-    vkrt::Groups forward_groups, data_groups, filter_groups;
-    std::optional<vkrt::Kernel> sum_slices;  // only when filter_slices.slices > 1
+    GemmTile forward_tile, data_tile, weight_tile;
+    KSlices weight_slices;  // the weight gradient's K (batch x output positions), sliced on a GPU
+    vkrt::Kernel forward, backward_data, backward_weight;
+    vkrt::Groups forward_groups, data_groups, weight_groups;
+    std::optional<vkrt::Kernel> sum_slices;  // only when weight_slices.slices > 1
     vkrt::Groups sum_groups;
-    vkrt::Buffer partials;                   // (slices, weights) when filter_slices.slices > 1
+    vkrt::Buffer partials;                   // (slices, weights) when weight_slices.slices > 1
   };
   // The texel path: layout kernels, three products and their scratch matrices.
   struct Texel {
@@ -73,19 +71,14 @@ class Conv2dOp {
     ColKernel unroll_x;    // x -> col [G][Cin/G*KH*KW][NP]
     ColKernel pack_dy;     // dy -> [G][Cout/G][NP]
     ColKernel fold_dcol;   // dcol [G][Cin/G*KH*KW][NP] -> dx
-    TexelGemm forward, backward_data, backward_filter;
+    TexelGemm forward, backward_data, backward_weight;
     vkrt::Buffer w_rows, col, dcol, dy_rows;
   };
   ref::Conv2dShape shape_;
   GemmPath path_;
   std::optional<Tiled> tiled_;
   std::optional<Texel> texel_;
-  vkrt::Kernel backward_bias_;
-  vkrt::Groups bias_groups_;
+  BiasGradOp bias_grad_;
 };
-
-// The bias-gradient pipeline (shaders/bias_grad.comp) for dy (batch, channels, positions).
-vkrt::KernelDesc bias_grad_kernel_desc(const vkrt::Context& context, std::uint32_t channels,
-                                       std::uint32_t positions, std::uint32_t batch);
 
 }  // namespace alexnet

@@ -13,14 +13,14 @@ namespace {
 constexpr std::uint32_t kLocal = 64;
 constexpr std::uint64_t kIndexLimit = std::uint64_t(1) << 32;  // global indices are 32-bit in the shader
 
-std::uint32_t checked_texels(std::uint32_t texels) {
+std::uint32_t validated_texels(std::uint32_t texels) {
   if (texels == 0) throw std::invalid_argument("DropoutOp: texels_per_invocation must be positive");
   return texels;
 }
 
 // Throws unless every global index of the call is below 2^32 and the rows are consistent.
-void check_indices(const std::string& op, std::uint64_t count, std::uint64_t element_offset,
-                   const DropoutRows& rows) {
+void require_valid_indices(const std::string& op, std::uint64_t count, std::uint64_t element_offset,
+                           const DropoutRows& rows) {
   if (rows.row_length == 0) {
     if (rows.row_stride != 0 || rows.row_offset != 0)
       throw std::invalid_argument(op + "row_stride and row_offset need a row_length");
@@ -60,7 +60,7 @@ Divider divider(std::uint64_t d) {  // 1 <= d < 2^32
 DropoutOp::Kernels DropoutOp::kernels(vkrt::Context& context, const char* shader, std::uint32_t texels, bool rows) {
   // Specialization constants: TEXELS, TAIL, SHIFTED, ROWS (dropout.glsl).
   auto kernel = [&](bool tail, bool shifted) {
-    return vkrt::Kernel(context, {shader, {kLocal, 1, 1}, {checked_texels(texels), tail, shifted, rows}});
+    return vkrt::Kernel(context, {shader, {kLocal, 1, 1}, {validated_texels(texels), tail, shifted, rows}});
   };
   return {kernel(false, false), kernel(false, true), kernel(true, true)};
 }
@@ -100,7 +100,7 @@ void DropoutOp::record(const Kernels& contiguous, bool backward, vkrt::Stream& s
   const std::string op = "DropoutOp(" + contiguous.aligned.name() + "): ";
   // Written so that NaN fails too; p == 1 would make the scale infinite.
   if (!(p >= 0.0f && p < 1.0f)) throw std::invalid_argument(op + "p must be in [0, 1), got " + std::to_string(p));
-  check_indices(op, count, element_offset, rows);
+  require_valid_indices(op, count, element_offset, rows);
   if (in.size < count * sizeof(float) || out.size < count * sizeof(float))
     throw std::invalid_argument(op + "buffers hold fewer than " + std::to_string(count) + " floats");
   if (count == 0) return;  // before the rows pipelines are built for nothing

@@ -6,7 +6,7 @@
 // element_offset is the flat index of this call's element 0 within the whole tensor: a
 // micro-batch slice [offset, offset + count) draws exactly the mask the whole tensor would.
 // Calls larger than one binding's limits (maxStorageBufferRange for the output,
-// maxTexelBufferElements for the input's texel view) are split into several dispatches, each with
+// maxTexelBufferElements for the input's texel view) are cut into chunks, one dispatch each, with
 // its own element offset, so any count up to 2^32 works.
 //
 // The input is read through an RGBA32F texel view and the output written as a storage buffer (why,
@@ -44,7 +44,7 @@ struct DropoutRows {
 class DropoutOp {
  public:
   // max_elements_per_dispatch: 0 for the device limits; a small value makes tests exercise the
-  // split (it is rounded down to keep chunk offsets aligned, and never below that alignment).
+  // chunks (it is rounded down to keep chunk offsets aligned, and never below that alignment).
   // texels_per_invocation: texels of four elements each invocation handles; tests pass 1 to reach
   // more than 65535 workgroups (the dispatch's spill into y) with a moderate count.
   explicit DropoutOp(vkrt::Context& context, std::uint64_t max_elements_per_dispatch = 0,

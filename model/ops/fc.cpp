@@ -6,12 +6,15 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/ops/gemm/accumulate_push.h"
+#include "model/ops/require_floats.h"
 #include "runtime/context.h"
 
 namespace alexnet {
 namespace {
 
-constexpr std::uint32_t kNoSplit = 0xffffffffu;  // gemm.comp's B_SPLIT / C_SPLIT when unsplit
+// gemm.comp's B_HI_FIRST / C_HI_FIRST when one binding spans the whole tensor.
+constexpr std::uint32_t kOneBinding = 0xffffffffu;
 enum BiasMode : std::uint32_t { kNoBias = 0, kBiasPerN = 1 };
 
 std::uint64_t weight_count(const ref::FcShape& s) { return std::uint64_t(s.out) * s.in; }
@@ -27,59 +30,56 @@ const ref::FcShape& validated(const ref::FcShape& s) {
   return s;
 }
 
-// Where a weight-sized tensor's second binding starts: kNoSplit when one binding can span it,
+// Where a weight-sized tensor's second binding starts: kOneBinding when one binding can span it,
 // else the largest suitably aligned element count one binding can hold.
-std::uint32_t fc_weight_split(const vkrt::Context& context, const ref::FcShape& s) {
+std::uint32_t choose_weight_hi_first(const vkrt::Context& context, const ref::FcShape& s) {
   const auto& limits = context.limits();
   const std::uint64_t count = weight_count(s);
   const std::uint64_t per_binding = limits.maxStorageBufferRange / sizeof(float);
-  if (count <= per_binding) return kNoSplit;
+  if (count <= per_binding) return kOneBinding;
   const std::uint64_t align = std::max<std::uint64_t>(1, limits.minStorageBufferOffsetAlignment / sizeof(float));
-  const std::uint64_t split = per_binding / align * align;
-  if (count - split > per_binding)
+  const std::uint64_t hi_first = per_binding / align * align;
+  if (count - hi_first > per_binding)
     throw std::invalid_argument("FcOp: the " + std::to_string(s.out) + "x" + std::to_string(s.in) +
                                 " weights need more than two storage-buffer bindings of " +
                                 std::to_string(limits.maxStorageBufferRange) + " bytes on this device");
-  return static_cast<std::uint32_t>(split);
+  return static_cast<std::uint32_t>(hi_first);
 }
 
-// The two bindings of a weight-sized range (see gemm.comp): [0, split) and [split, count).
-std::array<vkrt::BufferRange, 2> halves(const vkrt::BufferRange& range, std::uint64_t count, std::uint32_t split) {
-  if (split == kNoSplit) return {range, range};
+// The lo and hi bindings of a weight-sized range (see gemm.comp): [0, hi_first) and
+// [hi_first, count); the whole range twice when one binding spans it.
+std::array<vkrt::BufferRange, 2> lo_hi_bindings(const vkrt::BufferRange& range, std::uint64_t count,
+                                                std::uint32_t hi_first) {
+  if (hi_first == kOneBinding) return {range, range};
   vkrt::BufferRange lo = range, hi = range;
-  lo.size = std::uint64_t(split) * sizeof(float);
+  lo.size = std::uint64_t(hi_first) * sizeof(float);
   hi.offset += lo.size;
-  hi.size = (count - split) * sizeof(float);
+  hi.size = (count - hi_first) * sizeof(float);
   return {lo, hi};
 }
 
 // gemm.comp's spec ids 6..17.
 struct GemmShape {
-  std::uint32_t m, n, k, a_sm, a_sk, b_sk, b_sn, c_sm, c_sn, bias_mode, b_split, c_split;
+  std::uint32_t m, n, k, a_sm, a_sk, b_sk, b_sn, c_sm, c_sn, bias_mode, b_hi_first, c_hi_first;
   std::vector<vkrt::SpecValue> constants() const {
-    return {m, n, k, a_sm, a_sk, b_sk, b_sn, c_sm, c_sn, bias_mode, b_split, c_split};
+    return {m, n, k, a_sm, a_sk, b_sk, b_sn, c_sm, c_sn, bias_mode, b_hi_first, c_hi_first};
   }
 };
 
 std::uint32_t u32(int v) { return static_cast<std::uint32_t>(v); }
 
+// w_hi: where the hi binding of w (the first two) or dw (the third) starts.
 // y (N, Out) = x (N, In) . w (Out, In)^T + b: M = N, N = Out, K = In.
-GemmShape forward_gemm(const ref::FcShape& s, std::uint32_t split) {
-  return {u32(s.n), u32(s.out), u32(s.in), u32(s.in), 1, 1, u32(s.in), u32(s.out), 1, kBiasPerN, split, kNoSplit};
+GemmShape forward_gemm(const ref::FcShape& s, std::uint32_t w_hi) {
+  return {u32(s.n), u32(s.out), u32(s.in), u32(s.in), 1, 1, u32(s.in), u32(s.out), 1, kBiasPerN, w_hi, kOneBinding};
 }
 // dx (N, In) = dy (N, Out) . w (Out, In): M = N, N = In, K = Out.
-GemmShape data_gemm(const ref::FcShape& s, std::uint32_t split) {
-  return {u32(s.n), u32(s.in), u32(s.out), u32(s.out), 1, u32(s.in), 1, u32(s.in), 1, kNoBias, split, kNoSplit};
+GemmShape data_gemm(const ref::FcShape& s, std::uint32_t w_hi) {
+  return {u32(s.n), u32(s.in), u32(s.out), u32(s.out), 1, u32(s.in), 1, u32(s.in), 1, kNoBias, w_hi, kOneBinding};
 }
 // dw (Out, In) = dy (N, Out)^T . x (N, In): M = Out, N = In, K = N.
-GemmShape weight_gemm(const ref::FcShape& s, std::uint32_t split) {
-  return {u32(s.out), u32(s.in), u32(s.n), 1, u32(s.out), u32(s.in), 1, u32(s.in), 1, kNoBias, kNoSplit, split};
-}
-
-void require_floats(const char* call, const char* name, const vkrt::BufferRange& range, std::uint64_t count) {
-  if (range.size < count * sizeof(float))
-    throw std::invalid_argument(std::string(call) + ": " + name + " spans " + std::to_string(range.size) +
-                                " bytes, the shape needs " + std::to_string(count * sizeof(float)));
+GemmShape weight_gemm(const ref::FcShape& s, std::uint32_t w_hi) {
+  return {u32(s.out), u32(s.in), u32(s.n), 1, u32(s.out), u32(s.in), 1, u32(s.in), 1, kNoBias, kOneBinding, w_hi};
 }
 
 // The texel-path products (see gemm_texel.comp for the layouts).
@@ -134,13 +134,13 @@ GemmPath fc_path(const vkrt::Context& context, const ref::FcShape& s, GemmPath a
 }  // namespace
 
 FcOp::Tiled::Tiled(vkrt::Context& context, const ref::FcShape& s)
-    : weight_split(fc_weight_split(context, s)),
+    : weight_hi_first(choose_weight_hi_first(context, s)),
       forward_tile(choose_gemm_tile(context, u32(s.n), u32(s.out), u32(s.in))),
       data_tile(choose_gemm_tile(context, u32(s.n), u32(s.in), u32(s.out))),
       weight_tile(choose_gemm_tile(context, u32(s.out), u32(s.in), u32(s.n))),
-      forward(context, gemm_kernel_desc("gemm", forward_tile, forward_gemm(s, weight_split).constants())),
-      backward_data(context, gemm_kernel_desc("gemm", data_tile, data_gemm(s, weight_split).constants())),
-      backward_weight(context, gemm_kernel_desc("gemm", weight_tile, weight_gemm(s, weight_split).constants())),
+      forward(context, gemm_kernel_desc("gemm", forward_tile, forward_gemm(s, weight_hi_first).constants())),
+      backward_data(context, gemm_kernel_desc("gemm", data_tile, data_gemm(s, weight_hi_first).constants())),
+      backward_weight(context, gemm_kernel_desc("gemm", weight_tile, weight_gemm(s, weight_hi_first).constants())),
       forward_groups(gemm_groups(forward_tile, u32(s.n), u32(s.out))),
       data_groups(gemm_groups(data_tile, u32(s.n), u32(s.in))),
       weight_groups(gemm_groups(weight_tile, u32(s.out), u32(s.in))) {}
@@ -160,8 +160,7 @@ FcOp::Texel::Texel(vkrt::Context& context, const ref::FcShape& s)
 FcOp::FcOp(vkrt::Context& context, const ref::FcShape& shape, GemmPath path)
     : shape_(validated(shape)),
       path_(fc_path(context, shape_, path)),
-      backward_bias_(context, bias_grad_kernel_desc(context, u32(shape_.out), 1, u32(shape_.n))),
-      bias_groups_(vkrt::linear_groups(u32(shape_.out), 1)) {
+      bias_grad_(context, u32(shape_.out), 1, u32(shape_.n)) {
   if (path_ == GemmPath::Texel) texel_.emplace(context, shape_);
   else tiled_.emplace(context, shape_);
 }
@@ -185,8 +184,8 @@ void FcOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt:
     texel_->forward.record(stream, x, w, b, y, false);
     return;
   }
-  const auto wh = halves(w, weight_count(shape_), tiled_->weight_split);
-  stream.dispatch(tiled_->forward, {x, wh[0], wh[1], b, y, y}, AccumulatePush{0}, tiled_->forward_groups);
+  const auto wh = lo_hi_bindings(w, weight_count(shape_), tiled_->weight_hi_first);
+  stream.dispatch(tiled_->forward, {x, wh[0], wh[1], b, y, y}, AccumulatePush::of(false), tiled_->forward_groups);
 }
 
 void FcOp::backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& w,
@@ -200,9 +199,10 @@ void FcOp::backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, cons
     texel_->backward_data.record(stream, texel_dy(stream, dy), w, w, dx, false);
     return;
   }
-  const auto wh = halves(w, weight_count(shape_), tiled_->weight_split);
+  const auto wh = lo_hi_bindings(w, weight_count(shape_), tiled_->weight_hi_first);
   // No bias: dy stands in for the unread bias binding.
-  stream.dispatch(tiled_->backward_data, {dy, wh[0], wh[1], dy, dx, dx}, AccumulatePush{0}, tiled_->data_groups);
+  stream.dispatch(tiled_->backward_data, {dy, wh[0], wh[1], dy, dx, dx}, AccumulatePush::of(false),
+                  tiled_->data_groups);
 }
 
 void FcOp::backward_weight(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& x,
@@ -215,9 +215,9 @@ void FcOp::backward_weight(vkrt::Stream& stream, const vkrt::BufferRange& dy, co
     texel_->backward_weight.record(stream, texel_dy(stream, dy), x, x, dw, accumulate);
     return;
   }
-  const auto dwh = halves(dw, weight_count(shape_), tiled_->weight_split);
-  // B (x) is never split; no bias: dy stands in for the unread bias binding.
-  stream.dispatch(tiled_->backward_weight, {dy, x, x, dy, dwh[0], dwh[1]}, AccumulatePush{accumulate ? 1u : 0u},
+  const auto dwh = lo_hi_bindings(dw, weight_count(shape_), tiled_->weight_hi_first);
+  // B (x) always fits one binding; no bias: dy stands in for the unread bias binding.
+  stream.dispatch(tiled_->backward_weight, {dy, x, x, dy, dwh[0], dwh[1]}, AccumulatePush::of(accumulate),
                   tiled_->weight_groups);
 }
 
@@ -225,7 +225,7 @@ void FcOp::backward_bias(vkrt::Stream& stream, const vkrt::BufferRange& dy, cons
                          bool accumulate) const {
   require_floats("FcOp::backward_bias", "dy", dy, std::uint64_t(u32(shape_.n)) * u32(shape_.out));
   require_floats("FcOp::backward_bias", "db", db, u32(shape_.out));
-  stream.dispatch(backward_bias_, {dy, db}, AccumulatePush{accumulate ? 1u : 0u}, bias_groups_);
+  bias_grad_.record(stream, dy, db, accumulate);
 }
 
 }  // namespace alexnet

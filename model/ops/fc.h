@@ -8,7 +8,7 @@
 //   - Texel (CPU drivers): shaders/gemm_texel.comp, which reads through texel buffers (no 128 MiB
 //     limit). Needs In to be a multiple of 4 (else the op takes the tiled path); when Out is not,
 //     dy is first copied into rows padded to a multiple of 4.
-// The bias gradient is shaders/bias_grad.comp on both.
+// The bias gradient is BiasGradOp (shaders/bias_grad.comp) on both.
 //
 // The caller puts stream.barrier() between dependent calls; a texel-path call that repacks dy
 // starts with a barrier of its own (its scratch is reused by the next call).
@@ -17,7 +17,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "model/ops/conv2d.h"
+#include "model/ops/bias_grad.h"
+#include "model/ops/gemm/gemm_tile.h"
 #include "model/ops/gemm/texel_gemm.h"
 #include "model/reference/fc.h"
 #include "runtime/kernel.h"
@@ -48,12 +49,9 @@ class FcOp {
   GemmPath path() const { return path_; }
 
  private:
-  struct AccumulatePush {
-    std::uint32_t accumulate;
-  };
   struct Tiled {
     Tiled(vkrt::Context& context, const ref::FcShape& shape);
-    std::uint32_t weight_split;  // element where a weight-sized range's second binding starts
+    std::uint32_t weight_hi_first;  // element where a weight-sized range's hi binding starts
     GemmTile forward_tile, data_tile, weight_tile;
     vkrt::Kernel forward, backward_data, backward_weight;
     vkrt::Groups forward_groups, data_groups, weight_groups;
@@ -71,8 +69,7 @@ class FcOp {
   GemmPath path_;
   std::optional<Tiled> tiled_;
   std::optional<Texel> texel_;
-  vkrt::Kernel backward_bias_;
-  vkrt::Groups bias_groups_;
+  BiasGradOp bias_grad_;
 };
 
 }  // namespace alexnet

@@ -5,25 +5,21 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/ops/require_floats.h"
+
 namespace alexnet {
 namespace {
 
 constexpr std::uint32_t kLocal = 64;
 
-void require_elements(const vkrt::BufferRange& range, std::size_t count, const char* what) {
-  if (range.size < count * sizeof(float))
-    throw std::invalid_argument(std::string("LrnOp: ") + what + " holds " + std::to_string(range.size) +
-                                " bytes, needs " + std::to_string(count * sizeof(float)));
-}
-
-const ref::Nchw& checked(const ref::Nchw& s, const ref::LrnParams& p) {
+const ref::Nchw& validated(const ref::Nchw& s, const ref::LrnParams& p) {
   // The reference's rules (model/reference/lrn.h): the GPU op accepts exactly what it accepts.
   if (s.n <= 0 || s.c <= 0 || s.h <= 0 || s.w <= 0) throw std::invalid_argument("LrnOp: sizes must be positive");
   if (p.size <= 0 || p.size % 2 == 0)
     throw std::invalid_argument("LrnOp: size must be odd and positive, got " + std::to_string(p.size));
   if (!(p.k > 0.0) || !(p.alpha >= 0.0)) throw std::invalid_argument("LrnOp: need k > 0 and alpha >= 0");
   if (s.count() > std::numeric_limits<std::uint32_t>::max())
-    throw std::invalid_argument("LrnOp: more than 2^32 - 1 elements; split the batch");
+    throw std::invalid_argument("LrnOp: more than 2^32 - 1 elements; use a smaller batch");
   // The shaders loop over the window, and llvmpipe ends an invocation after 65535 iterations.
   if (p.size > 65535) throw std::invalid_argument("LrnOp: a window of more than 65535 channels");
   return s;
@@ -32,7 +28,7 @@ const ref::Nchw& checked(const ref::Nchw& s, const ref::LrnParams& p) {
 // The slice with total_channels filled in; throws when it does not fit the total, or when a
 // sliced op has fewer channels than half a window (its halo would need channels past the other
 // device's neighbouring ones).
-LrnSlice checked(const ref::Nchw& s, const ref::LrnParams& p, LrnSlice slice) {
+LrnSlice validated(const ref::Nchw& s, const ref::LrnParams& p, LrnSlice slice) {
   if (slice.total_channels == 0) slice.total_channels = s.c;
   if (slice.first_channel < 0 || slice.total_channels < s.c ||
       slice.first_channel > slice.total_channels - s.c)
@@ -62,8 +58,8 @@ LrnOp::Kernels LrnOp::kernels(vkrt::Context& context, const char* shader, const 
 }
 
 LrnOp::LrnOp(vkrt::Context& context, ref::Nchw shape, ref::LrnParams params, LrnSlice slice)
-    : shape_(checked(shape, params)),
-      slice_(checked(shape, params, slice)),
+    : shape_(validated(shape, params)),
+      slice_(validated(shape, params, slice)),
       halo_(slice_.total_channels != shape.c ? params.size / 2 : 0),
       count_(static_cast<std::uint32_t>(shape.count())),
       forward_(kernels(context, "lrn_fwd", shape, params, slice_)),
@@ -88,7 +84,7 @@ vkrt::BufferRange LrnOp::halo_binding(const vkrt::BufferRange* halo, const vkrt:
     return vkrt::scalar_texels(dummy.sub(0, sizeof(float)));
   }
   if (!halo) throw std::invalid_argument(std::string("LrnOp: a sliced op needs ") + what);
-  require_elements(*halo, halo_elements(), what);
+  require_floats("LrnOp", what, *halo, halo_elements());
   return vkrt::scalar_texels(*halo);  // the shaders fetch halo elements one float at a time
 }
 
@@ -103,27 +99,27 @@ void LrnOp::record(vkrt::Stream& stream, const Kernels& kernels,
 
 void LrnOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y,
                     const vkrt::BufferRange& scale, const vkrt::BufferRange* x_halo) const {
-  require_elements(x, count_, "x");
-  require_elements(y, count_, "y");
-  require_elements(scale, count_, "scale");
+  require_floats("LrnOp", "x", x, count_);
+  require_floats("LrnOp", "y", y, count_);
+  require_floats("LrnOp", "scale", scale, count_);
   record(stream, forward_, {x, y, scale, halo_binding(x_halo, x, "x halo")});
 }
 
 void LrnOp::backward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y,
                      const vkrt::BufferRange& scale, const vkrt::BufferRange& dy, const vkrt::BufferRange& dx,
                      const vkrt::BufferRange* ratio_halo) const {
-  require_elements(x, count_, "x");
-  require_elements(y, count_, "y");
-  require_elements(scale, count_, "scale");
-  require_elements(dy, count_, "dy");
-  require_elements(dx, count_, "dx");
+  require_floats("LrnOp", "x", x, count_);
+  require_floats("LrnOp", "y", y, count_);
+  require_floats("LrnOp", "scale", scale, count_);
+  require_floats("LrnOp", "dy", dy, count_);
+  require_floats("LrnOp", "dx", dx, count_);
   record(stream, backward_, {x, y, scale, dy, dx, halo_binding(ratio_halo, dy, "ratio halo")});
 }
 
 void LrnOp::boundary_channels(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& out) const {
   require_sliced("boundary_channels");
-  require_elements(x, count_, "x");
-  require_elements(out, halo_elements(), "boundary channels");
+  require_floats("LrnOp", "x", x, count_);
+  require_floats("LrnOp", "boundary channels", out, halo_elements());
   // Per side, one block of half * H * W floats per sample.
   const VkDeviceSize plane = VkDeviceSize(shape_.h) * shape_.w * sizeof(float);
   const VkDeviceSize block = VkDeviceSize(halo_) * plane;
@@ -144,11 +140,11 @@ void LrnOp::boundary_channels(vkrt::Stream& stream, const vkrt::BufferRange& x, 
 void LrnOp::boundary_ratio(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& y,
                            const vkrt::BufferRange& scale, const vkrt::BufferRange& out) const {
   require_sliced("boundary_ratio");
-  require_elements(dy, count_, "dy");
-  require_elements(y, count_, "y");
-  require_elements(scale, count_, "scale");
+  require_floats("LrnOp", "dy", dy, count_);
+  require_floats("LrnOp", "y", y, count_);
+  require_floats("LrnOp", "scale", scale, count_);
   const std::size_t elements = halo_elements();
-  require_elements(out, elements, "boundary ratio");
+  require_floats("LrnOp", "boundary ratio", out, elements);
   const Push push{static_cast<std::uint32_t>(elements)};
   stream.dispatch(*ratio_, {vkrt::scalar_texels(dy), vkrt::scalar_texels(y), vkrt::scalar_texels(scale), out}, push,
                   vkrt::linear_groups(elements, kLocal));

@@ -94,7 +94,7 @@ class LrnOp {
   bool below() const { return sliced() && slice_.first_channel > 0; }
   bool above() const { return sliced() && slice_.first_channel + shape_.c < slice_.total_channels; }
   void require_sliced(const char* what) const;
-  // The halo range to bind: the caller's (checked), or a dummy when unsliced (the shaders
+  // The halo range to bind: the caller's (validated), or a dummy when unsliced (the shaders
   // declare the binding but the unsliced pipelines never read it).
   vkrt::BufferRange halo_binding(const vkrt::BufferRange* halo, const vkrt::BufferRange& dummy,
                                  const char* what) const;

@@ -4,22 +4,18 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/ops/require_floats.h"
+
 namespace alexnet {
 namespace {
 
 constexpr std::uint32_t kLocal = 64;
 
-void require_elements(const vkrt::BufferRange& range, std::size_t count, const char* what) {
-  if (range.size < count * 4)
-    throw std::invalid_argument(std::string("MaxPoolOp: ") + what + " holds " + std::to_string(range.size) +
-                                " bytes, needs " + std::to_string(count * 4));
-}
-
-const ref::PoolShape& checked(const ref::PoolShape& s) {
+const ref::PoolShape& validated(const ref::PoolShape& s) {
   s.validate();
   const std::size_t count = static_cast<std::size_t>(s.n) * s.c * s.h * s.w;
   if (count > std::numeric_limits<std::uint32_t>::max())
-    throw std::invalid_argument("MaxPoolOp: more than 2^32 - 1 input elements; split the batch");
+    throw std::invalid_argument("MaxPoolOp: more than 2^32 - 1 input elements; use a smaller batch");
   // argmax is a float-valued index within the plane: exact below 2^24.
   if (std::size_t(s.h) * s.w >= (std::size_t(1) << 24))
     throw std::invalid_argument("MaxPoolOp: planes of 2^24 elements or more are not supported");
@@ -41,7 +37,7 @@ vkrt::KernelDesc desc(const char* shader, const ref::PoolShape& s, bool tail = f
 }  // namespace
 
 MaxPoolOp::MaxPoolOp(vkrt::Context& context, ref::PoolShape shape)
-    : shape_(checked(shape)),
+    : shape_(validated(shape)),
       forward_(context, desc("maxpool_fwd", shape)),
       forward_tail_(context, desc("maxpool_fwd", shape, true)),
       backward_(context, desc("maxpool_bwd", shape)) {}
@@ -56,9 +52,9 @@ std::size_t MaxPoolOp::output_count() const {
 
 void MaxPoolOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y,
                         const vkrt::BufferRange& argmax) const {
-  require_elements(x, input_count(), "x");
-  require_elements(y, output_count(), "y");
-  require_elements(argmax, output_count(), "argmax");
+  require_floats("MaxPoolOp", "x", x, input_count());
+  require_floats("MaxPoolOp", "y", y, output_count());
+  require_floats("MaxPoolOp", "argmax", argmax, output_count());
   const auto count = static_cast<std::uint32_t>(output_count());
   // One invocation per four whole outputs; the partial quad (if any) by the tail pipeline. The two
   // write disjoint elements, so they need no barrier between them.
@@ -70,9 +66,9 @@ void MaxPoolOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const 
 
 void MaxPoolOp::backward(vkrt::Stream& stream, const vkrt::BufferRange& argmax, const vkrt::BufferRange& dy,
                          const vkrt::BufferRange& dx) const {
-  require_elements(argmax, output_count(), "argmax");
-  require_elements(dy, output_count(), "dy");
-  require_elements(dx, input_count(), "dx");
+  require_floats("MaxPoolOp", "argmax", argmax, output_count());
+  require_floats("MaxPoolOp", "dy", dy, output_count());
+  require_floats("MaxPoolOp", "dx", dx, input_count());
   const auto count = static_cast<std::uint32_t>(input_count());
   stream.dispatch(backward_, {vkrt::scalar_texels(argmax), vkrt::scalar_texels(dy), dx}, Push{count},
                   block_groups(shape_));

@@ -12,7 +12,7 @@ namespace {
 
 constexpr std::uint32_t kLocal = 64;
 
-std::uint32_t checked_texels(std::uint32_t texels) {
+std::uint32_t validated_texels(std::uint32_t texels) {
   if (texels == 0) throw std::invalid_argument("SgdOp: texels_per_invocation must be positive");
   return texels;
 }
@@ -21,7 +21,7 @@ std::uint32_t checked_texels(std::uint32_t texels) {
 
 SgdOp::SgdOp(vkrt::Context& context, std::uint64_t max_elements_per_dispatch, std::uint32_t texels_per_invocation)
     : max_chunk_(elementwise_chunk_elements(context, max_elements_per_dispatch)),
-      texels_(checked_texels(texels_per_invocation)),
+      texels_(validated_texels(texels_per_invocation)),
       kernel_(context, {"sgd_momentum", {kLocal, 1, 1}, {texels_per_invocation, false}}),
       tail_(context, {"sgd_momentum", {kLocal, 1, 1}, {texels_per_invocation, true}}) {}
 

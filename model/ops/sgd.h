@@ -29,7 +29,7 @@ struct SgdConfig {
 class SgdOp {
  public:
   // max_elements_per_dispatch: 0 for the device limits; a small value makes tests exercise the
-  // split (it is rounded down to keep chunk offsets aligned, and never below that alignment).
+  // chunks (it is rounded down to keep chunk offsets aligned, and never below that alignment).
   // texels_per_invocation: texels of four elements each invocation updates; tests pass 1 to reach
   // more than 65535 workgroups (the dispatch's spill into y).
   explicit SgdOp(vkrt::Context& context, std::uint64_t max_elements_per_dispatch = 0,

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/ops/require_floats.h"
+
 namespace alexnet {
 namespace {
 
@@ -15,23 +17,25 @@ constexpr std::uint32_t kRowLocal = 8;
 constexpr std::uint32_t kLocal = 64;
 constexpr std::uint32_t kTexels = 4;
 
-int checked(int classes) {
+int validated(int classes) {
   if (classes <= 0 || classes > SoftmaxXentOp::kMaxClasses)
     throw std::invalid_argument("SoftmaxXentOp: classes must be in [1, " + std::to_string(SoftmaxXentOp::kMaxClasses) +
                                 "], got " + std::to_string(classes));
   return classes;
 }
 
-void require_elements(const vkrt::BufferRange& range, std::uint64_t count, const char* what) {
-  if (range.size < count * 4)
-    throw std::invalid_argument(std::string("SoftmaxXentOp: ") + what + " holds " + std::to_string(range.size) +
-                                " bytes, needs " + std::to_string(count * 4));
+// n rows of `classes` logits; the shaders index them with 32-bit arithmetic.
+std::uint64_t logit_count(std::uint32_t n, int classes) {
+  const std::uint64_t count = std::uint64_t(n) * classes;
+  if (count > std::numeric_limits<std::uint32_t>::max())
+    throw std::invalid_argument("SoftmaxXentOp: more than 2^32 - 1 logits; use a smaller batch");
+  return count;
 }
 
 }  // namespace
 
 SoftmaxXentOp::SoftmaxXentOp(vkrt::Context& context, int classes)
-    : classes_(checked(classes)),
+    : classes_(validated(classes)),
       forward_(context, {"softmax_xent_fwd", {kRowLocal, 1, 1}, {classes}}),
       backward_(context, {"softmax_xent_bwd", {kLocal, 1, 1}, {classes, kTexels, false}}),
       backward_tail_(context, {"softmax_xent_bwd", {kLocal, 1, 1}, {classes, kTexels, true}}) {}
@@ -39,13 +43,11 @@ SoftmaxXentOp::SoftmaxXentOp(vkrt::Context& context, int classes)
 void SoftmaxXentOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& logits, const vkrt::BufferRange& labels,
                             const vkrt::BufferRange& probs, const vkrt::BufferRange& loss, std::uint32_t n) const {
   if (n == 0) return;
-  const std::uint64_t count = std::uint64_t(n) * classes_;
-  if (count > std::numeric_limits<std::uint32_t>::max())
-    throw std::invalid_argument("SoftmaxXentOp: more than 2^32 - 1 logits; split the batch");
-  require_elements(logits, count, "logits");
-  require_elements(labels, n, "labels");
-  require_elements(probs, count, "probs");
-  require_elements(loss, n, "loss");
+  const std::uint64_t count = logit_count(n, classes_);
+  require_floats("SoftmaxXentOp", "logits", logits, count);
+  require_floats("SoftmaxXentOp", "labels", labels, n);
+  require_floats("SoftmaxXentOp", "probs", probs, count);
+  require_floats("SoftmaxXentOp", "loss", loss, n);
   stream.dispatch(forward_, {vkrt::scalar_texels(logits), labels, probs, loss}, ForwardPush{n},
                   vkrt::linear_groups(n, kRowLocal));
 }
@@ -53,12 +55,10 @@ void SoftmaxXentOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& logit
 void SoftmaxXentOp::backward(vkrt::Stream& stream, const vkrt::BufferRange& probs, const vkrt::BufferRange& labels,
                              const vkrt::BufferRange& dlogits, std::uint32_t n, float scale) const {
   if (n == 0) return;
-  const std::uint64_t count = std::uint64_t(n) * classes_;
-  if (count > std::numeric_limits<std::uint32_t>::max())
-    throw std::invalid_argument("SoftmaxXentOp: more than 2^32 - 1 logits; split the batch");
-  require_elements(probs, count, "probs");
-  require_elements(labels, n, "labels");
-  require_elements(dlogits, count, "dlogits");
+  const std::uint64_t count = logit_count(n, classes_);
+  require_floats("SoftmaxXentOp", "probs", probs, count);
+  require_floats("SoftmaxXentOp", "labels", labels, n);
+  require_floats("SoftmaxXentOp", "dlogits", dlogits, count);
   const BackwardPush push{static_cast<std::uint32_t>(count), scale};
   // kTexels whole texels per invocation; the partial texel (if any) by the tail pipeline. The two
   // write disjoint elements, so they need no barrier between them.

@@ -6,6 +6,21 @@
 #include <span>
 #include <vector>
 
+namespace alexnet {
+
+// The nonlinearity after every convolution and hidden fully connected layer: the paper's ReLU, or
+// tanh for its ReLU-vs-tanh comparison. Defined here, at the lowest level, so that the
+// architecture, the layers, the GPU ops and the reference all name it with this one enum.
+enum class Activation { Relu, Tanh };
+
+// "relu" or "tanh": how checkpoints, the command line and verify's check names spell it. Inline,
+// so that readers of checkpoints need only this header, not the reference library.
+inline const char* activation_name(Activation activation) {
+  return activation == Activation::Relu ? "relu" : "tanh";
+}
+
+}  // namespace alexnet
+
 namespace alexnet::ref {
 
 // x: (count) -> y: (count), y = max(x, 0)
@@ -20,5 +35,11 @@ template <class T> std::vector<T> tanh_forward(std::span<const T> x);
 
 // y: (count) the forward output, dy: (count) -> dx: (count), dx = dy * (1 - y*y)
 template <class T> std::vector<T> tanh_backward(std::span<const T> y, std::span<const T> dy);
+
+// The forward and backward of `activation`: relu_* or tanh_* above.
+template <class T> std::vector<T> activation_forward(Activation activation, std::span<const T> x);
+template <class T>
+std::vector<T> activation_backward(Activation activation, std::span<const T> y,
+                                   std::span<const T> dy);
 
 }  // namespace alexnet::ref

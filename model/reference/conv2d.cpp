@@ -4,13 +4,13 @@
 #include <algorithm>
 #include <string>
 
-#include "model/reference/check.h"
+#include "model/reference/require.h"
 
 namespace alexnet::ref {
 
-using detail::check_size;
 using detail::count_of;
 using detail::require;
+using detail::require_size;
 
 int Conv2dShape::out_h() const { return window_output_size(h, kh, stride, pad, pad_end); }
 int Conv2dShape::out_w() const { return window_output_size(w, kw, stride, pad, pad_end); }
@@ -89,9 +89,9 @@ std::vector<T> conv2d_forward(const Conv2dShape& s, std::span<const T> x, std::s
                               std::span<const T> b) {
   const char* op = "conv2d_forward";
   s.validate();
-  check_size(op, "x", x.size(), input_count(s));
-  check_size(op, "w", w.size(), weight_count(s));
-  if (!b.empty()) check_size(op, "b", b.size(), static_cast<std::size_t>(s.c_out));
+  require_size(op, "x", x.size(), input_count(s));
+  require_size(op, "w", w.size(), weight_count(s));
+  if (!b.empty()) require_size(op, "b", b.size(), static_cast<std::size_t>(s.c_out));
 
   const int oh = s.out_h(), ow = s.out_w();
   const int cin_g = s.c_in / s.groups, cout_g = s.c_out / s.groups;
@@ -125,14 +125,15 @@ std::vector<T> conv2d_forward(const Conv2dShape& s, std::span<const T> x, std::s
 }
 
 // Written as a gather over dx (not as the transpose of the forward loop) so that each dx element
-// is one double sum, and so the gradient check compares two independently indexed formulations.
+// is one double sum, and so the central-difference test compares two independently indexed
+// formulations.
 template <class T>
 std::vector<T> conv2d_backward_data(const Conv2dShape& s, std::span<const T> dy,
                                     std::span<const T> w) {
   const char* op = "conv2d_backward_data";
   s.validate();
-  check_size(op, "dy", dy.size(), output_count(s));
-  check_size(op, "w", w.size(), weight_count(s));
+  require_size(op, "dy", dy.size(), output_count(s));
+  require_size(op, "w", w.size(), weight_count(s));
 
   const int oh = s.out_h(), ow = s.out_w();
   const int cin_g = s.c_in / s.groups, cout_g = s.c_out / s.groups;
@@ -160,12 +161,12 @@ std::vector<T> conv2d_backward_data(const Conv2dShape& s, std::span<const T> dy,
 }
 
 template <class T>
-std::vector<T> conv2d_backward_filter(const Conv2dShape& s, std::span<const T> dy,
+std::vector<T> conv2d_backward_weight(const Conv2dShape& s, std::span<const T> dy,
                                       std::span<const T> x) {
-  const char* op = "conv2d_backward_filter";
+  const char* op = "conv2d_backward_weight";
   s.validate();
-  check_size(op, "dy", dy.size(), output_count(s));
-  check_size(op, "x", x.size(), input_count(s));
+  require_size(op, "dy", dy.size(), output_count(s));
+  require_size(op, "x", x.size(), input_count(s));
 
   const int oh = s.out_h(), ow = s.out_w();
   const int cin_g = s.c_in / s.groups, cout_g = s.c_out / s.groups;
@@ -198,7 +199,7 @@ std::vector<T> conv2d_backward_filter(const Conv2dShape& s, std::span<const T> d
 template <class T>
 std::vector<T> conv2d_backward_bias(const Conv2dShape& s, std::span<const T> dy) {
   s.validate();
-  check_size("conv2d_backward_bias", "dy", dy.size(), output_count(s));
+  require_size("conv2d_backward_bias", "dy", dy.size(), output_count(s));
 
   const std::size_t plane = count_of(s.out_h(), s.out_w());
   std::vector<T> db(static_cast<std::size_t>(s.c_out));
@@ -218,7 +219,7 @@ std::vector<T> conv2d_backward_bias(const Conv2dShape& s, std::span<const T> dy)
                                             std::span<const T>, std::span<const T>);          \
   template std::vector<T> conv2d_backward_data<T>(const Conv2dShape&, std::span<const T>,     \
                                                   std::span<const T>);                        \
-  template std::vector<T> conv2d_backward_filter<T>(const Conv2dShape&, std::span<const T>,   \
+  template std::vector<T> conv2d_backward_weight<T>(const Conv2dShape&, std::span<const T>,   \
                                                     std::span<const T>);                      \
   template std::vector<T> conv2d_backward_bias<T>(const Conv2dShape&, std::span<const T>);
 

@@ -49,7 +49,7 @@ std::vector<T> conv2d_backward_data(const Conv2dShape& s, std::span<const T> dy,
 // dy: (N, Cout, OH, OW), x: (N, Cin, H, W)
 // returns dw: (Cout, Cin/G, KH, KW), summed over the batch
 template <class T>
-std::vector<T> conv2d_backward_filter(const Conv2dShape& s, std::span<const T> dy,
+std::vector<T> conv2d_backward_weight(const Conv2dShape& s, std::span<const T> dy,
                                       std::span<const T> x);
 
 // dy: (N, Cout, OH, OW)

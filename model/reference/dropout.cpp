@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "model/reference/check.h"
+#include "model/reference/require.h"
 
 namespace alexnet::ref {
 
@@ -25,7 +25,7 @@ std::array<std::uint32_t, 4> philox_round(const std::array<std::uint32_t, 4>& ct
   return {hi1 ^ ctr[1] ^ key[0], lo1, hi0 ^ ctr[3] ^ key[1], lo0};
 }
 
-void check_p(const char* op, float p) {
+void require_probability(const char* op, float p) {
   // Written so that NaN fails too. p == 1 is rejected: its scale 1/(1-p) is infinite.
   detail::require(p >= 0.0f && p < 1.0f, op, "p must be in [0, 1), got " + std::to_string(p));
 }
@@ -63,14 +63,14 @@ bool dropout_keep(std::uint64_t i, float p, std::uint32_t seed, std::uint32_t st
 template <class T>
 std::vector<T> dropout_forward(std::span<const T> x, float p, std::uint32_t seed,
                                std::uint32_t step) {
-  check_p("dropout_forward", p);
+  require_probability("dropout_forward", p);
   return apply_mask(x, p, seed, step);
 }
 
 template <class T>
 std::vector<T> dropout_backward(std::span<const T> dy, float p, std::uint32_t seed,
                                 std::uint32_t step) {
-  check_p("dropout_backward", p);
+  require_probability("dropout_backward", p);
   return apply_mask(dy, p, seed, step);
 }
 

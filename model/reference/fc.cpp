@@ -4,13 +4,13 @@
 #include <cstddef>
 #include <string>
 
-#include "model/reference/check.h"
+#include "model/reference/require.h"
 
 namespace alexnet::ref {
 
-using detail::check_size;
 using detail::count_of;
 using detail::require;
+using detail::require_size;
 
 namespace {
 
@@ -20,6 +20,26 @@ void validate(const char* op, const FcShape& s) {
               ", out=" + std::to_string(s.out) + ")");
 }
 
+// out[r, i] = sum over t < terms, in order, of coef(r, t) * row(t)[i] for i < width, one double
+// sum per element: fc's data gradient (r = sample, t = output unit, rows of w) and its weight
+// gradient (r = output unit, t = sample, rows of x). Row at a time so that the inner loop walks a
+// row and acc contiguously (fc6's W is 4096 x 9216).
+template <class T, class Coef, class Row>
+std::vector<T> weighted_row_sums(int out_rows, int terms, int width, Coef coef, Row row) {
+  std::vector<T> out(count_of(out_rows, width));
+  std::vector<double> acc(static_cast<std::size_t>(width));
+  for (int r = 0; r < out_rows; ++r) {
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (int t = 0; t < terms; ++t) {
+      const double d = coef(r, t);
+      const T* src = row(t);
+      for (int i = 0; i < width; ++i) acc[i] += d * static_cast<double>(src[i]);
+    }
+    for (int i = 0; i < width; ++i) out[count_of(r, width) + i] = static_cast<T>(acc[i]);
+  }
+  return out;
+}
+
 }  // namespace
 
 template <class T>
@@ -27,9 +47,9 @@ std::vector<T> fc_forward(const FcShape& s, std::span<const T> x, std::span<cons
                           std::span<const T> b) {
   const char* op = "fc_forward";
   validate(op, s);
-  check_size(op, "x", x.size(), count_of(s.n, s.in));
-  check_size(op, "w", w.size(), count_of(s.out, s.in));
-  if (!b.empty()) check_size(op, "b", b.size(), static_cast<std::size_t>(s.out));
+  require_size(op, "x", x.size(), count_of(s.n, s.in));
+  require_size(op, "w", w.size(), count_of(s.out, s.in));
+  if (!b.empty()) require_size(op, "b", b.size(), static_cast<std::size_t>(s.out));
 
   std::vector<T> y(count_of(s.n, s.out));
   for (int n = 0; n < s.n; ++n) {
@@ -49,52 +69,31 @@ template <class T>
 std::vector<T> fc_backward_data(const FcShape& s, std::span<const T> dy, std::span<const T> w) {
   const char* op = "fc_backward_data";
   validate(op, s);
-  check_size(op, "dy", dy.size(), count_of(s.n, s.out));
-  check_size(op, "w", w.size(), count_of(s.out, s.in));
+  require_size(op, "dy", dy.size(), count_of(s.n, s.out));
+  require_size(op, "w", w.size(), count_of(s.out, s.in));
 
-  // Row-at-a-time so the inner loop walks w and acc contiguously (fc6's W is 4096 x 9216); each
-  // dx element is still one double sum over o in order.
-  std::vector<T> dx(count_of(s.n, s.in));
-  std::vector<double> acc(static_cast<std::size_t>(s.in));
-  for (int n = 0; n < s.n; ++n) {
-    std::fill(acc.begin(), acc.end(), 0.0);
-    for (int o = 0; o < s.out; ++o) {
-      const double d = static_cast<double>(dy[count_of(n, s.out) + o]);
-      const T* wr = &w[count_of(o, s.in)];
-      for (int i = 0; i < s.in; ++i) acc[i] += d * static_cast<double>(wr[i]);
-    }
-    for (int i = 0; i < s.in; ++i) dx[count_of(n, s.in) + i] = static_cast<T>(acc[i]);
-  }
-  return dx;
+  // dx[n] = sum over o of dy[n, o] * w[o].
+  const auto coef = [&](int n, int o) { return static_cast<double>(dy[count_of(n, s.out) + o]); };
+  return weighted_row_sums<T>(s.n, s.out, s.in, coef, [&](int o) { return &w[count_of(o, s.in)]; });
 }
 
 template <class T>
 std::vector<T> fc_backward_weight(const FcShape& s, std::span<const T> dy, std::span<const T> x) {
   const char* op = "fc_backward_weight";
   validate(op, s);
-  check_size(op, "dy", dy.size(), count_of(s.n, s.out));
-  check_size(op, "x", x.size(), count_of(s.n, s.in));
+  require_size(op, "dy", dy.size(), count_of(s.n, s.out));
+  require_size(op, "x", x.size(), count_of(s.n, s.in));
 
-  // Same contiguous-row order as fc_backward_data; each dw element is one double sum over n.
-  std::vector<T> dw(count_of(s.out, s.in));
-  std::vector<double> acc(static_cast<std::size_t>(s.in));
-  for (int o = 0; o < s.out; ++o) {
-    std::fill(acc.begin(), acc.end(), 0.0);
-    for (int n = 0; n < s.n; ++n) {
-      const double d = static_cast<double>(dy[count_of(n, s.out) + o]);
-      const T* xr = &x[count_of(n, s.in)];
-      for (int i = 0; i < s.in; ++i) acc[i] += d * static_cast<double>(xr[i]);
-    }
-    for (int i = 0; i < s.in; ++i) dw[count_of(o, s.in) + i] = static_cast<T>(acc[i]);
-  }
-  return dw;
+  // dw[o] = sum over n of dy[n, o] * x[n].
+  const auto coef = [&](int o, int n) { return static_cast<double>(dy[count_of(n, s.out) + o]); };
+  return weighted_row_sums<T>(s.out, s.n, s.in, coef, [&](int n) { return &x[count_of(n, s.in)]; });
 }
 
 template <class T>
 std::vector<T> fc_backward_bias(const FcShape& s, std::span<const T> dy) {
   const char* op = "fc_backward_bias";
   validate(op, s);
-  check_size(op, "dy", dy.size(), count_of(s.n, s.out));
+  require_size(op, "dy", dy.size(), count_of(s.n, s.out));
 
   std::vector<T> db(static_cast<std::size_t>(s.out));
   for (int o = 0; o < s.out; ++o) {

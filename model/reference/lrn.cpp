@@ -4,13 +4,13 @@
 #include <cmath>
 #include <string>
 
-#include "model/reference/check.h"
+#include "model/reference/require.h"
 
 namespace alexnet::ref {
 
-using detail::check_size;
 using detail::count_of;
 using detail::require;
+using detail::require_size;
 
 std::size_t Nchw::count() const { return count_of(n, c, h, w); }
 
@@ -43,26 +43,35 @@ void window_scale(const LrnParams& p, std::span<const T> x, std::size_t base, st
   }
 }
 
+// Calls f(base, plane, scale) for every (n, y, x) column of the tensor: x[base + j * plane] is its
+// channel j, scale[j] that channel's window_scale.
+template <class T, class F>
+void for_each_column(const Nchw& s, const LrnParams& p, std::span<const T> x, F f) {
+  const std::size_t plane = count_of(s.h, s.w);
+  std::vector<double> scale(static_cast<std::size_t>(s.c));
+  for (int n = 0; n < s.n; ++n)
+    for (std::size_t pos = 0; pos < plane; ++pos) {
+      const std::size_t base = count_of(n, s.c) * plane + pos;
+      window_scale(p, x, base, plane, s.c, scale);
+      f(base, plane, scale);
+    }
+}
+
 }  // namespace
 
 template <class T>
 std::vector<T> lrn_forward(const Nchw& s, const LrnParams& p, std::span<const T> x) {
   const char* op = "lrn_forward";
   validate(op, s, p);
-  check_size(op, "x", x.size(), s.count());
+  require_size(op, "x", x.size(), s.count());
 
-  const std::size_t plane = count_of(s.h, s.w);
   std::vector<T> y(s.count());
-  std::vector<double> scale(static_cast<std::size_t>(s.c));
-  for (int n = 0; n < s.n; ++n)
-    for (std::size_t pos = 0; pos < plane; ++pos) {
-      const std::size_t base = count_of(n, s.c) * plane + pos;
-      window_scale(p, x, base, plane, s.c, scale);
-      for (int i = 0; i < s.c; ++i) {
-        const std::size_t at = base + i * plane;
-        y[at] = static_cast<T>(static_cast<double>(x[at]) * std::pow(scale[i], -p.beta));
-      }
+  for_each_column(s, p, x, [&](std::size_t base, std::size_t plane, const auto& scale) {
+    for (int i = 0; i < s.c; ++i) {
+      const std::size_t at = base + i * plane;
+      y[at] = static_cast<T>(static_cast<double>(x[at]) * std::pow(scale[i], -p.beta));
     }
+  });
   return y;
 }
 
@@ -71,32 +80,27 @@ std::vector<T> lrn_backward(const Nchw& s, const LrnParams& p, std::span<const T
                             std::span<const T> dy) {
   const char* op = "lrn_backward";
   validate(op, s, p);
-  check_size(op, "x", x.size(), s.count());
-  check_size(op, "dy", dy.size(), s.count());
+  require_size(op, "x", x.size(), s.count());
+  require_size(op, "dy", dy.size(), s.count());
 
   const int half = p.size / 2;
-  const std::size_t plane = count_of(s.h, s.w);
   std::vector<T> dx(s.count());
-  std::vector<double> scale(static_cast<std::size_t>(s.c));
   std::vector<double> t(static_cast<std::size_t>(s.c));  // t_j = dy_j * a_j * s_j^(-beta-1)
-  for (int n = 0; n < s.n; ++n)
-    for (std::size_t pos = 0; pos < plane; ++pos) {
-      const std::size_t base = count_of(n, s.c) * plane + pos;
-      window_scale(p, x, base, plane, s.c, scale);
-      for (int j = 0; j < s.c; ++j) {
-        const std::size_t at = base + j * plane;
-        t[j] = static_cast<double>(dy[at]) * static_cast<double>(x[at]) *
-               std::pow(scale[j], -p.beta - 1.0);
-      }
-      for (int i = 0; i < s.c; ++i) {
-        double sum = 0.0;
-        for (int j = std::max(0, i - half); j <= std::min(s.c - 1, i + half); ++j) sum += t[j];
-        const std::size_t at = base + i * plane;
-        const double a = static_cast<double>(x[at]);
-        dx[at] = static_cast<T>(static_cast<double>(dy[at]) * std::pow(scale[i], -p.beta) -
-                                2.0 * p.alpha * p.beta * a * sum);
-      }
+  for_each_column(s, p, x, [&](std::size_t base, std::size_t plane, const auto& scale) {
+    for (int j = 0; j < s.c; ++j) {
+      const std::size_t at = base + j * plane;
+      t[j] = static_cast<double>(dy[at]) * static_cast<double>(x[at]) *
+             std::pow(scale[j], -p.beta - 1.0);
     }
+    for (int i = 0; i < s.c; ++i) {
+      double sum = 0.0;
+      for (int j = std::max(0, i - half); j <= std::min(s.c - 1, i + half); ++j) sum += t[j];
+      const std::size_t at = base + i * plane;
+      const double a = static_cast<double>(x[at]);
+      dx[at] = static_cast<T>(static_cast<double>(dy[at]) * std::pow(scale[i], -p.beta) -
+                              2.0 * p.alpha * p.beta * a * sum);
+    }
+  });
   return dx;
 }
 

@@ -4,13 +4,13 @@
 #include <cstddef>
 #include <string>
 
-#include "model/reference/check.h"
+#include "model/reference/require.h"
 
 namespace alexnet::ref {
 
-using detail::check_size;
 using detail::count_of;
 using detail::require;
+using detail::require_size;
 
 int PoolShape::out_h() const { return window_output_size(h, k, stride); }
 int PoolShape::out_w() const { return window_output_size(w, k, stride); }
@@ -49,7 +49,7 @@ std::size_t window_argmax(const PoolShape& s, std::span<const T> x, std::size_t 
 template <class T>
 std::vector<T> maxpool_forward(const PoolShape& s, std::span<const T> x) {
   s.validate();
-  check_size("maxpool_forward", "x", x.size(), count_of(s.n, s.c, s.h, s.w));
+  require_size("maxpool_forward", "x", x.size(), count_of(s.n, s.c, s.h, s.w));
 
   const int oh = s.out_h(), ow = s.out_w();
   std::vector<T> y(count_of(s.n, s.c, oh, ow));
@@ -67,9 +67,9 @@ template <class T>
 std::vector<T> maxpool_backward(const PoolShape& s, std::span<const T> x, std::span<const T> dy) {
   const char* op = "maxpool_backward";
   s.validate();
-  check_size(op, "x", x.size(), count_of(s.n, s.c, s.h, s.w));
+  require_size(op, "x", x.size(), count_of(s.n, s.c, s.h, s.w));
   const int oh = s.out_h(), ow = s.out_w();
-  check_size(op, "dy", dy.size(), count_of(s.n, s.c, oh, ow));
+  require_size(op, "dy", dy.size(), count_of(s.n, s.c, oh, ow));
 
   // Scatter into a double buffer: overlapping windows may pick the same element.
   std::vector<double> acc(x.size(), 0.0);

@@ -5,13 +5,13 @@
 #include <cstddef>
 #include <string>
 
-#include "model/reference/check.h"
+#include "model/reference/require.h"
 
 namespace alexnet::ref {
 
-using detail::check_size;
 using detail::count_of;
 using detail::require;
+using detail::require_size;
 
 namespace {
 
@@ -19,11 +19,14 @@ void validate(const char* op, int n, int classes, std::size_t logits_size) {
   require(n > 0 && classes > 0, op,
           "n and classes must be positive (n=" + std::to_string(n) +
               ", classes=" + std::to_string(classes) + ")");
-  check_size(op, "logits", logits_size, count_of(n, classes));
+  require_size(op, "logits", logits_size, count_of(n, classes));
 }
 
-void validate_labels(const char* op, int n, int classes, std::span<const std::int32_t> labels) {
-  check_size(op, "labels", labels.size(), static_cast<std::size_t>(n));
+// The above, and every label a class.
+void validate(const char* op, int n, int classes, std::size_t logits_size,
+              std::span<const std::int32_t> labels) {
+  validate(op, n, classes, logits_size);
+  require_size(op, "labels", labels.size(), static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < labels.size(); ++i)
     require(labels[i] >= 0 && labels[i] < classes, op,
             "labels[" + std::to_string(i) + "] = " + std::to_string(labels[i]) +
@@ -38,56 +41,54 @@ void row_stats(std::span<const T> row, double& max, double& sum) {
   for (const T v : row) sum += std::exp(static_cast<double>(v) - max);
 }
 
+// Calls f(i, row, max, sum) for every row i of the (n, classes) logits, with its row_stats.
+template <class T, class F>
+void for_each_row(int n, int classes, std::span<const T> logits, F f) {
+  for (int i = 0; i < n; ++i) {
+    const std::span<const T> row = logits.subspan(count_of(i, classes), classes);
+    double max, sum;
+    row_stats(row, max, sum);
+    f(i, row, max, sum);
+  }
+}
+
 }  // namespace
 
 template <class T>
 std::vector<T> softmax_forward(int n, int classes, std::span<const T> logits) {
   validate("softmax_forward", n, classes, logits.size());
   std::vector<T> probs(logits.size());
-  for (int i = 0; i < n; ++i) {
-    const std::span<const T> row = logits.subspan(count_of(i, classes), classes);
-    double max, sum;
-    row_stats(row, max, sum);
+  for_each_row(n, classes, logits, [&](int i, std::span<const T> row, double max, double sum) {
     for (int j = 0; j < classes; ++j)
       probs[count_of(i, classes) + j] =
           static_cast<T>(std::exp(static_cast<double>(row[j]) - max) / sum);
-  }
+  });
   return probs;
 }
 
 template <class T>
 std::vector<T> softmax_xent_loss(int n, int classes, std::span<const T> logits,
                                  std::span<const std::int32_t> labels) {
-  const char* op = "softmax_xent_loss";
-  validate(op, n, classes, logits.size());
-  validate_labels(op, n, classes, labels);
+  validate("softmax_xent_loss", n, classes, logits.size(), labels);
   std::vector<T> loss(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) {
-    const std::span<const T> row = logits.subspan(count_of(i, classes), classes);
-    double max, sum;
-    row_stats(row, max, sum);
+  for_each_row(n, classes, logits, [&](int i, std::span<const T> row, double max, double sum) {
     loss[i] = static_cast<T>(max + std::log(sum) - static_cast<double>(row[labels[i]]));
-  }
+  });
   return loss;
 }
 
 template <class T>
 std::vector<T> softmax_xent_backward(int n, int classes, std::span<const T> logits,
                                      std::span<const std::int32_t> labels) {
-  const char* op = "softmax_xent_backward";
-  validate(op, n, classes, logits.size());
-  validate_labels(op, n, classes, labels);
+  validate("softmax_xent_backward", n, classes, logits.size(), labels);
   std::vector<T> dlogits(logits.size());
-  for (int i = 0; i < n; ++i) {
-    const std::span<const T> row = logits.subspan(count_of(i, classes), classes);
-    double max, sum;
-    row_stats(row, max, sum);
+  for_each_row(n, classes, logits, [&](int i, std::span<const T> row, double max, double sum) {
     for (int j = 0; j < classes; ++j) {
       const double p = std::exp(static_cast<double>(row[j]) - max) / sum;
       const double onehot = j == labels[i] ? 1.0 : 0.0;
       dlogits[count_of(i, classes) + j] = static_cast<T>((p - onehot) / n);
     }
-  }
+  });
   return dlogits;
 }
 

@@ -7,6 +7,7 @@
 #include "model/layers/dropout_layer.h"
 #include "model/layers/fc_layer.h"
 #include "model/layers/make_layer.h"
+#include "model/ops/gemm/accumulate_push.h"
 #include "runtime/transfer.h"
 
 namespace alexnet::split {
@@ -355,7 +356,7 @@ void Half::record_backward(Recorder& r, const vkrt::BufferRange& x, const vkrt::
         }
         r.cut(-1, k);
         // Read in place from the receive buffer (host-visible; small next to the layer's work).
-        const std::uint32_t accumulate_push = 1;
+        const AccumulatePush accumulate_push{1};
         const vkrt::BufferRange received = vkrt::BufferRange(exchange.recv(s.backward_slot, d)).sub(0, mine * mb * F);
         r.stream().dispatch(*n.add, {vkrt::scalar_texels(received), vkrt::scalar_texels(*io.dx)}, accumulate_push,
                             vkrt::linear_groups(mine * mb, 64));

@@ -10,7 +10,7 @@
 #include "model/graph/memory_estimate.h"
 #include "model/graph/network.h"
 #include "model/split/half.h"
-#include "runtime/check.h"
+#include "runtime/error.h"
 #include "runtime/environment.h"
 #include "runtime/transfer.h"
 

@@ -86,7 +86,7 @@ void visit_options(TrainOptions& o, Visitor&& v) {
     Flag<bool>{o.new_classifier, true});
   v(OptionInfo{"threads", "data loader threads"}, o.threads);
   v(OptionInfo{"activation", "relu or tanh", false, false},
-    Named<ActivationKind>{o.arch_options.activation, {{"relu", ActivationKind::Relu}, {"tanh", ActivationKind::Tanh}}});
+    Named<Activation>{o.arch_options.activation, {{"relu", Activation::Relu}, {"tanh", Activation::Tanh}}});
   v(OptionInfo{"no-lrn", "no local response normalization"}, Flag<bool>{o.arch_options.lrn, false});
   v(OptionInfo{"pool", "overlap (3x3/2) or plain (2x2/2)", false, false},
     Named<PoolKind>{o.arch_options.pool, {{"overlap", PoolKind::Overlap}, {"plain", PoolKind::Plain}}});

@@ -19,7 +19,7 @@
 #include "model/train/progress.h"
 #include "model/train/run_folder.h"
 #include "model/train/train_setup.h"
-#include "runtime/check.h"
+#include "runtime/error.h"
 
 namespace alexnet {
 namespace {

@@ -24,12 +24,12 @@ std::string describe(const ActivationCase& c) {
 }
 
 CheckResult check_activation(vkrt::Context& context, Activation kind, bool backward, const ActivationCase& c) {
-  const std::string name = kind == Activation::Relu ? "relu" : "tanh";
+  const std::string name = activation_name(kind);
   const std::string shape = describe(c);
   const std::size_t count = c.count;
   const auto x = random_away_from_zero(count, 11, 1e-3f);
   const auto dy = random_uniform(count, 12);
-  const auto y_ref = kind == Activation::Relu ? ref::relu_forward<float>(x) : ref::tanh_forward<float>(x);
+  const auto y_ref = ref::activation_forward<float>(kind, x);
 
   GpuScratch gpu(context);
   ActivationOp op(context, kind, c.chunk);
@@ -45,9 +45,8 @@ CheckResult check_activation(vkrt::Context& context, Activation kind, bool backw
   const auto& dy_gpu = gpu.input(dy);
   const auto& dx_gpu = c.in_place ? dy_gpu : gpu.output(count);
   gpu.run([&](vkrt::Stream& s) { op.backward(s, y_in, dy_gpu, dx_gpu, n); });
-  const auto dx_ref = kind == Activation::Relu ? ref::relu_backward<float>(y_ref, dy)
-                                               : ref::tanh_backward<float>(y_ref, dy);
-  return compare(name + ".backward", shape, gpu.read(dx_gpu), dx_ref, kElementwiseTolerance);
+  return compare(name + ".backward", shape, gpu.read(dx_gpu), ref::activation_backward<float>(kind, y_ref, dy),
+                 kElementwiseTolerance);
 }
 
 }  // namespace
@@ -59,15 +58,14 @@ void add_activation_checks(std::vector<Check>& checks) {
       {1}, {2}, {3}, {4}, {67}, {2 * 96 * 55 * 55},
       // In place, as the network runs it; a partial texel after more texels than one workgroup.
       {1030, true},
-      // Split into dispatches of 1000 elements (as a tensor past a binding's limits is), the last
+      // Cut into dispatches of 1000 elements (as a tensor past a binding's limits is), the last
       // one ending in a partial texel.
       {10007, false, 1000},
   };
   for (Activation kind : {Activation::Relu, Activation::Tanh})
     for (bool backward : {false, true})
       for (const ActivationCase& c : cases) {
-        const std::string name = std::string(kind == Activation::Relu ? "relu" : "tanh") +
-                                 (backward ? ".backward" : ".forward");
+        const std::string name = std::string(activation_name(kind)) + (backward ? ".backward" : ".forward");
         checks.push_back({name, describe(c), [=](vkrt::Context& context) {
                             return check_activation(context, kind, backward, c);
                           }});

@@ -57,6 +57,20 @@ CheckResult compare(std::string op, std::string shape, std::span<const float> gp
   return r;
 }
 
+namespace {
+
+// How far past (or short of) its tolerance a result's worst element is; failures rank first.
+double badness(const CheckResult& r) {
+  if (!r.error.empty() || !std::isfinite(r.worst_gpu)) return INFINITY;
+  const double ratio =
+      std::fabs(r.worst_gpu - r.worst_ref) / (r.tolerance.atol + r.tolerance.rtol * std::fabs(r.worst_ref));
+  return r.pass ? ratio : 1.0 + ratio;
+}
+
+}  // namespace
+
+CheckResult worse(CheckResult a, CheckResult b) { return badness(b) > badness(a) ? b : a; }
+
 CheckResult run_check(const Check& check, vkrt::Context& context) {
   try {
     return check.run(context);

@@ -27,7 +27,7 @@ inline constexpr Tolerance kElementwiseTolerance{1e-5, 1e-4};
 inline constexpr Tolerance kReductionTolerance{1e-4, 1e-3};
 
 struct CheckResult {
-  std::string op;     // e.g. "conv2d.backward_filter"
+  std::string op;     // e.g. "conv2d.backward_weight"
   std::string shape;  // e.g. "conv2 N2 C96 27x27 k5 p2 g2"
   bool pass = false;
   double max_abs_err = 0;
@@ -55,6 +55,11 @@ std::vector<Check> all_checks();
 
 // Runs one check, turning an exception into a failed result carrying its message.
 CheckResult run_check(const Check& check, vkrt::Context& context);
+
+// Of two results that make up one check (an output and its saved scale or argmax, w and v), the
+// one to report: an error or a failure before a pass, else whose worst element comes closer to
+// (or goes further past) its tolerance.
+CheckResult worse(CheckResult a, CheckResult b);
 
 // Deterministic inputs: uniform in [lo, hi) from a seed.
 std::vector<float> random_uniform(std::size_t count, std::uint32_t seed, float lo = -1.0f, float hi = 1.0f);

@@ -117,7 +117,7 @@ void add_dropout_checks(std::vector<Check>& checks) {
       {"slice", 8195, 4098, 4097, 0.5f, 99, 3},
       // In place (as the network runs it), starting mid-block, ending in a partial texel.
       {"in place", 5000, 1, 4998, 0.5f, 77, 8, 0, 4, true},
-      // Split into dispatches of about 1000 elements (as a tensor past maxStorageBufferRange is):
+      // Cut into dispatches of about 1000 elements (as a tensor past maxStorageBufferRange is):
       // every chunk starts mid-block at its own element offset.
       {"chunked", 12301, 4099, 8195, 0.5f, 31337, 17, 1000},
       // Large and flat: just past 65535 workgroups of 64 invocations x 1 texel of 4 elements (the
@@ -136,7 +136,7 @@ void add_dropout_checks(std::vector<Check>& checks) {
       rows_case("rows", {1, 3, 2}, 7, 61, 0.5f, 13, 7),
       // Aligned rows ending in a partial texel (the rows tail pipeline), in place.
       rows_case("rows in place", {12, 20, 8}, 40, 12 * 9 + 2, 0.5f, 14, 8, 0, true),
-      // Split into dispatches that do not start at row boundaries, aligned and not.
+      // Cut into dispatches that do not start at row boundaries, aligned and not.
       rows_case("rows chunked", {2048, 4096, 2048}, 4096, 5 * 2048, 0.5f, 15, 9, 1000),
       rows_case("rows chunked", {6, 10, 3}, 3, 6 * 100 + 1, 0.5f, 16, 10, 100),
   };

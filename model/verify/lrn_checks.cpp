@@ -1,7 +1,6 @@
 // LRN forward and backward against model/reference/lrn.h (the paper's formula, alpha not divided
 // by the window size).
 #include <algorithm>
-#include <cmath>
 #include <limits>
 #include <sstream>
 
@@ -45,16 +44,6 @@ std::vector<float> lrn_scale(const ref::Nchw& s, const ref::LrnParams& p, std::s
       }
   return scale;
 }
-
-// How far past (or short of) its tolerance a result's worst element is; failures rank first.
-double badness(const CheckResult& r) {
-  if (!r.error.empty() || !std::isfinite(r.worst_gpu)) return INFINITY;
-  const double ratio =
-      std::fabs(r.worst_gpu - r.worst_ref) / (r.tolerance.atol + r.tolerance.rtol * std::fabs(r.worst_ref));
-  return r.pass ? ratio : 1.0 + ratio;
-}
-
-CheckResult worse(CheckResult a, CheckResult b) { return badness(b) > badness(a) ? b : a; }
 
 CheckResult check_lrn(vkrt::Context& context, const LrnCase& c, bool backward) {
   const std::string shape = describe(c);

@@ -2,7 +2,6 @@
 // Inputs are distinct values (a shuffled ramp), so no window has a tie, except in the dedicated
 // tie checks, where the reference's rule (first maximum in row-major window order) decides.
 #include <algorithm>
-#include <cmath>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -70,16 +69,6 @@ std::vector<float> host_argmax(const ref::PoolShape& s, std::span<const float> x
   }
   return out;
 }
-
-// How far past (or short of) its tolerance a result's worst element is; failures rank first.
-double badness(const CheckResult& r) {
-  if (!r.error.empty() || !std::isfinite(r.worst_gpu)) return INFINITY;
-  const double ratio =
-      std::fabs(r.worst_gpu - r.worst_ref) / (r.tolerance.atol + r.tolerance.rtol * std::fabs(r.worst_ref));
-  return r.pass ? ratio : 1.0 + ratio;
-}
-
-CheckResult worse(CheckResult a, CheckResult b) { return badness(b) > badness(a) ? b : a; }
 
 CheckResult check_forward(vkrt::Context& context, const PoolCase& c) {
   const std::string shape = describe(c);

@@ -1,7 +1,6 @@
 // SGD with momentum and weight decay against model/reference/sgd.h. The shader does the
 // reference's float operations in the reference's order with contraction forbidden, so w and v
 // must agree to within one ulp (in practice: bit for bit).
-#include <cmath>
 #include <sstream>
 
 #include "model/ops/sgd.h"
@@ -35,16 +34,6 @@ std::string describe(const SgdCase& c) {
   if (c.texels != 4) s << " texels/invocation " << c.texels;
   return s.str();
 }
-
-// How far past (or short of) its tolerance a result's worst element is; failures rank first.
-double badness(const CheckResult& r) {
-  if (!r.error.empty() || !std::isfinite(r.worst_gpu)) return INFINITY;
-  const double ratio =
-      std::fabs(r.worst_gpu - r.worst_ref) / (r.tolerance.atol + r.tolerance.rtol * std::fabs(r.worst_ref));
-  return r.pass ? ratio : 1.0 + ratio;
-}
-
-CheckResult worse(CheckResult a, CheckResult b) { return badness(b) > badness(a) ? b : a; }
 
 // Uniform in [lo, hi] from splitmix64: the harness's mt19937 draws cost seconds for fc6's 3 x 38M
 // values on a slow machine, and any well-mixed deterministic input serves here.
@@ -109,7 +98,7 @@ void add_sgd_checks(std::vector<Check>& checks) {
       {"three", 3, {0.01f, 0.001f}, 0.9f, 5e-4f, 625},
       {"texels", 4096, {0.01f}, 0.9f, 5e-4f, 627},
       {"odd texels", 4099, {0.01f}, 0.9f, 5e-4f, 629},
-      // Split into dispatches of about 1000 elements, as a tensor past maxStorageBufferRange is.
+      // Cut into dispatches of about 1000 elements, as a tensor past maxStorageBufferRange is.
       {"chunked", 10007, {0.01f, 0.001f}, 0.9f, 5e-4f, 631, 1000},
   };
   for (const SgdCase& c : cases)

@@ -10,19 +10,14 @@
 
 #include "model/data/error.h"
 #include "model/data/rng.h"
+#include "tests/support/images.h"
 
 namespace alexnet::data {
 namespace {
 
 // Pixel (x, y, c) = 10 * y + x + 100 * c: every value tells where it came from.
 Image coded(int w, int h, int c) {
-  Image im{w, h, c, std::vector<uint8_t>(static_cast<std::size_t>(w) * h * c)};
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x)
-      for (int ch = 0; ch < c; ++ch)
-        im.pixels[(static_cast<std::size_t>(y) * w + x) * c + ch] =
-            static_cast<uint8_t>(10 * y + x + 100 * ch);
-  return im;
+  return testing::image_of(w, h, c, [](int x, int y, int ch) { return 10 * y + x + 100 * ch; });
 }
 
 Normalization norm3(float scale = 0.5f) {

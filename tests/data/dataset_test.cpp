@@ -4,60 +4,27 @@
 #include "model/data/dataset.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "model/data/error.h"
+#include "tests/support/data_error.h"
+#include "tests/support/temp_dir.h"
 
 namespace alexnet::data {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "alexnet_ds_XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
-
-void write_bytes(const fs::path& path, const std::vector<uint8_t>& bytes) {
-  fs::create_directories(path.parent_path());
-  std::ofstream f(path, std::ios::binary);
-  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
+using testing::expect_data_error;
+using testing::TempDir;
+using testing::write_bytes;
 
 // A w x h image whose every pixel is `value` (grey or RGB).
 Image flat(int w, int h, int c, uint8_t value) {
   return Image{w, h, c, std::vector<uint8_t>(static_cast<std::size_t>(w) * h * c, value)};
-}
-
-template <class F>
-void expect_data_error(F f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no DataError";
-  } catch (const DataError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find(needle), std::string::npos) << msg;
-    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
-  }
 }
 
 // root/<split>/{b_cat, a_dog, c_fox}: JPEG and PNG files, mixed-case extensions, a text file and
@@ -124,10 +91,10 @@ TEST(ImageFolder, CorruptFileIsSkippedWarnedOnceAndCounted) {
   const auto ds = open_image_folder((root / "train").string());
   EXPECT_THROW(ds->image(2), DataError);  // the direct call reports
 
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   const Dataset::Example ex = ds->image_or_next_valid(2);
   const Dataset::Example again = ds->image_or_next_valid(2);
-  const std::string err = testing::internal::GetCapturedStderr();
+  const std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(ex.index, 3u);  // the next valid one
   EXPECT_EQ(again.index, 3u);
   EXPECT_EQ(ds->label(ex.index), 2);
@@ -146,15 +113,15 @@ TEST(ImageFolder, SubstitutionWrapsAndAllCorruptIsAnError) {
   write_bytes(root / "d" / "a" / "1.png", encode_png(flat(2, 2, 3, 1)));
   write_bytes(root / "d" / "a" / "2.png", {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0});
   const auto ds = open_image_folder((root / "d").string());
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   EXPECT_EQ(ds->image_or_next_valid(1).index, 0u);  // wraps to the start
-  testing::internal::GetCapturedStderr();
+  ::testing::internal::GetCapturedStderr();
 
   write_bytes(root / "e" / "a" / "1.jpg", {0xff, 0xd8, 0xff, 0xe0});
   const auto bad = open_image_folder((root / "e").string());
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   expect_data_error([&] { bad->image_or_next_valid(0); }, "no example of the 1");
-  testing::internal::GetCapturedStderr();
+  ::testing::internal::GetCapturedStderr();
 }
 
 TEST(ImageFolder, SplitsMustAgreeOnClasses) {

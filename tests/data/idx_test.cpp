@@ -4,58 +4,33 @@
 #include "model/data/idx.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <zlib.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "model/data/dataset.h"
 #include "model/data/error.h"
+#include "tests/support/data_error.h"
+#include "tests/support/temp_dir.h"
 
 namespace alexnet::data {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::expect_data_error;
+using testing::read_bytes;
+using testing::TempDir;
+using testing::write_bytes;
 
 const char* const kFashionDir = "/usr/share/datasets/fashion-mnist";
-
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "alexnet_idx_XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
-
-void write_raw(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream f(path, std::ios::binary);
-  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
 
 void write_gz(const std::string& path, const std::vector<uint8_t>& bytes) {
   gzFile gz = gzopen(path.c_str(), "wb");
   ASSERT_NE(gz, nullptr);
   if (!bytes.empty()) gzwrite(gz, bytes.data(), static_cast<unsigned>(bytes.size()));
   gzclose(gz);
-}
-
-std::vector<uint8_t> read_raw(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
 }
 
 // An IDX header: magic then big-endian sizes.
@@ -76,27 +51,13 @@ IdxImages sample_images() {
   return im;
 }
 
-// Runs f, expects a DataError whose message names `path` and contains `needle`, on one line.
-template <class F>
-void expect_data_error(F f, const std::string& path, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no DataError for " << path;
-  } catch (const DataError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find(path), std::string::npos) << msg;
-    EXPECT_NE(msg.find(needle), std::string::npos) << msg;
-    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
-  }
-}
-
 TEST(Idx, RawRoundTrip) {
   TempDir dir;
   const IdxImages im = sample_images();
   const std::vector<uint8_t> labels = {3, 1, 4, 1, 5};
   write_idx_images(dir.file("images"), im, false);
   write_idx_labels(dir.file("labels"), labels, false);
-  EXPECT_EQ(read_raw(dir.file("images")).size(), 16u + 60u);  // really uncompressed
+  EXPECT_EQ(read_bytes(dir.file("images")).size(), 16u + 60u);  // really uncompressed
   const IdxImages back = read_idx_images(dir.file("images"));
   EXPECT_EQ(back.count, 5u);
   EXPECT_EQ(back.rows, 3);
@@ -110,7 +71,7 @@ TEST(Idx, GzipRoundTripDetectedByMagic) {
   TempDir dir;
   const IdxImages im = sample_images();
   write_idx_images(dir.file("images_no_suffix"), im, true);
-  const std::vector<uint8_t> bytes = read_raw(dir.file("images_no_suffix"));
+  const std::vector<uint8_t> bytes = read_bytes(dir.file("images_no_suffix"));
   ASSERT_GE(bytes.size(), 2u);
   EXPECT_EQ(bytes[0], 0x1f);
   EXPECT_EQ(bytes[1], 0x8b);
@@ -148,7 +109,7 @@ TEST(Idx, TruncatedRawPayload) {
   TempDir dir;
   std::vector<uint8_t> bytes = header(0x803, {60000, 28, 28});
   bytes.resize(bytes.size() + 1234, 0);
-  write_raw(dir.file("train-images-idx3-ubyte"), bytes);
+  write_bytes(dir.file("train-images-idx3-ubyte"), bytes);
   expect_data_error([&] { read_idx_images(dir.file("train-images-idx3-ubyte")); },
                     dir.file("train-images-idx3-ubyte"),
                     "truncated: header says 60000 images of 28x28, file holds 1234 bytes of pixels");
@@ -167,10 +128,10 @@ TEST(Idx, TruncatedGzipPayloadAllocatesOnlyWhatArrives) {
 TEST(Idx, TruncatedGzipStream) {
   TempDir dir;
   write_idx_images(dir.file("ok.gz"), sample_images(), true);
-  std::vector<uint8_t> bytes = read_raw(dir.file("ok.gz"));
+  std::vector<uint8_t> bytes = read_bytes(dir.file("ok.gz"));
   for (std::size_t keep : {std::size_t{2}, std::size_t{10}, bytes.size() / 2, bytes.size() - 4}) {
     std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(keep));
-    write_raw(dir.file("cut.gz"), cut);
+    write_bytes(dir.file("cut.gz"), cut);
     expect_data_error([&] { read_idx_images(dir.file("cut.gz")); }, dir.file("cut.gz"), "");
   }
 }
@@ -183,34 +144,34 @@ TEST(Idx, WrongMagic) {
   write_idx_images(dir.file("images"), sample_images(), false);
   expect_data_error([&] { read_idx_labels(dir.file("images")); }, dir.file("images"),
                     "magic 0x00000803");
-  write_raw(dir.file("text"), {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd'});
+  write_bytes(dir.file("text"), {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd'});
   expect_data_error([&] { read_idx_images(dir.file("text")); }, dir.file("text"), "magic");
 }
 
 TEST(Idx, HeaderLargerThanFile) {
   TempDir dir;
   // 4 billion images of 16384x16384 would overflow 32 bits many times over.
-  write_raw(dir.file("huge"), header(0x803, {0xffffffff, 16384, 16384}));
+  write_bytes(dir.file("huge"), header(0x803, {0xffffffff, 16384, 16384}));
   expect_data_error([&] { read_idx_images(dir.file("huge")); }, dir.file("huge"), "limit");
   write_gz(dir.file("huge.gz"), header(0x803, {0xffffffff, 16384, 16384}));
   expect_data_error([&] { read_idx_images(dir.file("huge.gz")); }, dir.file("huge.gz"), "limit");
-  write_raw(dir.file("labels"), header(0x801, {1000}));
+  write_bytes(dir.file("labels"), header(0x801, {1000}));
   expect_data_error([&] { read_idx_labels(dir.file("labels")); }, dir.file("labels"),
                     "header says 1000 labels, file holds 0 bytes of labels");
   // Sides out of range.
-  write_raw(dir.file("wide"), header(0x803, {1, 1, 20000}));
+  write_bytes(dir.file("wide"), header(0x803, {1, 1, 20000}));
   expect_data_error([&] { read_idx_images(dir.file("wide")); }, dir.file("wide"), "sides");
-  write_raw(dir.file("zero"), header(0x803, {1, 0, 5}));
+  write_bytes(dir.file("zero"), header(0x803, {1, 0, 5}));
   expect_data_error([&] { read_idx_images(dir.file("zero")); }, dir.file("zero"), "sides");
 }
 
 TEST(Idx, ShortHeaders) {
   TempDir dir;
-  write_raw(dir.file("empty"), {});
+  write_bytes(dir.file("empty"), {});
   expect_data_error([&] { read_idx_images(dir.file("empty")); }, dir.file("empty"), "truncated");
   std::vector<uint8_t> h = header(0x803, {5, 3, 4});
   h.resize(9);
-  write_raw(dir.file("half"), h);
+  write_bytes(dir.file("half"), h);
   expect_data_error([&] { read_idx_images(dir.file("half")); }, dir.file("half"),
                     "truncated: the IDX header needs 16 bytes, the file holds 9");
   write_gz(dir.file("empty.gz"), {});
@@ -222,7 +183,7 @@ TEST(Idx, TrailingData) {
   TempDir dir;
   std::vector<uint8_t> bytes = header(0x801, {3});
   bytes.insert(bytes.end(), {1, 2, 3, 4, 5});
-  write_raw(dir.file("labels"), bytes);
+  write_bytes(dir.file("labels"), bytes);
   expect_data_error([&] { read_idx_labels(dir.file("labels")); }, dir.file("labels"),
                     "2 bytes of trailing data after 3 labels");
   write_gz(dir.file("labels.gz"), bytes);

@@ -17,39 +17,21 @@
 
 #include "model/data/error.h"
 #include "model/data/rng.h"
+#include "tests/support/data_error.h"
+#include "tests/support/images.h"
+#include "tests/support/temp_dir.h"
 
 namespace alexnet::data {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "alexnet_img_XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::expect_data_error;
+using testing::TempDir;
 
 // A smooth test pattern (JPEG-friendly: no edges) with distinct channels.
 Image pattern(int w, int h, int c) {
-  Image im{w, h, c, std::vector<uint8_t>(static_cast<std::size_t>(w) * h * c)};
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x)
-      for (int ch = 0; ch < c; ++ch)
-        im.pixels[(static_cast<std::size_t>(y) * w + x) * c + ch] =
-            static_cast<uint8_t>(x * 180 / (w - 1) + y * 60 / (h - 1) + ch * 5);
-  return im;
+  return testing::image_of(w, h, c,
+                           [&](int x, int y, int ch) { return x * 180 / (w - 1) + y * 60 / (h - 1) + ch * 5; });
 }
 
 // Noise (for exact PNG round trips: exercises every filter).
@@ -105,18 +87,6 @@ std::vector<uint8_t> write_raw_png(const RawPng& spec) {
   png_write_end(png, nullptr);
   png_destroy_write_struct(&png, &info);
   return out;
-}
-
-template <class F>
-void expect_data_error(F f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no DataError";
-  } catch (const DataError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find(needle), std::string::npos) << msg;
-    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
-  }
 }
 
 TEST(Png, ExactRoundTrip) {
@@ -281,33 +251,33 @@ TEST(Decode, NotAnImage) {
   }, "m.png: corrupt PNG");
 }
 
+// Decodes the prefixes bytes[0, n) for n = first, first + step, ... while n + tail < size: each
+// must decode or throw a DataError containing `needle`. Returns how many decoded.
+std::size_t decoded_prefixes(const std::vector<uint8_t>& bytes, const char* name, std::size_t first,
+                             std::size_t step, std::size_t tail, const std::string& needle) {
+  std::size_t decoded = 0;
+  for (std::size_t n = first; n + tail < bytes.size(); n += step) {
+    try {
+      decode_image(std::span(bytes.data(), n), name);
+      ++decoded;
+    } catch (const DataError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos);
+    }
+  }
+  return decoded;
+}
+
 // Every prefix of a PNG fails cleanly until the pixel data is complete.
 TEST(Decode, TruncatedPngAtEveryLength) {
   const std::vector<uint8_t> bytes = encode_png(noise(20, 10, 3, 1));
-  std::size_t decoded = 0;
-  for (std::size_t n = 1; n < bytes.size(); ++n) {
-    try {
-      decode_image(std::span(bytes.data(), n), "cut.png");
-      ++decoded;
-    } catch (const DataError& e) {
-      EXPECT_NE(std::string(e.what()).find("cut.png: "), std::string::npos);
-    }
-  }
+  const std::size_t decoded = decoded_prefixes(bytes, "cut.png", 1, 1, 0, "cut.png: ");
   // Only the prefixes that miss nothing but the final IEND chunk (12 bytes) may decode.
   EXPECT_LE(decoded, 12u);
 }
 
 TEST(Decode, TruncatedJpegFails) {
   const std::vector<uint8_t> bytes = encode_jpeg(pattern(64, 64, 3), 90);
-  std::size_t decoded = 0;
-  for (std::size_t n = 3; n + 2 < bytes.size(); n += 7) {
-    try {
-      decode_image(std::span(bytes.data(), n), "cut.jpg");
-      ++decoded;
-    } catch (const DataError& e) {
-      EXPECT_NE(std::string(e.what()).find("cut.jpg: corrupt JPEG"), std::string::npos);
-    }
-  }
+  const std::size_t decoded = decoded_prefixes(bytes, "cut.jpg", 3, 7, 2, "cut.jpg: corrupt JPEG");
   EXPECT_EQ(decoded, 0u);
   expect_data_error([&] { decode_image(std::span(bytes.data(), bytes.size() / 2), "half.jpg"); },
                     "Premature end of JPEG file");

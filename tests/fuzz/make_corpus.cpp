@@ -358,8 +358,8 @@ int main(int argc, char** argv) {
   std::vector<Arch> arches;
   arches.push_back(make_arch("alexnet-small", 10, 1, 28));
   arches.push_back(make_arch("alexnet", 1000, 3, 224));
-  arches.push_back(make_arch("alexnet", 100, 3, 227, {ActivationKind::Tanh, false, PoolKind::Plain, 0.0f}));
-  arches.push_back(make_arch("alexnet-small", 2, 3, 32, {ActivationKind::Relu, true, PoolKind::Plain, 0.25f}));
+  arches.push_back(make_arch("alexnet", 100, 3, 227, {Activation::Tanh, false, PoolKind::Plain, 0.0f}));
+  arches.push_back(make_arch("alexnet-small", 2, 3, 32, {Activation::Relu, true, PoolKind::Plain, 0.25f}));
   for (std::size_t i = 0; i < arches.size(); ++i)
     put("arch_json", "arch" + std::to_string(i) + ".json", bytes_of(arch_to_json(arches[i]).dump()));
 

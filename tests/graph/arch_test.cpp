@@ -68,7 +68,7 @@ TEST(Arch, UnknownNameFromAFileIsQuotedOnOneLine) {
 
 TEST(Arch, JsonRoundTrip) {
   ArchOptions o;
-  o.activation = ActivationKind::Tanh;
+  o.activation = Activation::Tanh;
   o.lrn = false;
   o.pool = PoolKind::Plain;
   o.dropout = 0.25f;
@@ -77,7 +77,7 @@ TEST(Arch, JsonRoundTrip) {
   EXPECT_EQ(b.name, a.name);
   EXPECT_EQ(b.classes, 7);
   EXPECT_EQ(b.in_size, 32);
-  EXPECT_EQ(b.options.activation, ActivationKind::Tanh);
+  EXPECT_EQ(b.options.activation, Activation::Tanh);
   EXPECT_FALSE(b.options.lrn);
   EXPECT_EQ(b.options.pool, PoolKind::Plain);
   EXPECT_FLOAT_EQ(b.options.dropout, 0.25f);

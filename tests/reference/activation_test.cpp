@@ -1,4 +1,4 @@
-// ReLU and tanh oracles: known values, gradient checks, size checks.
+// ReLU and tanh oracles: known values, gradients against central differences, size validation.
 #include "model/reference/activation.h"
 
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "model/reference/numeric_check.h"
+#include "model/reference/finite_differences.h"
 
 namespace alexnet::ref {
 namespace {
@@ -38,7 +38,7 @@ TEST(ActivationReference, ReluGradient) {
   const auto r = random_uniform(x.size(), 32);
   const auto dx = relu_backward<double>(relu_forward<double>(x), r);
   const auto f = [](std::span<const double> v) { return relu_forward<double>(v); };
-  const auto result = check_gradient(f, x, r, dx, sample_indices(x.size(), 400, 33));
+  const auto result = compare_gradient(f, x, r, dx, sample_indices(x.size(), 400, 33));
   EXPECT_TRUE(result.ok()) << result.describe();
 }
 
@@ -47,7 +47,7 @@ TEST(ActivationReference, TanhGradient) {
   const auto r = random_uniform(x.size(), 35);
   const auto dx = tanh_backward<double>(tanh_forward<double>(x), r);
   const auto f = [](std::span<const double> v) { return tanh_forward<double>(v); };
-  const auto result = check_gradient(f, x, r, dx, sample_indices(x.size(), 400, 36));
+  const auto result = compare_gradient(f, x, r, dx, sample_indices(x.size(), 400, 36));
   EXPECT_TRUE(result.ok()) << result.describe();
 }
 

@@ -1,4 +1,4 @@
-// The conv2d oracle: hand-computed cases, central-difference gradient checks over padding,
+// The conv2d oracle: hand-computed cases, gradients against central differences over padding,
 // stride and group variants, the groups=2 split identity, and the adjoint identity at AlexNet's
 // real layer shapes.
 #include "model/reference/conv2d.h"
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "model/reference/numeric_check.h"
+#include "model/reference/finite_differences.h"
 
 namespace alexnet::ref {
 namespace {
@@ -57,7 +57,7 @@ TEST(Conv2dReference, HandComputed3x3On4x4) {
   EXPECT_EQ(conv2d_backward_data<double>(s, ones, w),
             (std::vector<double>{0, 1, 1, 0,  0, 1, 1, 0,  0, 0, 2, 2,  0, 0, 2, 2}));
   // dw(ky, kx) = sum of the 2x2 block of x starting at (ky, kx).
-  EXPECT_EQ(conv2d_backward_filter<double>(s, ones, x),
+  EXPECT_EQ(conv2d_backward_weight<double>(s, ones, x),
             (std::vector<double>{14, 18, 22, 30, 34, 38, 46, 50, 54}));
   EXPECT_EQ(conv2d_backward_bias<double>(s, ones), (std::vector<double>{4}));
 }
@@ -92,17 +92,17 @@ TEST_P(Conv2dGradient, MatchesCentralDifferences) {
 
   const auto dx = conv2d_backward_data<double>(s, r, w);
   const auto of_x = [&](std::span<const double> v) { return conv2d_forward<double>(s, v, w, b); };
-  const auto rx = check_gradient(of_x, x, r, dx, sample_indices(x.size(), 200, 5));
+  const auto rx = compare_gradient(of_x, x, r, dx, sample_indices(x.size(), 200, 5));
   EXPECT_TRUE(rx.ok()) << "dx: " << rx.describe();
 
-  const auto dw = conv2d_backward_filter<double>(s, r, x);
+  const auto dw = conv2d_backward_weight<double>(s, r, x);
   const auto of_w = [&](std::span<const double> v) { return conv2d_forward<double>(s, x, v, b); };
-  const auto rw = check_gradient(of_w, w, r, dw, sample_indices(w.size(), 200, 6));
+  const auto rw = compare_gradient(of_w, w, r, dw, sample_indices(w.size(), 200, 6));
   EXPECT_TRUE(rw.ok()) << "dw: " << rw.describe();
 
   const auto db = conv2d_backward_bias<double>(s, r);
   const auto of_b = [&](std::span<const double> v) { return conv2d_forward<double>(s, x, w, v); };
-  const auto rb = check_gradient(of_b, b, r, db, sample_indices(b.size(), 200, 7));
+  const auto rb = compare_gradient(of_b, b, r, db, sample_indices(b.size(), 200, 7));
   EXPECT_TRUE(rb.ok()) << "db: " << rb.describe();
 }
 
@@ -174,18 +174,18 @@ TEST(Conv2dReference, GroupsTwoEqualsTwoIndependentHalves) {
   for (int g = 0; g < 2; ++g) {
     y_h[g] = conv2d_forward<float>(half, x_h[g], w_h[g], b_h[g]);
     dx_h[g] = conv2d_backward_data<float>(half, dy_h[g], w_h[g]);
-    dw_h[g] = conv2d_backward_filter<float>(half, dy_h[g], x_h[g]);
+    dw_h[g] = conv2d_backward_weight<float>(half, dy_h[g], x_h[g]);
     db_h[g] = conv2d_backward_bias<float>(half, dy_h[g]);
   }
   EXPECT_EQ(conv2d_forward<float>(s, x, w, b), join_channels(y_h[0], y_h[1], s.n));
   EXPECT_EQ(conv2d_backward_data<float>(s, dy, w), join_channels(dx_h[0], dx_h[1], s.n));
-  EXPECT_EQ(conv2d_backward_filter<float>(s, dy, x), join_channels(dw_h[0], dw_h[1], 1));
+  EXPECT_EQ(conv2d_backward_weight<float>(s, dy, x), join_channels(dw_h[0], dw_h[1], 1));
   EXPECT_EQ(conv2d_backward_bias<float>(s, dy), join_channels(db_h[0], db_h[1], 1));
 }
 
-// At the real layer shapes a finite-difference check would need millions of forwards, but conv
+// At the real layer shapes central differences would need millions of forwards, but conv
 // is bilinear, so the backward passes are exactly the adjoints of the forward:
-//   <conv(x, w), r> = <x, backward_data(r, w)> = <w, backward_filter(r, x)>.
+//   <conv(x, w), r> = <x, backward_data(r, w)> = <w, backward_weight(r, x)>.
 // A wrong index anywhere breaks the identity far beyond rounding.
 TEST(Conv2dReference, AdjointIdentityAtAlexNetLayerShapes) {
   //            n cin   h    w  cout kh  kw stride pad pad_end groups
@@ -204,9 +204,9 @@ TEST(Conv2dReference, AdjointIdentityAtAlexNetLayerShapes) {
     const auto r = random_uniform(output_count(s), seed++);
     const double forward = dot(conv2d_forward<double>(s, x, w, {}), r);
     const double via_data = dot(x, conv2d_backward_data<double>(s, r, w));
-    const double via_filter = dot(w, conv2d_backward_filter<double>(s, r, x));
+    const double via_weight = dot(w, conv2d_backward_weight<double>(s, r, x));
     EXPECT_NEAR(via_data, forward, 1e-9 * std::abs(forward));
-    EXPECT_NEAR(via_filter, forward, 1e-9 * std::abs(forward));
+    EXPECT_NEAR(via_weight, forward, 1e-9 * std::abs(forward));
   }
 }
 
@@ -221,8 +221,8 @@ TEST(Conv2dReference, RejectsBadShapesAndSizes) {
   const std::span<const float> dy_short(dy.data(), dy.size() - 1);
   EXPECT_THROW(conv2d_backward_data<float>(s, dy_short, w), std::invalid_argument);
   EXPECT_THROW(conv2d_backward_data<float>(s, dy, w_short), std::invalid_argument);
-  EXPECT_THROW(conv2d_backward_filter<float>(s, dy, x_short), std::invalid_argument);
-  EXPECT_THROW(conv2d_backward_filter<float>(s, dy_short, x), std::invalid_argument);
+  EXPECT_THROW(conv2d_backward_weight<float>(s, dy, x_short), std::invalid_argument);
+  EXPECT_THROW(conv2d_backward_weight<float>(s, dy_short, x), std::invalid_argument);
   EXPECT_THROW(conv2d_backward_bias<float>(s, dy_short), std::invalid_argument);
 
   const auto invalid = [](Conv2dShape bad) { EXPECT_THROW(bad.validate(), std::invalid_argument); };

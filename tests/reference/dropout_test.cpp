@@ -1,5 +1,6 @@
 // The dropout oracle: Philox4x32-10 against Random123's known-answer vectors, the mask rule
-// derived by hand from one of those vectors, mask statistics and consistency, gradient check.
+// derived by hand from one of those vectors, mask statistics and consistency, the
+// gradient against central differences.
 #include "model/reference/dropout.h"
 
 #include <gtest/gtest.h>
@@ -10,7 +11,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "model/reference/numeric_check.h"
+#include "model/reference/finite_differences.h"
 
 namespace alexnet::ref {
 namespace {
@@ -117,7 +118,7 @@ TEST(DropoutReference, Gradient) {
   const auto r = random_uniform(x.size(), 65);
   const auto dx = dropout_backward<double>(r, 0.4f, 3, 9);
   const auto f = [](std::span<const double> v) { return dropout_forward<double>(v, 0.4f, 3, 9); };
-  const auto result = check_gradient(f, x, r, dx, sample_indices(x.size(), 600, 66));
+  const auto result = compare_gradient(f, x, r, dx, sample_indices(x.size(), 600, 66));
   EXPECT_TRUE(result.ok()) << result.describe();
 }
 

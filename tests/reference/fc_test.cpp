@@ -1,4 +1,5 @@
-// The fully connected oracle: a hand-computed case, gradient checks, size checks.
+// The fully connected oracle: a hand-computed case, gradients against central differences, size
+// validation.
 #include "model/reference/fc.h"
 
 #include <gtest/gtest.h>
@@ -7,7 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "model/reference/numeric_check.h"
+#include "model/reference/finite_differences.h"
 
 namespace alexnet::ref {
 namespace {
@@ -45,18 +46,18 @@ TEST_P(FcGradient, MatchesCentralDifferences) {
   const auto r = random_uniform(std::size_t(s.n) * s.out, 24);
 
   const auto of_x = [&](std::span<const double> v) { return fc_forward<double>(s, v, w, b); };
-  const auto rx = check_gradient(of_x, x, r, fc_backward_data<double>(s, r, w),
-                                 sample_indices(x.size(), 200, 25));
+  const auto rx = compare_gradient(of_x, x, r, fc_backward_data<double>(s, r, w),
+                                   sample_indices(x.size(), 200, 25));
   EXPECT_TRUE(rx.ok()) << "dx: " << rx.describe();
 
   const auto of_w = [&](std::span<const double> v) { return fc_forward<double>(s, x, v, b); };
-  const auto rw = check_gradient(of_w, w, r, fc_backward_weight<double>(s, r, x),
-                                 sample_indices(w.size(), 200, 26));
+  const auto rw = compare_gradient(of_w, w, r, fc_backward_weight<double>(s, r, x),
+                                   sample_indices(w.size(), 200, 26));
   EXPECT_TRUE(rw.ok()) << "dw: " << rw.describe();
 
   const auto of_b = [&](std::span<const double> v) { return fc_forward<double>(s, x, w, v); };
-  const auto rb = check_gradient(of_b, b, r, fc_backward_bias<double>(s, r),
-                                 sample_indices(b.size(), 200, 27));
+  const auto rb = compare_gradient(of_b, b, r, fc_backward_bias<double>(s, r),
+                                   sample_indices(b.size(), 200, 27));
   EXPECT_TRUE(rb.ok()) << "db: " << rb.describe();
 }
 

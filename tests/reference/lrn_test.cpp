@@ -1,5 +1,6 @@
 // The LRN oracle: hand-computed values (which pin the window edges and that alpha is not divided
-// by size), gradient checks with the normalisation term large enough to matter, size checks.
+// by size), gradients against central differences with the normalisation term large enough to
+// matter, size validation.
 #include "model/reference/lrn.h"
 
 #include <gtest/gtest.h>
@@ -10,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "model/reference/numeric_check.h"
+#include "model/reference/finite_differences.h"
 
 namespace alexnet::ref {
 namespace {
@@ -69,7 +70,7 @@ TEST_P(LrnGradient, MatchesCentralDifferences) {
   const auto f = [&](std::span<const double> v) {
     return lrn_forward<double>(c.shape, c.params, v);
   };
-  const auto result = check_gradient(f, x, r, dx, sample_indices(x.size(), 200, 43));
+  const auto result = compare_gradient(f, x, r, dx, sample_indices(x.size(), 200, 43));
   EXPECT_TRUE(result.ok()) << result.describe();
 }
 

@@ -1,5 +1,5 @@
-// The max-pool oracle: output sizes, the tie rule, overlapping windows, gradient checks on
-// tie-free inputs, size checks.
+// The max-pool oracle: output sizes, the tie rule, overlapping windows, gradients against central
+// differences on tie-free inputs, size validation.
 #include "model/reference/maxpool.h"
 
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "model/reference/numeric_check.h"
+#include "model/reference/finite_differences.h"
 
 namespace alexnet::ref {
 namespace {
@@ -76,7 +76,7 @@ TEST_P(MaxpoolGradient, MatchesCentralDifferences) {
   const auto r = random_uniform(std::size_t(s.n) * s.c * s.out_h() * s.out_w(), 52);
   const auto dx = maxpool_backward<double>(s, x, r);
   const auto f = [&](std::span<const double> v) { return maxpool_forward<double>(s, v); };
-  const auto result = check_gradient(f, x, r, dx, sample_indices(x.size(), 300, 53));
+  const auto result = compare_gradient(f, x, r, dx, sample_indices(x.size(), 300, 53));
   EXPECT_TRUE(result.ok()) << result.describe();
 }
 

@@ -1,4 +1,4 @@
-// The SGD oracle: one and two steps by hand, the paper's form of weight decay, size checks.
+// The SGD oracle: one and two steps by hand, the paper's form of weight decay, size validation.
 #include "model/reference/sgd.h"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,6 @@
 // The softmax cross-entropy oracle: huge logits, hand-computed values, consistency between the
-// three functions, gradient checks of the mean loss, label and size checks.
+// three functions, gradients of the mean loss against central differences, label and size
+// validation.
 #include "model/reference/softmax_xent.h"
 
 #include <gtest/gtest.h>
@@ -10,7 +11,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "model/reference/numeric_check.h"
+#include "model/reference/finite_differences.h"
 
 namespace alexnet::ref {
 namespace {
@@ -88,7 +89,7 @@ TEST_P(SoftmaxXentGradient, MatchesCentralDifferences) {
   const auto f = [&](std::span<const double> v) {
     return softmax_xent_loss<double>(n, classes, v, labels);
   };
-  const auto result = check_gradient(f, logits, mean, d, sample_indices(logits.size(), 300, 73));
+  const auto result = compare_gradient(f, logits, mean, d, sample_indices(logits.size(), 300, 73));
   EXPECT_TRUE(result.ok()) << result.describe();
 }
 

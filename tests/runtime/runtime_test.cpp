@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "runtime/check.h"
+#include "runtime/error.h"
 #include "runtime/kernel.h"
 #include "runtime/shader_registry.h"
 #include "runtime/spirv_reflect.h"
@@ -229,8 +229,8 @@ TEST_F(Runtime, DescribesTheDevice) {
   EXPECT_FALSE(info.api_version.empty());
   EXPECT_GT(info.subgroup_size, 0u);
   EXPECT_EQ(vkrt::result_name(VK_ERROR_DEVICE_LOST), std::string("VK_ERROR_DEVICE_LOST"));
-  EXPECT_THROW(vkrt::check_result(VK_ERROR_DEVICE_LOST, "vkQueueSubmit(q)"), vkrt::DeviceLostError);
-  EXPECT_THROW(vkrt::check_result(VK_ERROR_OUT_OF_DEVICE_MEMORY, "vkAllocateMemory"), vkrt::OutOfMemoryError);
+  EXPECT_THROW(vkrt::throw_if_failed(VK_ERROR_DEVICE_LOST, "vkQueueSubmit(q)"), vkrt::DeviceLostError);
+  EXPECT_THROW(vkrt::throw_if_failed(VK_ERROR_OUT_OF_DEVICE_MEMORY, "vkAllocateMemory"), vkrt::OutOfMemoryError);
 }
 
 }  // namespace

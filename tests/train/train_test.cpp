@@ -19,7 +19,7 @@
 #include "model/data/idx.h"
 #include "model/graph/network.h"
 #include "model/train/trainer.h"
-#include "runtime/check.h"
+#include "runtime/error.h"
 #include "runtime/transfer.h"
 #include "tests/support/synthetic_data.h"
 #include "tests/support/vulkan_env.h"

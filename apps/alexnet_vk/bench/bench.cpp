@@ -24,7 +24,7 @@ std::map<std::string, double> flops_of(const Arch& arch, int batch) {
     else if (node.kind == NodeKind::Fc)
       macs = double(node.out.c) * node.in.c;
     if (macs == 0) continue;
-    for (const char* pass : {" forward", " backward-data", " backward-filter"}) flops[node.name + pass] = 2 * macs * batch;
+    for (const char* pass : {" forward", " backward-data", " backward-weight"}) flops[node.name + pass] = 2 * macs * batch;
   }
   return flops;
 }

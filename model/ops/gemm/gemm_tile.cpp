@@ -4,8 +4,8 @@
 #include <limits>
 #include <string>
 
-#include "runtime/check.h"
 #include "runtime/context.h"
+#include "runtime/error.h"
 
 namespace alexnet {
 

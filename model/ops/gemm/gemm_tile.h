@@ -33,7 +33,7 @@ struct GemmTile {
 
 // How a GEMM's sum over k is cut into slices that run as separate workgroups and are then added
 // in order by sum_slices.comp: a product with few output tiles and a long k (the convolution
-// filter gradients, k = batch x output positions) would otherwise occupy a few of a GPU's cores.
+// weight gradients, k = batch x output positions) would otherwise occupy a few of a GPU's cores.
 struct KSlices {
   std::uint32_t slices = 1;
   std::uint32_t slice_k = 0;  // k per slice, a multiple of the tile's bk; 0 when slices = 1

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/ops/gemm/accumulate_push.h"
 #include "model/ops/gemm/gemm_tile.h"
 #include "runtime/context.h"
 
@@ -63,18 +64,18 @@ TexelGemm::Plan TexelGemm::plan(const TexelGemmShape& s) {
   p.tm = s.m >= 16 ? 16 : round_up4(s.m);
   p.tn4 = static_cast<std::uint32_t>(std::clamp<std::uint64_t>(ceil_div(s.n, 4 * kLanes), 1, 4));
   const std::uint64_t tiles = ceil_div(s.m, p.tm) * ceil_div(s.n, 4 * p.tn4 * kLanes) * s.groups;
-  // Split K when the output alone gives too few workgroups, or one slice would loop too long.
-  const bool can_split = s.c_dense() && s.bias == TexelGemmShape::Bias::None;
+  // Slice K when the output alone gives too few workgroups, or one slice would loop too long.
+  const bool can_slice = s.c_dense() && s.bias == TexelGemmShape::Bias::None;
   std::uint64_t slices = 1;
-  if (tiles < kWantWorkgroups && can_split)
+  if (tiles < kWantWorkgroups && can_slice)
     slices = std::min(ceil_div(kWantWorkgroups, tiles), std::max<std::uint64_t>(1, s.k / kMinSliceK));
   slices = std::max(slices, ceil_div(s.k, kMaxSliceK));
   // A long K streams a B panel (K x the tile's columns) far larger than a CPU cache past each
   // workgroup; slices keep the panel that consecutive workgroups share cache-sized.
-  if (can_split) slices = std::max(slices, ceil_div(s.k * 4 * p.tn4 * kLanes * sizeof(float), kPanelBytes));
+  if (can_slice) slices = std::max(slices, ceil_div(s.k * 4 * p.tn4 * kLanes * sizeof(float), kPanelBytes));
   p.kc = round_up4(ceil_div(s.k, slices));
   p.slices = static_cast<std::uint32_t>(ceil_div(s.k, p.kc));
-  require(p.slices == 1 || can_split,
+  require(p.slices == 1 || can_slice,
           "K of " + std::to_string(s.k) + " needs slicing, which needs a dense C and no bias");
   return p;
 }
@@ -102,13 +103,13 @@ TexelGemm::TexelGemm(vkrt::Context& context, const TexelGemmShape& s)
 
 void TexelGemm::record(vkrt::Stream& stream, const vkrt::BufferRange& a, const vkrt::BufferRange& b,
                        const vkrt::BufferRange& bias, const vkrt::BufferRange& c, bool accumulate) const {
-  const AccumulatePush push{accumulate ? 1u : 0u};
+  const AccumulatePush push = AccumulatePush::of(accumulate);
   if (plan_.slices == 1) {
     stream.dispatch(gemm_, {a, b, vkrt::scalar_texels(bias), vkrt::scalar_texels(c)}, push, groups_);
     return;
   }
   const vkrt::BufferRange partials = vkrt::scalar_texels(partials_);
-  stream.dispatch(gemm_, {a, b, vkrt::scalar_texels(bias), partials}, AccumulatePush{0}, groups_);
+  stream.dispatch(gemm_, {a, b, vkrt::scalar_texels(bias), partials}, AccumulatePush::of(false), groups_);
   stream.barrier();
   stream.dispatch(*sum_, {partials, vkrt::scalar_texels(c)}, push, sum_groups_);
 }

@@ -58,9 +58,6 @@ class TexelGemm {
   std::uint32_t slices() const { return plan_.slices; }
 
  private:
-  struct AccumulatePush {
-    std::uint32_t accumulate;
-  };
   struct Plan {
     std::uint32_t tm = 16, tn4 = 4;     // rows per workgroup, column quads per invocation
     std::uint32_t slices = 1, kc = 0;  // K slices and the K of each

@@ -1,5 +1,5 @@
 #version 450
-// Convolution backward filter (the weight gradient, summed over the batch) as an implicit GEMM
+// Convolution weight gradient (dw, summed over the batch) as an implicit GEMM
 // per group g, on the core in gemm_tile.glsl:
 //
 //   dw[g*M + m, n] = (accumulate ? dw[g*M + m, n] : 0) + sum_k dy[b, g*M + m, oy, ox] * col[k, n]
@@ -8,8 +8,8 @@
 //
 // `accumulate` lets the trainer sum micro-batches into one gradient without a separate add.
 //
-// Split-K: K is huge next to M x N (conv1: 96 x 363 outputs, K = batch * 55 * 55), so without a
-// split a GPU gets a dozen workgroups. With SLICES > 1, slice s sums k in its own range of
+// K slices: K is huge next to M x N (conv1: 96 x 363 outputs, K = batch * 55 * 55), so in one
+// piece a GPU gets a dozen workgroups. With SLICES > 1, slice s sums k in its own range of
 // SLICE_K and writes its partial product to part[s][...] (dw's layout); sum_slices.comp then adds
 // the slices in order into dw (deterministic: no atomics).
 //
@@ -18,7 +18,7 @@
 //   1: x   (BATCH, CIN, H, W)
 //   2: dw  (COUT, CIN/GROUPS, KH, KW); not touched when SLICES > 1
 //   3: part  (SLICES, COUT, CIN/GROUPS, KH, KW) partial sums when SLICES > 1; any buffer otherwise
-// Push constants: accumulate (uint, 0 or 1).
+// Push constants: accumulate (uint, 0 or 1); alexnet::AccumulatePush mirrors them.
 // Specialization constants:
 //   0, 1, 2  workgroup size (x along N, y along M, z = 1)
 //   3 GEMM_TM, 4 GEMM_TN, 5 GEMM_BK  (gemm_tile.glsl)

@@ -1,4 +1,4 @@
-#include "model/reference/numeric_check.h"
+#include "model/reference/finite_differences.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <random>
 #include <sstream>
 
-#include "model/reference/check.h"
+#include "model/reference/require.h"
 
 namespace alexnet::ref {
 
@@ -71,8 +71,8 @@ std::vector<std::size_t> sample_indices(std::size_t count, std::size_t max_sampl
 std::string CompareResult::describe() const {
   std::ostringstream out;
   out.precision(17);
-  out << failures << "/" << checked << " elements out of tolerance";
-  if (checked > 0)
+  out << failures << "/" << compared << " elements out of tolerance";
+  if (compared > 0)
     out << "; worst [" << worst << "]: got " << worst_got << ", want " << worst_want
         << ", |diff|/tolerance = " << worst_ratio;
   return out.str();
@@ -91,9 +91,9 @@ void account(CompareResult& result, std::size_t index, double got, double want, 
     const double tolerance = atol + rtol * std::abs(want);
     ratio = tolerance > 0.0 ? std::abs(got - want) / tolerance : kInf;
   }
-  ++result.checked;
+  ++result.compared;
   if (ratio > 1.0) ++result.failures;
-  if (result.checked == 1 || ratio > result.worst_ratio) {
+  if (result.compared == 1 || ratio > result.worst_ratio) {
     result.worst = index;
     result.worst_got = got;
     result.worst_want = want;
@@ -105,7 +105,7 @@ void account(CompareResult& result, std::size_t index, double got, double want, 
 
 template <class T>
 CompareResult compare(std::span<const T> got, std::span<const T> want, double atol, double rtol) {
-  detail::check_size("compare", "got", got.size(), want.size());
+  detail::require_size("compare", "got", got.size(), want.size());
   CompareResult result;
   for (std::size_t i = 0; i < got.size(); ++i)
     account(result, i, static_cast<double>(got[i]), static_cast<double>(want[i]), atol, rtol);
@@ -117,16 +117,16 @@ template CompareResult compare<float>(std::span<const float>, std::span<const fl
 template CompareResult compare<double>(std::span<const double>, std::span<const double>, double,
                                        double);
 
-CompareResult check_gradient(
+CompareResult compare_gradient(
     const std::function<std::vector<double>(std::span<const double>)>& f,
     std::span<const double> x, std::span<const double> r, std::span<const double> analytic,
-    std::span<const std::size_t> indices, const GradCheckOptions& options) {
-  const char* op = "check_gradient";
-  detail::check_size(op, "analytic", analytic.size(), x.size());
+    std::span<const std::size_t> indices, const FiniteDifferenceOptions& options) {
+  const char* op = "compare_gradient";
+  detail::require_size(op, "analytic", analytic.size(), x.size());
   std::vector<double> probe(x.begin(), x.end());
   const auto loss = [&] {
     const std::vector<double> y = f(probe);
-    detail::check_size(op, "f(x)", y.size(), r.size());
+    detail::require_size(op, "f(x)", y.size(), r.size());
     double sum = 0.0;
     for (std::size_t i = 0; i < y.size(); ++i) sum += r[i] * y[i];
     return sum;

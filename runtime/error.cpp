@@ -1,4 +1,4 @@
-#include "runtime/check.h"
+#include "runtime/error.h"
 
 #include <string_view>
 
@@ -38,7 +38,7 @@ const char* result_name(VkResult result) {
   }
 }
 
-void check_result(VkResult result, const char* call) {
+void throw_if_failed(VkResult result, const char* call) {
   if (result == VK_SUCCESS) return;
   // Keep only the function name: "vkCreateFence(device, ...)" -> "vkCreateFence".
   std::string_view text(call);

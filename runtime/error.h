@@ -35,9 +35,10 @@ class OutOfMemoryError : public Error {
 const char* result_name(VkResult result);
 
 // Throws the matching Error subclass when `result` is not VK_SUCCESS.
-void check_result(VkResult result, const char* call);
+void throw_if_failed(VkResult result, const char* call);
 
 }  // namespace vkrt
 
-// Wraps a Vulkan call: VKRT_CHECK(vkCreateFence(...)). The message names the function called.
-#define VKRT_CHECK(call) ::vkrt::check_result((call), #call)
+// Wraps a Vulkan call, throwing when it fails: VKRT_TRY(vkCreateFence(...)). The message names
+// the function called.
+#define VKRT_TRY(call) ::vkrt::throw_if_failed((call), #call)

@@ -1,7 +1,6 @@
-// Tools for checking numbers against the oracle, shared by the reference's own tests and usable
-// by the GPU-vs-reference harness: seeded random tensors (portable: the same values with every
-// standard library), a tolerance comparison that reports the worst element, and a
-// central-difference gradient check.
+// What the reference's own tests measure it with: seeded random tensors (portable: the same
+// values with every standard library), a tolerance comparison that reports the worst element,
+// and the comparison of a backward pass with central differences of its forward.
 #pragma once
 
 #include <cstddef>
@@ -36,7 +35,7 @@ std::vector<std::size_t> sample_indices(std::size_t count, std::size_t max_sampl
 // |got - want| <= atol + rtol * |want|. `worst` is the element with the largest
 // |got - want| / (atol + rtol * |want|); that ratio is `worst_ratio` (<= 1 everywhere means ok).
 struct CompareResult {
-  std::size_t checked = 0;
+  std::size_t compared = 0;
   std::size_t failures = 0;
   std::size_t worst = 0;
   double worst_got = 0.0, worst_want = 0.0, worst_ratio = 0.0;
@@ -49,18 +48,18 @@ struct CompareResult {
 template <class T>
 CompareResult compare(std::span<const T> got, std::span<const T> want, double atol, double rtol);
 
-// Central-difference check of a backward pass. f maps an input x to an output y; the scalar
-// probed is L(x) = sum_i r_i * f(x)_i, so `analytic` must be the backward of f applied to
-// dy = r, i.e. dL/dx. For each index in `indices`, the numeric derivative
+// A backward pass against central differences of its forward. f maps an input x to an output y;
+// the scalar probed is L(x) = sum_i r_i * f(x)_i, so `analytic` must be the backward of f applied
+// to dy = r, i.e. dL/dx. For each index in `indices`, the numeric derivative
 // (L(x + h e_k) - L(x - h e_k)) / 2h is compared with analytic[k] (as `got`) under atol/rtol.
-struct GradCheckOptions {
+struct FiniteDifferenceOptions {
   double h = 1e-6;
   double atol = 1e-7;
   double rtol = 1e-6;
 };
-CompareResult check_gradient(
+CompareResult compare_gradient(
     const std::function<std::vector<double>(std::span<const double>)>& f,
     std::span<const double> x, std::span<const double> r, std::span<const double> analytic,
-    std::span<const std::size_t> indices, const GradCheckOptions& options = {});
+    std::span<const std::size_t> indices, const FiniteDifferenceOptions& options = {});
 
 }  // namespace alexnet::ref

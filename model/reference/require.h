@@ -1,6 +1,6 @@
-// Argument checks shared by the reference ops. Every op validates its spans against the shape it
-// was given before touching memory: the oracle must fail loudly, never read out of bounds, because
-// the GPU checks and the gradient checks trust whatever it returns.
+// Argument validation shared by the reference ops. Every op validates its spans against the shape
+// it was given before touching memory: the oracle must fail loudly, never read out of bounds,
+// because verify's GPU checks and the central-difference tests trust whatever it returns.
 #pragma once
 
 #include <cstddef>
@@ -10,7 +10,7 @@
 namespace alexnet::ref::detail {
 
 // Throws std::invalid_argument("<op>: <what> has <got> elements, expected <want>").
-inline void check_size(const char* op, const char* what, std::size_t got, std::size_t want) {
+inline void require_size(const char* op, const char* what, std::size_t got, std::size_t want) {
   if (got != want)
     throw std::invalid_argument(std::string(op) + ": " + what + " has " + std::to_string(got) +
                                 " elements, expected " + std::to_string(want));
