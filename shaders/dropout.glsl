@@ -1,7 +1,9 @@
 // Inverted dropout, shared by dropout_fwd.comp and dropout_bwd.comp:
 //   out_i = keep_i ? in_i * scale : 0,  keep_i = u_i >= p,  scale = 1/(1-p).
 // The mask is never stored: u_i comes from Philox4x32-10 keyed by (seed, step) at the element's
-// GLOBAL flat index g = element_offset + i, exactly as ref::dropout_keep(g, p, seed, step):
+// GLOBAL flat index g = element_offset + i, exactly as ref::dropout_keep(g, p, seed, step), where
+// seed = key_seed ^ salt and step = key_step: the step's key lives in a buffer (binding 2), so a
+// recorded training step is replayed with each step's key, and the salt (per layer) in the push:
 //   r = philox4x32_10({g >> 2, 0, 0, 0}, {seed, step})[g & 3],  u = (r >> 8) * 2^-24.
 // A slice of a larger tensor (a micro-batch, or one dispatch of a call cut into chunks) passes
 // its first element's index as element_offset and draws the same mask as the whole tensor would.
@@ -9,7 +11,8 @@
 // across devices): call element j = first + i (i: this dispatch's element, first: the dispatch's
 // start within the call) is global g = element_offset + (j / row_length) * row_stride
 // + row_offset + j % row_length.
-//   push: count, element_offset, seed, step, p, scale, row_length, row_stride, row_offset, first,
+//   binding 2: the step key, two uints (key_seed, key_step), storage buffer
+//   push: count, element_offset, salt, p, scale, row_length, row_stride, row_offset, first,
 //         row_magic, row_shift1, row_shift2
 //         (scale is computed on the host as float(1) / (float(1) - p), the reference's rounding:
 //          a division in the shader may be off by 2.5 ulp in Vulkan; the fields after scale are
@@ -27,11 +30,14 @@ layout(constant_id = 3) const uint TEXELS = 4;
 layout(constant_id = 4) const bool TAIL = false;
 layout(constant_id = 5) const bool SHIFTED = true;
 layout(constant_id = 6) const bool ROWS = false;
+layout(binding = 2, std430) readonly buffer StepKey {
+  uint key_seed;
+  uint key_step;
+};
 layout(push_constant) uniform Push {
   uint count;
   uint element_offset;
-  uint seed;
-  uint step;
+  uint salt;
   float p;
   float scale;
   uint row_length;
@@ -76,9 +82,9 @@ uvec4 dropout_row_draws(uint t, uvec2 key) {
 uvec4 dropout_draws(uint t) {
   // ROWS is a specialization constant, folded away when false. The code after it is kept in
   // today's order: llvmpipe ran the contiguous pipeline 8% slower with `key` loaded first.
-  if (ROWS) return dropout_row_draws(t, uvec2(seed, step));
+  if (ROWS) return dropout_row_draws(t, uvec2(key_seed ^ salt, key_step));
   const uint block = (element_offset + 4u * t) >> 2u;
-  const uvec2 key = uvec2(seed, step);
+  const uvec2 key = uvec2(key_seed ^ salt, key_step);
   const uvec4 lo = philox4x32_10(uvec4(block, 0u, 0u, 0u), key);
   if (!SHIFTED) return lo;
   const uvec4 hi = philox4x32_10(uvec4(block + 1u, 0u, 0u, 0u), key);

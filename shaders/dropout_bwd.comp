@@ -2,6 +2,7 @@
 // Inverted dropout backward: dx_i = keep_i ? dy_i * scale : 0, with the same mask and scale as
 // the forward call with the same (p, seed, step, element offset) (see dropout.glsl). dx may be dy.
 //   binding 0: dy (count), RGBA32F texel view   binding 1: dx (count), storage buffer
+//   binding 2: the step key (dropout.glsl)
 // Texel layout, work assignment and the TAIL pipeline: "Texel-wise element ops" in common.glsl.
 #include "common.glsl"
 #include "dropout.glsl"

@@ -2,6 +2,7 @@
 // Inverted dropout forward: y_i = keep_i ? x_i * scale : 0 (mask, push and spec constants:
 // dropout.glsl). y may be x (in place).
 //   binding 0: x (count), RGBA32F texel view   binding 1: y (count), storage buffer
+//   binding 2: the step key (dropout.glsl)
 // Texel layout, work assignment and the TAIL pipeline: "Texel-wise element ops" in common.glsl.
 #include "common.glsl"
 #include "dropout.glsl"

@@ -25,7 +25,8 @@ bool all_finite(const std::vector<float>& values) {
 }  // namespace
 
 Network::Network(vkrt::Context& context, const Arch& arch, int micro_batch)
-    : context_(context), arch_(arch), micro_batch_(micro_batch), loss_op_(context, arch.classes), sgd_op_(context) {
+    : context_(context), arch_(arch), micro_batch_(micro_batch), loss_op_(context, arch.classes), sgd_op_(context),
+      dropout_key_(context) {
   if (micro_batch < 1) throw std::invalid_argument("micro-batch must be positive");
   for (const ArchNode& node : walk(arch_)) layers_.push_back(net::make_layer(context, arch_, node, micro_batch));
 
@@ -156,6 +157,7 @@ net::LayerIO Network::io_for(std::size_t i, const vkrt::BufferRange& images, con
     return images;
   };
   net::LayerIO io{i == 0 ? images : output_of(i - 1), output_of(i), {}, {}, micro_batch_, sample_offset, key};
+  io.key_buffer = vkrt::BufferRange(dropout_key_.buffer());
   return io;
 }
 

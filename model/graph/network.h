@@ -16,6 +16,7 @@
 
 #include "model/graph/arch.h"
 #include "model/graph/memory_estimate.h"
+#include "model/ops/dropout.h"
 #include "model/ops/softmax_xent.h"
 #include "model/ops/sgd.h"
 #include "model/layers/layer.h"
@@ -46,6 +47,10 @@ class Network : public ParameterSet {
   std::vector<ParameterInfo> parameter_infos() const override;
   std::vector<float> read_parameter(std::size_t i, ParameterPart part) override;
   void write_parameter(std::size_t i, ParameterPart part, std::span<const float> values) override;
+
+  // Writes the dropout key (seed, step) the next submitted step draws its masks from; recordings
+  // read it when they run, so one recording serves every step.
+  void set_step_key(const net::StepKey& key) { dropout_key_.set(key.seed, key.step); }
 
   // The paper's init: weights N(0, arch.weight_std), biases 1 for conv2/4/5 and fc6/7, else 0;
   // momentum zero. Deterministic in `seed`.
@@ -124,6 +129,7 @@ class Network : public ParameterSet {
   std::vector<TimedSpan>* profile_ = nullptr;
   SoftmaxXentOp loss_op_;
   SgdOp sgd_op_;
+  DropoutKeyBuffer dropout_key_;
 };
 
 }  // namespace alexnet

@@ -52,11 +52,7 @@ void OneDeviceModel::end(Recording& r) {
   r.made = true;
 }
 
-bool OneDeviceModel::current(const Recording& r, const std::optional<net::StepKey>& key) const {
-  if (!r.made || r.profiled != profiling_) return false;
-  if (!key) return true;
-  return r.key && r.key->seed == key->seed && r.key->step == key->step && r.key->train == key->train;
-}
+bool OneDeviceModel::current(const Recording& r) const { return r.made && r.profiled == profiling_; }
 
 void OneDeviceModel::require_training() const {
   if (!train_) throw std::logic_error("this model was opened for inference only");
@@ -79,16 +75,16 @@ void OneDeviceModel::stage(const HostBatch& batch) {
 
 void OneDeviceModel::submit_gradients(const net::StepKey& key) {
   require_training();
-  if (!current(gradients_, key)) {
+  if (!current(gradients_)) {
     begin(gradients_, profiling_);
     gradients_.stream.barrier();  // the previous step's reads of the input buffers finish first
     io_.record_upload(gradients_.stream, batch_, true);
     network_.record_train_gradients(gradients_.stream, io_.images, io_.labels, batch_, key, io_.loss, io_.probs);
     io_.record_readback(gradients_.stream, batch_, true);
     end(gradients_);
-    gradients_.key = key;
   }
   throw_if_lost();
+  network_.set_step_key(key);
   gradients_.stream.submit();
 }
 
@@ -108,7 +104,7 @@ void OneDeviceModel::update(float lr) {
 
 void OneDeviceModel::run_step(const net::StepKey& key, float lr) {
   require_training();
-  if (!current(fused_, key)) {
+  if (!current(fused_)) {
     begin(fused_, profiling_);
     fused_.stream.barrier();
     io_.record_upload(fused_.stream, batch_, true);
@@ -116,9 +112,9 @@ void OneDeviceModel::run_step(const net::StepKey& key, float lr) {
     network_.record_update(fused_.stream, io_.lr, sgd_);
     io_.record_readback(fused_.stream, batch_, true);
     end(fused_);
-    fused_.key = key;
   }
   throw_if_lost();
+  network_.set_step_key(key);
   io_.set_lr(lr);
   fused_.stream.submit_and_wait();
   collect_profile(fused_);
@@ -130,7 +126,7 @@ void OneDeviceModel::infer(std::span<const float> images, std::span<float> probs
   const std::size_t classes = arch().classes;
   if (images.size() != std::size_t(mb) * input_count() || probs.size() < std::size_t(mb) * classes)
     throw std::invalid_argument("inference takes one micro-batch of " + std::to_string(mb) + " images");
-  if (!current(inference_, std::nullopt)) {
+  if (!current(inference_)) {
     begin(inference_, profiling_);
     inference_.stream.barrier();
     io_.record_upload(inference_.stream, mb, false);
@@ -196,6 +192,7 @@ std::vector<DeviceMemory> OneDeviceModel::memory() const {
 }
 
 std::string OneDeviceModel::locate_non_finite(const net::StepKey& key, std::size_t sample) {
+  network_.set_step_key(key);  // the failed step's masks
   return network_.locate_non_finite(io_.images, io_.labels, batch_, key, sample);
 }
 

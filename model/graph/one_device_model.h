@@ -6,8 +6,9 @@
 //              buffer)
 //   fused      both in one submission (run_step, for benchmarks)
 //   inference  one micro-batch: staging -> device, forward, probabilities back
-// The dropout key (seed, step) changes every step; until it lives in a buffer, the gradient and
-// fused recordings are made again when the key changes.
+// What changes per step lives in buffers the host writes before submitting: the batch (StepIo's
+// staging), the learning rate, and the dropout key (seed, step); so each recording is made once
+// and replayed (made again only when profiling is switched on or off).
 #pragma once
 
 #include <map>
@@ -68,14 +69,13 @@ class OneDeviceModel : public Model {
     explicit Recording(vkrt::Context& context) : stream(context) {}
     vkrt::Stream stream;
     bool made = false;
-    std::optional<net::StepKey> key;  // the dropout key the recording bakes in
     bool profiled = false;
     std::vector<Network::TimedSpan> spans;  // when profiled: the layers' timestamp pairs
   };
   // Starts a new recording of `r` (counted), with the network's profiling on when asked.
   void begin(Recording& r, bool profile);
   void end(Recording& r);
-  bool current(const Recording& r, const std::optional<net::StepKey>& key) const;
+  bool current(const Recording& r) const;  // made, with the profiling now asked for
   void require_training() const;
   void throw_if_lost();
   // The timings of the last profiled recording `r` ran.

@@ -1,9 +1,11 @@
-// Inverted dropout, in place. The mask is regenerated in backward from (seed, step) and each
+// Inverted dropout, in place. The mask is regenerated in backward from (seed, step) (read from the
+// step's key buffer, salted per layer) and each
 // element's index within the whole step, so nothing is stored and micro-batches draw the same
 // mask as one pass over the batch would.
 #pragma once
 
 #include <functional>
+#include <stdexcept>
 
 #include "model/ops/dropout.h"
 #include "model/layers/layer.h"
@@ -19,10 +21,10 @@ class DropoutLayer : public Layer {
   bool in_place() const override { return true; }
   void forward(vkrt::Stream& stream, const LayerIO& io) override {
     if (!io.key.train) return;  // identity at inference: y is x
-    op_.forward(stream, io.x, io.y, count(io), p_, seed(io), io.key.step, io.sample_offset * shape_.count());
+    op_.forward(stream, io.x, io.y, count(io), p_, key(io), io.sample_offset * shape_.count());
   }
   void backward(vkrt::Stream& stream, const LayerIO& io, bool) override {
-    op_.backward(stream, *io.dy, *io.dx, count(io), p_, seed(io), io.key.step, io.sample_offset * shape_.count());
+    op_.backward(stream, *io.dy, *io.dx, count(io), p_, key(io), io.sample_offset * shape_.count());
   }
 
   // fc6 and fc7 have outputs of the same size: without a per-layer salt they would drop the same
@@ -34,7 +36,10 @@ class DropoutLayer : public Layer {
   }
 
  private:
-  std::uint32_t seed(const LayerIO& io) const { return io.key.seed ^ layer_salt_; }
+  DropoutKey key(const LayerIO& io) const {
+    if (!io.key_buffer) throw std::logic_error(name_ + ": no step key buffer to draw the mask from");
+    return {*io.key_buffer, layer_salt_};
+  }
   std::uint64_t count(const LayerIO& io) const { return shape_.count() * io.batch; }
 
   std::string name_;

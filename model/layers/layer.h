@@ -26,6 +26,9 @@ struct Parameter {
 };
 
 // What changes per recorded step and is the same for every layer of it.
+// The seed and step reach the shaders through a key buffer the host writes before each
+// submission (DropoutKeyBuffer), so a recording made for one step replays for every other;
+// `train` is fixed by the recording.
 struct StepKey {
   std::uint32_t seed = 0;   // dropout masks are keyed by (seed, step)
   std::uint32_t step = 0;
@@ -48,7 +51,8 @@ struct LayerIO {
   std::optional<vkrt::BufferRange> dx;  // backward only; empty for the first layer
   int batch = 0;
   std::uint64_t sample_offset = 0;      // index of this micro-batch's first sample in the step
-  StepKey key;
+  StepKey key;                          // key.train only: seed and step are read from key_buffer
+  std::optional<vkrt::BufferRange> key_buffer;  // the step key (seed, step), when the network has dropout
   PassMarker* passes = nullptr;         // set by profiling only
 
   // Ends the pass recorded so far (a no-op unless profiling).

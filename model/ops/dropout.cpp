@@ -82,21 +82,32 @@ const DropoutOp::Kernels& DropoutOp::rows_kernels(bool backward) const {
   return backward ? *rows_->backward : *rows_->forward;
 }
 
+DropoutKeyBuffer::DropoutKeyBuffer(vkrt::Context& context, std::uint32_t seed, std::uint32_t step)
+    : buffer_(context.allocator().allocate(2 * sizeof(std::uint32_t), vkrt::Intent::Upload)) {
+  set(seed, step);
+}
+
+void DropoutKeyBuffer::set(std::uint32_t seed, std::uint32_t step) {
+  auto words = buffer_.host_span<std::uint32_t>();
+  words[0] = seed;
+  words[1] = step;
+}
+
 void DropoutOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y,
-                        std::uint64_t count, float p, std::uint32_t seed, std::uint32_t step,
-                        std::uint64_t element_offset, DropoutRows rows) const {
-  record(forward_, false, stream, x, y, count, p, seed, step, element_offset, rows);
+                        std::uint64_t count, float p, const DropoutKey& key, std::uint64_t element_offset,
+                        DropoutRows rows) const {
+  record(forward_, false, stream, x, y, count, p, key, element_offset, rows);
 }
 
 void DropoutOp::backward(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& dx,
-                         std::uint64_t count, float p, std::uint32_t seed, std::uint32_t step,
-                         std::uint64_t element_offset, DropoutRows rows) const {
-  record(backward_, true, stream, dy, dx, count, p, seed, step, element_offset, rows);
+                         std::uint64_t count, float p, const DropoutKey& key, std::uint64_t element_offset,
+                         DropoutRows rows) const {
+  record(backward_, true, stream, dy, dx, count, p, key, element_offset, rows);
 }
 
 void DropoutOp::record(const Kernels& contiguous, bool backward, vkrt::Stream& stream, const vkrt::BufferRange& in,
-                       const vkrt::BufferRange& out, std::uint64_t count, float p, std::uint32_t seed,
-                       std::uint32_t step, std::uint64_t element_offset, const DropoutRows& rows) const {
+                       const vkrt::BufferRange& out, std::uint64_t count, float p, const DropoutKey& key,
+                       std::uint64_t element_offset, const DropoutRows& rows) const {
   const std::string op = "DropoutOp(" + contiguous.aligned.name() + "): ";
   // Written so that NaN fails too; p == 1 would make the scale infinite.
   if (!(p >= 0.0f && p < 1.0f)) throw std::invalid_argument(op + "p must be in [0, 1), got " + std::to_string(p));
@@ -118,8 +129,7 @@ void DropoutOp::record(const Kernels& contiguous, bool backward, vkrt::Stream& s
     const std::uint64_t offset = by_rows ? element_offset : element_offset + first;
     const Push push{static_cast<std::uint32_t>(n),
                     static_cast<std::uint32_t>(offset),
-                    seed,
-                    step,
+                    key.salt,
                     p,
                     scale,
                     static_cast<std::uint32_t>(rows.row_length),
@@ -135,8 +145,9 @@ void DropoutOp::record(const Kernels& contiguous, bool backward, vkrt::Stream& s
     // multiples of 4, so every chunk has the call's offset % 4.
     const bool aligned = by_rows ? rows_aligned : offset % 4 == 0;
     const vkrt::Kernel& whole = aligned ? kernels.aligned : kernels.shifted;
-    if (n >= 4) stream.dispatch(whole, {in_n, out_n}, push, vkrt::linear_groups((n / 4 + texels_ - 1) / texels_, kLocal));
-    if (n % 4 != 0) stream.dispatch(kernels.tail, {in_n, out_n}, push, vkrt::Groups{1, 1, 1});
+    if (n >= 4)
+      stream.dispatch(whole, {in_n, out_n, key.buffer}, push, vkrt::linear_groups((n / 4 + texels_ - 1) / texels_, kLocal));
+    if (n % 4 != 0) stream.dispatch(kernels.tail, {in_n, out_n, key.buffer}, push, vkrt::Groups{1, 1, 1});
   }
 }
 

@@ -1,7 +1,7 @@
 // Inverted dropout on the GPU (shaders dropout_fwd, dropout_bwd), bit for bit ref::dropout_*:
 // kept units are scaled by 1/(1-p) while training, so inference is the identity. No mask is
 // stored: both passes regenerate it with Philox4x32-10 keyed by (seed, step), so backward must be
-// called with the same (p, seed, step, element_offset) as its forward.
+// called with the same (p, key, element_offset) as its forward.
 //
 // element_offset is the flat index of this call's element 0 within the whole tensor: a
 // micro-batch slice [offset, offset + count) draws exactly the mask the whole tensor would.
@@ -35,6 +35,26 @@
 
 namespace alexnet {
 
+// The step's dropout key as the shaders read it: a buffer of two uint32 (seed, step), written by
+// the host before each submission, so a recorded step replays with a new key; and the layer's salt
+// (recorded), which the shaders XOR into the seed.
+struct DropoutKey {
+  vkrt::BufferRange buffer;
+  std::uint32_t salt = 0;
+};
+
+// A host-visible key buffer: what a network, a test or a check hands to DropoutKey.
+class DropoutKeyBuffer {
+ public:
+  explicit DropoutKeyBuffer(vkrt::Context& context, std::uint32_t seed = 0, std::uint32_t step = 0);
+  void set(std::uint32_t seed, std::uint32_t step);
+  DropoutKey key(std::uint32_t salt = 0) const { return {vkrt::BufferRange(buffer_), salt}; }
+  const vkrt::Buffer& buffer() const { return buffer_; }
+
+ private:
+  vkrt::Buffer buffer_;
+};
+
 // Where a (rows, row_length) call sits in a (rows, row_stride) tensor: columns
 // [row_offset, row_offset + row_length) of each row. row_length 0: contiguous (the default).
 struct DropoutRows {
@@ -51,25 +71,23 @@ class DropoutOp {
                      std::uint32_t texels_per_invocation = 4);
 
   // x: (count) -> y: (count), y_i = keep_i ? x_i / (1-p) : 0, keep_i = ref::dropout_keep(g_i, p,
-  // seed, step) with g_i = element_offset + i, or with rows set the mapping in the header comment
+  // seed ^ key.salt, step) with (seed, step) what key.buffer holds when the work runs and
+  // g_i = element_offset + i, or with rows set the mapping in the header comment
   // (count need not be a whole number of rows). Throws std::invalid_argument unless p is in
   // [0, 1), every g_i < 2^32 (element_offset + count <= 2^32 when contiguous), and with rows
   // row_offset + row_length <= row_stride (row_stride and row_offset must be 0 without rows).
   // count 0 records nothing.
   void forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y, std::uint64_t count,
-               float p, std::uint32_t seed, std::uint32_t step, std::uint64_t element_offset = 0,
-               DropoutRows rows = {}) const;
+               float p, const DropoutKey& key, std::uint64_t element_offset = 0, DropoutRows rows = {}) const;
   // dy: (count) -> dx: (count), dx_i = keep_i ? dy_i / (1-p) : 0 with forward's mask.
   void backward(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& dx, std::uint64_t count,
-                float p, std::uint32_t seed, std::uint32_t step, std::uint64_t element_offset = 0,
-                DropoutRows rows = {}) const;
+                float p, const DropoutKey& key, std::uint64_t element_offset = 0, DropoutRows rows = {}) const;
 
  private:
   struct Push {  // mirrors dropout_fwd.comp / dropout_bwd.comp
     std::uint32_t count;
     std::uint32_t element_offset;
-    std::uint32_t seed;
-    std::uint32_t step;
+    std::uint32_t salt;  // XORed into the key buffer's seed
     float p;
     float scale;  // float(1) / (float(1) - p), rounded on the host like the reference
     std::uint32_t row_length, row_stride, row_offset;  // rows pipelines only
@@ -88,7 +106,7 @@ class DropoutOp {
   static Kernels kernels(vkrt::Context& context, const char* shader, std::uint32_t texels, bool rows);
   const Kernels& rows_kernels(bool backward) const;
   void record(const Kernels& kernels, bool backward, vkrt::Stream& stream, const vkrt::BufferRange& in,
-              const vkrt::BufferRange& out, std::uint64_t count, float p, std::uint32_t seed, std::uint32_t step,
+              const vkrt::BufferRange& out, std::uint64_t count, float p, const DropoutKey& key,
               std::uint64_t element_offset, const DropoutRows& rows) const;
 
   vkrt::Context* context_;

@@ -131,6 +131,7 @@ Half::Half(vkrt::Context& ctx, int d, const Arch& a, const std::vector<NodeSpec>
       batch(b),
       exchange(ex),
       io(ctx, b, std::size_t(a.in_channels) * a.in_size * a.in_size, a.classes),
+      dropout_key(ctx),
       loss_op(ctx, a.classes),
       sgd_op(ctx),
       train_recorder(ctx),
@@ -274,8 +275,8 @@ void Half::record_forward(Recorder& r, const vkrt::BufferRange& x, const net::St
         break;
       case NodeKind::Dropout:
         if (!key.train) continue;  // the identity at inference
-        n.dropout->forward(r.stream(), io.x, io.y, std::uint64_t(s.out[d].c) * mb, s.dropout, key.seed ^ n.salt,
-                           key.step, first * s.total,
+        n.dropout->forward(r.stream(), io.x, io.y, std::uint64_t(s.out[d].c) * mb, s.dropout, dropout_key.key(n.salt),
+                           first * s.total,
                            DropoutRows{std::uint64_t(s.out[d].c), std::uint64_t(s.total), std::uint64_t(s.first[d])});
         break;
       case NodeKind::Lrn: {
@@ -330,8 +331,8 @@ void Half::record_backward(Recorder& r, const vkrt::BufferRange& x, const vkrt::
         n.layer->backward(r.stream(), io, accumulate);
         break;
       case NodeKind::Dropout:
-        n.dropout->backward(r.stream(), *io.dy, *io.dx, std::uint64_t(s.out[d].c) * mb, s.dropout, key.seed ^ n.salt,
-                            key.step, first * s.total,
+        n.dropout->backward(r.stream(), *io.dy, *io.dx, std::uint64_t(s.out[d].c) * mb, s.dropout, dropout_key.key(n.salt),
+                            first * s.total,
                             DropoutRows{std::uint64_t(s.out[d].c), std::uint64_t(s.total), std::uint64_t(s.first[d])});
         break;
       case NodeKind::Lrn: {

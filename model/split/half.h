@@ -133,6 +133,7 @@ struct Half {
   std::vector<vkrt::Buffer> activations;  // the outputs of the nodes that are not in place
   vkrt::Buffer grad_a, grad_b, logits_grad;
   StepIo io;  // the step's inputs and outputs on this device
+  DropoutKeyBuffer dropout_key;  // the step's (seed, step), written before each submission
   vkrt::Buffer inference_labels, inference_loss;
   SoftmaxXentOp loss_op;
   SgdOp sgd_op;

@@ -154,10 +154,14 @@ void SplitNetwork::stage(const HostBatch& batch) {
 
 void SplitNetwork::submit_gradients(const net::StepKey& key) {
   if (!train_) throw std::logic_error("this model was opened for inference only");
-  std::vector<int> slots[2];
-  for (int d = 0; d < 2; ++d) halves_[d]->record_step(halves_[d]->train_recorder, batch_, key, slots[d]);
-  if (slots[0] != slots[1]) throw std::logic_error("split step: the devices recorded different exchanges");
-  run(true, slots[0]);
+  if (train_slots_.empty()) {  // recorded once: the batch and the dropout key live in buffers
+    std::vector<int> slots[2];
+    for (int d = 0; d < 2; ++d) halves_[d]->record_step(halves_[d]->train_recorder, batch_, key, slots[d]);
+    if (slots[0] != slots[1]) throw std::logic_error("split step: the devices recorded different exchanges");
+    train_slots_ = slots[0];
+  }
+  for (auto& h : halves_) h->dropout_key.set(key.seed, key.step);
+  run(true, train_slots_);
   note_stats(true, 0);
 }
 

@@ -104,7 +104,7 @@ class SplitNetwork : public Model {
   std::array<vkrt::Context*, 2> contexts_;
   std::unique_ptr<vkrt::HostExchange> exchange_;
   std::array<std::unique_ptr<split::Half>, 2> halves_;
-  std::vector<int> infer_slots_;  // the inference recording's exchanges, once recorded
+  std::vector<int> train_slots_, infer_slots_;  // the recordings' exchanges, once recorded
   bool update_recorded_ = false;
   std::map<std::string, std::array<vkrt::Buffer, 2>> feature_readbacks_;
   std::vector<float> features_scratch_;

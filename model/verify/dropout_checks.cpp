@@ -73,13 +73,14 @@ CheckResult check_dropout(vkrt::Context& context, const DropoutCase& c, bool bac
 
   GpuScratch gpu(context);
   DropoutOp dropout(context, c.chunk, c.texels);
+  const DropoutKeyBuffer key(context, c.seed, c.step);
   const auto& in_gpu = gpu.input(in);
   const auto& out_gpu = c.in_place ? in_gpu : gpu.output(c.count);
   gpu.run([&](vkrt::Stream& s) {
     if (backward)
-      dropout.backward(s, in_gpu, out_gpu, c.count, c.p, c.seed, c.step, c.first, c.rows);
+      dropout.backward(s, in_gpu, out_gpu, c.count, c.p, key.key(), c.first, c.rows);
     else
-      dropout.forward(s, in_gpu, out_gpu, c.count, c.p, c.seed, c.step, c.first, c.rows);
+      dropout.forward(s, in_gpu, out_gpu, c.count, c.p, key.key(), c.first, c.rows);
   });
   const auto out = gpu.read(out_gpu);
   CheckResult r = compare(op, shape, out, expected, kExact);

@@ -29,11 +29,12 @@ std::vector<float> run(const DropoutOp& op, bool backward, const std::vector<flo
   verify::GpuScratch gpu(testing::context());
   const auto& in = gpu.input(x);
   const auto& out = gpu.output(x.size());
+  const DropoutKeyBuffer key(testing::context(), seed, step);
   gpu.run([&](vkrt::Stream& s) {
     if (backward)
-      op.backward(s, in, out, x.size(), 0.5f, seed, step, element_offset, rows);
+      op.backward(s, in, out, x.size(), 0.5f, key.key(), element_offset, rows);
     else
-      op.forward(s, in, out, x.size(), 0.5f, seed, step, element_offset, rows);
+      op.forward(s, in, out, x.size(), 0.5f, key.key(), element_offset, rows);
   });
   return gpu.read(out);
 }
@@ -84,14 +85,15 @@ TEST_F(DropoutRowsTest, RejectsInconsistentRowsAndIndicesPast32Bits) {
   const DropoutOp op(testing::context());
   auto buffer = testing::context().allocator().allocate(64 * sizeof(float), vkrt::Intent::DeviceLocal);
   vkrt::Stream stream(testing::context());  // never begun: every call below throws before recording
+  const DropoutKeyBuffer key(testing::context(), 1, 2);
   const std::uint64_t limit = std::uint64_t(1) << 32;
   for (const bool backward : {false, true}) {
     SCOPED_TRACE(backward ? "backward" : "forward");
     auto call = [&](std::uint64_t count, std::uint64_t element_offset, DropoutRows rows) {
       if (backward)
-        op.backward(stream, buffer, buffer, count, 0.5f, 1, 2, element_offset, rows);
+        op.backward(stream, buffer, buffer, count, 0.5f, key.key(), element_offset, rows);
       else
-        op.forward(stream, buffer, buffer, count, 0.5f, 1, 2, element_offset, rows);
+        op.forward(stream, buffer, buffer, count, 0.5f, key.key(), element_offset, rows);
     };
     EXPECT_THROW(call(8, 0, {4, 6, 3}), std::invalid_argument);      // row_offset + row_length > row_stride
     EXPECT_THROW(call(8, 0, {4, 3, 0}), std::invalid_argument);      // row_length > row_stride
