@@ -201,7 +201,8 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested, vkrt::C
     throw std::invalid_argument("the training set has " + std::to_string(train_set->size()) +
                                 " images, fewer than one batch of " + std::to_string(batch));
   if (!resume) {
-    norm = data::compute_normalization(*train_set, 10000, options.seed, options.threads);
+    norm = source.normalization ? *source.normalization  // packed data: stored by prepare
+                                : data::compute_normalization(*train_set, 10000, options.seed, options.threads);
     norm.pixel_scale = arch.pixel_scale;
   }
 
