@@ -56,13 +56,15 @@ class PrepareBar {
 
 int print_report(const data::PrepareReport& r, const std::string& out, bool json) {
   const double per_s = r.seconds > 0 ? static_cast<double>(r.decoded) / r.seconds : 0;
+  const double per_cpu = r.cpu_seconds > 0 ? static_cast<double>(r.decoded) / r.cpu_seconds : 0;
   if (json) {
     nlohmann::json skipped = nlohmann::json::array();
     for (const auto& s : r.skipped) skipped.push_back({{"path", s.path}, {"reason", s.reason}});
     const nlohmann::json j = {{"out", out}, {"sources", r.sources}, {"stored", r.stored}, {"skipped", skipped},
                               {"shards_written", r.shards_written}, {"shards_kept", r.shards_kept},
                               {"decoded", r.decoded}, {"seconds", r.seconds}, {"threads", r.threads},
-                              {"images_per_second", per_s}, {"images_per_second_per_thread", per_s / r.threads}};
+                              {"images_per_second", per_s}, {"images_per_second_per_thread", per_s / r.threads},
+                              {"cpu_seconds", r.cpu_seconds}, {"images_per_cpu_second", per_cpu}};
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -72,10 +74,10 @@ int print_report(const data::PrepareReport& r, const std::string& out, bool json
   if (r.skipped.size() > kListed)
     std::printf("skipped: ... and %zu more (all listed in %s/index.json)\n", r.skipped.size() - kListed, out.c_str());
   std::printf("prepared %llu of %llu images into %s (%zu skipped): %u shards written, %u kept from an earlier run; "
-              "decoded %llu in %s on %d threads, %.0f images/s (%.0f per thread)\n",
+              "decoded %llu in %s on %d threads, %.0f images/s (%.0f per thread, %.0f per CPU second)\n",
               static_cast<unsigned long long>(r.stored), static_cast<unsigned long long>(r.sources), out.c_str(),
               r.skipped.size(), r.shards_written, r.shards_kept, static_cast<unsigned long long>(r.decoded),
-              format_duration(r.seconds).c_str(), r.threads, per_s, per_s / r.threads);
+              format_duration(r.seconds).c_str(), r.threads, per_s, per_s / r.threads, per_cpu);
   return 0;
 }
 

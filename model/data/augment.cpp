@@ -6,6 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <utility>
 
 #include "model/data/error.h"
 #include "model/data/rng.h"
@@ -152,39 +154,48 @@ void place(const ImageView& image, const AugmentConfig& cfg, const Normalization
   }
 }
 
-// Step 6: out (C, n, n) = lut[c][pixel], where a pixel outside the image (padding) is 0. C is a
-// template constant so the per-pixel channel loop unrolls; reading each source pixel's C values
-// together walks the interleaved row once.
-template <int C, class T>
-void write_crop(const Placement& p, int n, const T (*lut)[256], T* out) {
+// Step 6 for one channel map: out (C, n, n) = map(c, pixel), where a pixel outside the image
+// (padding) is 0. C is a template constant so the channel loop unrolls; each source pixel's C
+// values are read together, so the interleaved row is walked once. Columns inside the image are
+// found first, so the inner loops carry no bounds test and the unflipped one vectorises.
+template <int C, class T, class Map>
+void write_crop(const Placement& p, int n, const Map& map, T* out) {
   const std::size_t plane = static_cast<std::size_t>(n) * n;
   const std::size_t stride = static_cast<std::size_t>(p.src.width) * C;
+  const int base = p.rx + p.ox - p.pad;  // src column of output x = 0 (before flipping)
+  // Output columns whose source column lies in [rx, rx + rw): x in [lo, hi).
+  int lo = std::clamp(p.rx - base, 0, n), hi = std::clamp(p.rx + p.rw - base, 0, n);
+  if (p.flip) std::tie(lo, hi) = std::pair(n - hi, n - lo);  // flipped: src column base + n - 1 - x
   for (int y = 0; y < n; ++y) {
     T* dst[C];
     for (int ch = 0; ch < C; ++ch) dst[ch] = out + ch * plane + static_cast<std::size_t>(y) * n;
     const int iy = p.ry + p.oy + y - p.pad;  // src row
-    if (iy < p.ry || iy >= p.ry + p.rh) {
-      for (int ch = 0; ch < C; ++ch) std::fill(dst[ch], dst[ch] + n, lut[ch][0]);
-      continue;
+    const bool row_in = iy >= p.ry && iy < p.ry + p.rh;
+    for (int ch = 0; ch < C; ++ch) {
+      const T zero = map(ch, uint8_t{0});
+      std::fill(dst[ch], dst[ch] + (row_in ? lo : n), zero);
+      if (row_in) std::fill(dst[ch] + hi, dst[ch] + n, zero);
     }
+    if (!row_in) continue;
     const uint8_t* row = p.src.pixels + static_cast<std::size_t>(iy) * stride;
-    const int base = p.rx + p.ox - p.pad;  // src column of output x = 0 (unflipped)
-    for (int x = 0; x < n; ++x) {
-      const int ix = base + (p.flip ? n - 1 - x : x);
-      if (ix >= p.rx && ix < p.rx + p.rw) {
-        const uint8_t* px = row + static_cast<std::size_t>(ix) * C;
-        for (int ch = 0; ch < C; ++ch) dst[ch][x] = lut[ch][px[ch]];
-      } else {
-        for (int ch = 0; ch < C; ++ch) dst[ch][x] = lut[ch][0];
-      }
+    // s: the source pixel of output column lo (inside the image, so the pointer is too).
+    const int count = hi - lo;
+    if (!p.flip) {
+      const uint8_t* s = row + static_cast<std::size_t>(base + lo) * C;
+      for (int k = 0; k < count; ++k)
+        for (int ch = 0; ch < C; ++ch) dst[ch][lo + k] = map(ch, s[k * C + ch]);
+    } else {
+      const uint8_t* s = row + static_cast<std::size_t>(base + n - 1 - lo) * C;
+      for (int k = 0; k < count; ++k)
+        for (int ch = 0; ch < C; ++ch) dst[ch][lo + k] = map(ch, s[ch - k * C]);
     }
   }
 }
 
-template <class T>
-void write(const Placement& p, int channels, int n, const T (*lut)[256], T* out) {
-  if (channels == 1) write_crop<1>(p, n, lut, out);
-  else write_crop<3>(p, n, lut, out);
+template <class T, class Map>
+void write(const Placement& p, int channels, int n, const Map& map, T* out) {
+  if (channels == 1) write_crop<1>(p, n, map, out);
+  else write_crop<3>(p, n, map, out);
 }
 
 }  // namespace
@@ -202,7 +213,7 @@ void augment(const ImageView& image, const AugmentConfig& cfg, const Normalizati
     for (int v = 0; v < 256; ++v)
       lut[ch][v] = ((static_cast<float>(v) + p.shift[ch]) - mean) * norm.pixel_scale;
   }
-  write(p, cfg.channels, cfg.crop, lut, out);
+  write(p, cfg.channels, cfg.crop, [&lut](int ch, uint8_t v) { return lut[ch][v]; }, out);
 }
 
 void augment(const Image& image, const AugmentConfig& cfg, const Normalization& norm, View view,
@@ -216,13 +227,12 @@ void augment_u8(const ImageView& image, const AugmentConfig& cfg, const Normaliz
   Placement p;
   Image converted, resized;
   place(image, cfg, norm, view, rng_seed, p, converted, resized);
-  uint8_t lut[3][256];
-  for (int ch = 0; ch < cfg.channels; ++ch)
-    for (int v = 0; v < 256; ++v) {
-      const float shifted = std::floor(static_cast<float>(v) + p.shift[ch] + 0.5f);
-      lut[ch][v] = static_cast<uint8_t>(std::clamp(shifted, 0.0f, 255.0f));
-    }
-  write(p, cfg.channels, cfg.crop, lut, out);
+  // The PCA shift rounded to whole levels (halves up), added with saturation: an integer add the
+  // compiler vectorises.
+  int offset[3] = {0, 0, 0};
+  for (int ch = 0; ch < cfg.channels; ++ch) offset[ch] = static_cast<int>(std::floor(p.shift[ch] + 0.5f));
+  write(p, cfg.channels, cfg.crop,
+        [&offset](int ch, uint8_t v) { return static_cast<uint8_t>(std::clamp(v + offset[ch], 0, 255)); }, out);
 }
 
 InputTransform input_transform(const AugmentConfig& cfg, const Normalization& norm) {

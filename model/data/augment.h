@@ -17,8 +17,8 @@
 // rng_seed argument, so an example's augmentation does not depend on which thread made it.
 //
 // augment_u8 runs steps 1-5 identically (same windows, same flips, same draws) and writes bytes
-// instead of step 6's floats: out[c][y][x] = clamp(round(pixel + pca_shift[c]), 0, 255), rounding
-// halves up, with mean subtraction and scaling left to whoever converts the bytes (the device):
+// instead of step 6's floats: out[c][y][x] = clamp(pixel + round(pca_shift[c]), 0, 255), the shift
+// rounded to whole levels (halves up), with mean subtraction and scaling left to whoever converts the bytes (the device):
 // float = (byte - transform.mean[c]) * transform.scale, from input_transform(). Without a PCA shift
 // (pca_std 0, a test view, one channel) that conversion gives augment's floats bit for bit; with
 // one, each value differs by the rounding, at most 0.5 * pixel_scale, more only where the shifted

@@ -2,6 +2,8 @@
 // shards as they complete, then the mean image and the index. See prepare.h.
 #include "model/data/prepare.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -27,6 +29,13 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+double process_cpu_seconds() {
+  rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
 
 // One thread's share of the training split's sums: PixelStats for the mean and covariance, and
 // per-position sums for the mean image. Integers, so merging in any order gives the same totals.
@@ -74,6 +83,7 @@ class Engine {
     accumulators_.resize(static_cast<std::size_t>(threads));
     for (Accumulator& a : accumulators_) a.image_sums.assign(record_, 0);
     start_ = Clock::now();
+    cpu_start_ = process_cpu_seconds();
   }
 
   void keep_finished_shards();
@@ -98,6 +108,7 @@ class Engine {
   std::vector<Accumulator> accumulators_;
   uint64_t total_ = 0;
   Clock::time_point start_, last_progress_{};
+  double cpu_start_ = 0;
   PrepareReport report_;
 
   // Shared with the workers while building.
@@ -382,6 +393,7 @@ PrepareReport Engine::finish() {
   report_.decoded = decoded_;
   report_.threads = threads_;
   report_.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+  report_.cpu_seconds = process_cpu_seconds() - cpu_start_;
   return report_;
 }
 

@@ -51,6 +51,7 @@ struct PrepareReport {
   uint32_t shards_written = 0, shards_kept = 0;
   uint64_t decoded = 0;  // images decoded by this run (not in kept shards)
   double seconds = 0;
+  double cpu_seconds = 0;  // CPU time of the whole process (every thread) while preparing
   int threads = 0;
 };
 
