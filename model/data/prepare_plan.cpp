@@ -26,7 +26,7 @@ bool is_dir(const fs::path& p) {
 
 SourceSplit scan_split(const fs::path& root, const std::string& folder, PackedSplit split,
                        std::vector<std::string>& classes) {
-  const ImageFolderDataset set((root / folder).lexically_normal().string());
+  const ImageFolderDataset set(folder == "." ? root.string() : (root / folder).string());
   if (classes.empty()) {
     classes = set.class_names();
   } else if (set.class_names() != classes) {
