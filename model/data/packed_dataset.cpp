@@ -24,6 +24,16 @@ std::string packed_dir(const std::string& path) {
   return path;
 }
 
+// dir/index.json, or the DataError that says why a folder without one is not a data set.
+std::string existing_index(const std::string& dir) {
+  const std::string index_path = (fs::path(dir) / kIndexFile).string();
+  std::error_code ec;
+  if (!fs::exists(index_path, ec))
+    throw DataError(dir, std::string("no ") + kIndexFile +
+                             ": not a packed data set, or its prepare was interrupted (run prepare again)");
+  return index_path;
+}
+
 }  // namespace
 
 bool is_packed(const std::string& dir) {
@@ -31,13 +41,17 @@ bool is_packed(const std::string& dir) {
   return fs::exists(fs::path(packed_dir(dir)) / kIndexFile, ec);
 }
 
+bool has_packed_shards(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return false;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().extension() == ".pack") return true;
+  return false;
+}
+
 PackedDataset::PackedDataset(const std::string& path, PackedSplit split)
     : dir_(packed_dir(path)), split_(split) {
-  const std::string index_path = (fs::path(dir_) / kIndexFile).string();
-  std::error_code ec;
-  if (!fs::exists(index_path, ec))
-    throw DataError(dir_, std::string("no ") + kIndexFile +
-                              ": not a packed data set, or its prepare was interrupted (run prepare again)");
+  const std::string index_path = existing_index(dir_);
   index_ = read_packed_index(index_path);
   const PackedSplitIndex& s = index_.split(split);
   if (!s.present) throw DataError(index_path, std::string("holds no ") + split_name(split) + " split");
@@ -144,7 +158,7 @@ std::unique_ptr<PackedDataset> open_packed(const std::string& dir, PackedSplit s
 }
 
 std::size_t verify_packed(const std::string& dir) {
-  const PackedIndex index = read_packed_index((fs::path(packed_dir(dir)) / kIndexFile).string());
+  const PackedIndex index = read_packed_index(existing_index(packed_dir(dir)));
   std::size_t checked = 0;
   for (PackedSplit s : {PackedSplit::Train, PackedSplit::Val}) {
     if (!index.split(s).present || index.split(s).count == 0) continue;

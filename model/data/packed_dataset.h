@@ -71,6 +71,10 @@ class PackedDataset final : public Dataset {
 // a file called index.json. Says nothing about validity.
 bool is_packed(const std::string& dir);
 
+// True when dir holds shard files (*.pack) but no index.json: a prepare that did not finish. Opening
+// it then says so, instead of "not a data set".
+bool has_packed_shards(const std::string& dir);
+
 // Opens a split; DataError when the set has no such split.
 std::unique_ptr<PackedDataset> open_packed(const std::string& dir, PackedSplit split);
 

@@ -21,7 +21,7 @@ bool has_idx(const fs::path& dir) {
 
 DataSource open_data(const std::string& dir, bool need_train) {
   DataSource source;
-  if (data::is_packed(dir)) {
+  if (data::is_packed(dir) || data::has_packed_shards(dir)) {  // the latter: says "interrupted"
     source.kind = "packed";
     if (need_train) source.train = data::open_packed(dir, data::PackedSplit::Train);
     auto val = data::open_packed(dir, data::PackedSplit::Val);
