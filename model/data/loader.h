@@ -41,7 +41,7 @@ int default_loader_threads();
 
 struct LoaderConfig {
   int batch = 128;
-  int threads = 2;            // worker threads; 0 = build each batch inside next() (debugging)
+  int threads = default_loader_threads();  // workers; 0 = build each batch inside next() (debugging)
   bool shuffle = true;        // false: dataset order (evaluation)
   uint64_t seed = 1;
   int epoch = 0;

@@ -58,7 +58,8 @@ PackedDataset::PackedDataset(const std::string& path, PackedSplit split)
   if (s.count == 0) throw DataError(index_path, std::string("the ") + split_name(split) + " split holds no images");
   const uint32_t side = static_cast<uint32_t>(index_.recipe.size);
   const uint32_t channels = static_cast<uint32_t>(index_.recipe.channels);
-  labels_.reserve(static_cast<std::size_t>(s.count));
+  // s.count is not checked against the shards yet: a bound, not a promise.
+  labels_.reserve(static_cast<std::size_t>(std::min<uint64_t>(s.count, kMaxShardRecords)));
   for (std::size_t k = 0; k < s.shards.size(); ++k) {
     const PackedShardEntry& e = s.shards[k];
     const std::string file = (fs::path(dir_) / e.file).string();

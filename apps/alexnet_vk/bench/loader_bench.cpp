@@ -33,6 +33,7 @@ void add_loader_bench_options(CLI::App* bench, LoaderBenchOptions& o) {
       ->check(CLI::IsMember({"uint8", "float"}))
       ->capture_default_str();
   bench->add_flag("--no-pca", [&o](std::int64_t) { o.pca = false; }, "--loader-only: no PCA lighting");
+  bench->add_flag("--full-decode", o.full_decode, "--loader-only: decode JPEGs at full size (no DCT scaling)");
 }
 
 LoaderBenchResult run_loader_bench(const LoaderBenchOptions& o, const std::string& arch_name, int input_size,
@@ -64,6 +65,7 @@ LoaderBenchResult run_loader_bench(const LoaderBenchOptions& o, const std::strin
   cfg.threads = threads;
   cfg.prefetch = 2 * threads;
   cfg.output = o.format == "float" ? data::PixelFormat::Float : data::PixelFormat::Uint8;
+  cfg.scaled_decode = !o.full_decode;
 
   using Clock = std::chrono::steady_clock;
   LoaderBenchResult r{o.data, source.kind, o.format, arch_name, threads, batch, o.batches, augment.crop};

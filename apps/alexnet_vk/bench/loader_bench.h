@@ -17,6 +17,7 @@ struct LoaderBenchOptions {
   int batches = 40;          // --batches, timed
   std::string format = "uint8";  // --format uint8|float: the batch type the loader builds
   bool pca = true;           // --no-pca turns the PCA lighting off (torchvision has none)
+  bool full_decode = false;  // --full-decode: no JPEG DCT scaling (image folders), for comparison
 };
 
 struct LoaderBenchResult {
@@ -30,7 +31,8 @@ struct LoaderBenchResult {
   std::size_t skipped = 0;  // corrupt examples met
 };
 
-// Registers --loader-only, --data, --threads, --batches, --format, --no-pca on the bench command.
+// Registers --loader-only, --data, --threads, --batches, --format, --no-pca, --full-decode on the
+// bench command.
 void add_loader_bench_options(CLI::App* bench, LoaderBenchOptions& options);
 
 // arch, input_size (0: the arch's), batch and warmup (untimed batches first) come from the bench
