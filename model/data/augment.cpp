@@ -178,16 +178,19 @@ void write_crop(const Placement& p, int n, const Map& map, T* out) {
     }
     if (!row_in) continue;
     const uint8_t* row = p.src.pixels + static_cast<std::size_t>(iy) * stride;
-    // s: the source pixel of output column lo (inside the image, so the pointer is too).
+    // s: a source pixel inside the image (so the pointer is valid), read forward.
     const int count = hi - lo;
     if (!p.flip) {
       const uint8_t* s = row + static_cast<std::size_t>(base + lo) * C;
       for (int k = 0; k < count; ++k)
         for (int ch = 0; ch < C; ++ch) dst[ch][lo + k] = map(ch, s[k * C + ch]);
     } else {
-      const uint8_t* s = row + static_cast<std::size_t>(base + n - 1 - lo) * C;
+      // Forward, then each row reversed: the compiler vectorises both loops, not the one loop
+      // that reads the interleaved source backward. s is the source of output column hi - 1.
+      const uint8_t* s = row + static_cast<std::size_t>(base + n - hi) * C;
       for (int k = 0; k < count; ++k)
-        for (int ch = 0; ch < C; ++ch) dst[ch][lo + k] = map(ch, s[ch - k * C]);
+        for (int ch = 0; ch < C; ++ch) dst[ch][lo + k] = map(ch, s[k * C + ch]);
+      for (int ch = 0; ch < C; ++ch) std::reverse(dst[ch] + lo, dst[ch] + hi);
     }
   }
 }
