@@ -10,6 +10,7 @@ packages=(
   mesa-vulkan-drivers        # lavapipe: Vulkan on the CPU, so everything runs without a GPU
   vulkan-validationlayers    # tests run with the Khronos validation layer on
   libpng-dev libjpeg62-turbo-dev zlib1g-dev
+  libxxhash-dev              # XXH3, the packed data format's checksum
   libgtest-dev libcli11-dev nlohmann-json3-dev
   dataset-fashion-mnist      # the built-in default training data
   # scripts/sanitize.sh and tests/fuzz/run.sh: clang with ASan/UBSan/libFuzzer runtimes (not a

@@ -5,6 +5,7 @@
 #include "apps/alexnet_vk/commands.h"
 #include "apps/alexnet_vk/bench/bench.h"
 #include "apps/alexnet_vk/bench/gemm_bench.h"
+#include "apps/alexnet_vk/bench/loader_bench.h"
 
 namespace alexnet::app {
 namespace {
@@ -47,7 +48,11 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
   command->add_flag("--json", *json, "print one JSON object");
   command->add_option("--gemm", *gemm,
                       "instead of the network, time an N x N x N matrix product on every GEMM path");
+  auto loader = std::make_shared<LoaderBenchOptions>();
+  add_loader_bench_options(command, *loader);
   return [=, &global]() {
+    if (loader->enabled)
+      return print_loader_bench(run_loader_bench(*loader, o->arch, o->input_size, o->batch, o->warmup), *json);
     if (*gemm != 0) {
       auto instance = open_instance(global);
       vkrt::Context context(*instance, device->devices.empty() ? device->device : device->devices[0]);

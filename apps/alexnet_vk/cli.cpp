@@ -23,6 +23,7 @@ std::unique_ptr<Cli> make_cli() {
   add(&add_predict_command);
   add(&add_export_command);
   add(&add_bench_command);
+  add(&add_prepare_command);
   return cli;
 }
 

@@ -46,5 +46,6 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global);
 Runner add_eval_command(CLI::App& app, const GlobalOptions& global);
 Runner add_predict_command(CLI::App& app, const GlobalOptions& global);
 Runner add_export_command(CLI::App& app, const GlobalOptions& global);
+Runner add_prepare_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace alexnet::app

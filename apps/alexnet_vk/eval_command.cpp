@@ -7,6 +7,7 @@
 #include "model/graph/arch_json.h"
 #include "model/io/checkpoint_io.h"
 #include "model/data/image.h"
+#include "model/data/loader.h"
 #include "model/train/data_source.h"
 #include "model/train/evaluate.h"
 #include "model/train/predictor.h"
@@ -74,7 +75,7 @@ Runner add_eval_command(CLI::App& app, const GlobalOptions& global) {
   auto dir = std::make_shared<std::string>(kDefaultDataDir);
   auto ten_crop = std::make_shared<bool>(false), json = std::make_shared<bool>(false);
   auto device = std::make_shared<DeviceChoice>();
-  auto threads = std::make_shared<int>(2);
+  auto threads = std::make_shared<int>(data::default_loader_threads());
   auto* from_checkpoint = command->add_option("--checkpoint", *checkpoint, "checkpoint file");
   auto* from_weights = command->add_option("--weights", *weights,
                                            "weights file (safetensors in PyTorch layout) instead of a checkpoint");

@@ -1,276 +1,18 @@
-// Augmentation, resizing and the normalisation statistics. See augment.h.
+// Augmentation: where each crop comes from (shared by the float and byte writers). See augment.h.
 #include "model/data/augment.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <exception>
-#include <mutex>
-#include <numeric>
+#include <cstring>
 #include <stdexcept>
-#include <thread>
+#include <string>
+#include <tuple>
+#include <utility>
 
 #include "model/data/error.h"
 #include "model/data/rng.h"
 
 namespace alexnet::data {
-
-// ---- resize ----
-
-namespace {
-
-// For each output pixel along one axis: the first input pixel and the normalised weights.
-struct Taps {
-  std::vector<int> first, count;
-  std::vector<float> weights;  // out x max_count
-  int max_count = 0;
-};
-
-Taps make_taps(int in, int out) {
-  const double scale = static_cast<double>(in) / out;
-  // Shrinking widens the triangle by the scale factor so every input pixel under an output pixel
-  // contributes (plain bilinear reads 2 input pixels whatever the factor, and aliases).
-  const double width = std::max(scale, 1.0);
-  Taps t;
-  t.max_count = static_cast<int>(std::ceil(width)) * 2 + 2;
-  t.first.resize(static_cast<std::size_t>(out));
-  t.count.resize(static_cast<std::size_t>(out));
-  t.weights.assign(static_cast<std::size_t>(out) * t.max_count, 0.0f);
-  for (int o = 0; o < out; ++o) {
-    const double center = (o + 0.5) * scale;  // in input pixel coordinates
-    const int lo = std::max(0, static_cast<int>(std::floor(center - width)));
-    const int hi = std::min(in, static_cast<int>(std::ceil(center + width)));
-    const int n = std::min(hi - lo, t.max_count);
-    float* w = t.weights.data() + static_cast<std::size_t>(o) * t.max_count;
-    double sum = 0;
-    for (int k = 0; k < n; ++k) {
-      const double v = std::max(0.0, 1.0 - std::abs((lo + k + 0.5 - center) / width));
-      w[k] = static_cast<float>(v);
-      sum += v;
-    }
-    // Taps past the border are dropped and the rest renormalised (edge pixels extend).
-    for (int k = 0; k < n; ++k) w[k] = static_cast<float>(w[k] / sum);
-    t.first[static_cast<std::size_t>(o)] = lo;
-    t.count[static_cast<std::size_t>(o)] = n;
-  }
-  return t;
-}
-
-}  // namespace
-
-namespace {
-
-// Horizontal pass for one row of C-channel pixels, C a compile-time constant so the channel loop
-// unrolls: in (in_w, C) floats -> out (out_w, C) floats.
-template <int C>
-void filter_row(const float* in, const Taps& t, int out_w, float* out) {
-  for (int x = 0; x < out_w; ++x) {
-    const float* w = t.weights.data() + static_cast<std::size_t>(x) * t.max_count;
-    const float* s = in + static_cast<std::size_t>(t.first[x]) * C;
-    float acc[C] = {};
-    for (int k = 0; k < t.count[x]; ++k)
-      for (int ch = 0; ch < C; ++ch) acc[ch] += w[k] * s[k * C + ch];
-    for (int ch = 0; ch < C; ++ch) out[x * C + ch] = acc[ch];
-  }
-}
-
-}  // namespace
-
-Image resize_bilinear(const Image& image, int width, int height) {
-  check_image(image, "resize_bilinear");
-  if (width <= 0 || height <= 0 || width > kMaxImageSide || height > kMaxImageSide)
-    throw std::invalid_argument("resize_bilinear: bad target size " + std::to_string(width) + "x" +
-                                std::to_string(height));
-  if (width == image.width && height == image.height) return image;
-  const int c = image.channels;
-  const Taps tx = make_taps(image.width, width);
-  const Taps ty = make_taps(image.height, height);
-  // Horizontal pass: (in_h, width, c) floats. Each input row is widened to floats once.
-  const std::size_t in_row = static_cast<std::size_t>(image.width) * c;
-  const std::size_t row = static_cast<std::size_t>(width) * c;
-  std::vector<float> tmp(static_cast<std::size_t>(image.height) * row), line(in_row);
-  for (int y = 0; y < image.height; ++y) {
-    const uint8_t* src = image.pixels.data() + static_cast<std::size_t>(y) * in_row;
-    for (std::size_t i = 0; i < in_row; ++i) line[i] = src[i];
-    float* dst = tmp.data() + static_cast<std::size_t>(y) * row;
-    switch (c) {
-      case 1: filter_row<1>(line.data(), tx, width, dst); break;
-      case 2: filter_row<2>(line.data(), tx, width, dst); break;
-      case 3: filter_row<3>(line.data(), tx, width, dst); break;
-      default: filter_row<4>(line.data(), tx, width, dst); break;
-    }
-  }
-  // Vertical pass: whole rows at a time (the inner loop runs along the row and vectorises),
-  // then rounded to bytes.
-  Image out{width, height, c, std::vector<uint8_t>(static_cast<std::size_t>(height) * row)};
-  std::vector<float> acc(row);
-  for (int y = 0; y < height; ++y) {
-    const float* w = ty.weights.data() + static_cast<std::size_t>(y) * ty.max_count;
-    const float* s = tmp.data() + static_cast<std::size_t>(ty.first[y]) * row;
-    std::fill(acc.begin(), acc.end(), 0.0f);
-    for (int k = 0; k < ty.count[y]; ++k) {
-      const float wk = w[k];
-      const float* sk = s + static_cast<std::size_t>(k) * row;
-      for (std::size_t i = 0; i < row; ++i) acc[i] += wk * sk[i];
-    }
-    uint8_t* dst = out.pixels.data() + static_cast<std::size_t>(y) * row;
-    for (std::size_t i = 0; i < row; ++i)
-      dst[i] = static_cast<uint8_t>(std::clamp(acc[i] + 0.5f, 0.0f, 255.0f));
-  }
-  return out;
-}
-
-// ---- statistics ----
-
-void symmetric_eigen3(const std::array<std::array<double, 3>, 3>& matrix,
-                      std::array<double, 3>& eigval,
-                      std::array<std::array<double, 3>, 3>& eigvec) {
-  auto a = matrix;
-  double v[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
-  double scale = 0;
-  for (const auto& r : a)
-    for (double x : r) scale = std::max(scale, std::abs(x));
-  for (int sweep = 0; sweep < 64 && scale > 0; ++sweep) {
-    const double off = std::abs(a[0][1]) + std::abs(a[0][2]) + std::abs(a[1][2]);
-    if (off <= 1e-15 * scale) break;
-    static constexpr int kPairs[3][2] = {{0, 1}, {0, 2}, {1, 2}};
-    for (const auto& pq : kPairs) {
-      const int p = pq[0], q = pq[1];
-      if (a[p][q] == 0) continue;
-      // Rotate by the angle that zeroes a[p][q] (Numerical Recipes' stable form of tan).
-      const double theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
-      const double t = (theta >= 0 ? 1.0 : -1.0) / (std::abs(theta) + std::sqrt(theta * theta + 1));
-      const double c = 1 / std::sqrt(t * t + 1), s = t * c;
-      for (int k = 0; k < 3; ++k) {
-        const double akp = a[k][p], akq = a[k][q];
-        a[k][p] = c * akp - s * akq;
-        a[k][q] = s * akp + c * akq;
-      }
-      for (int k = 0; k < 3; ++k) {
-        const double apk = a[p][k], aqk = a[q][k];
-        a[p][k] = c * apk - s * aqk;
-        a[q][k] = s * apk + c * aqk;
-      }
-      for (int k = 0; k < 3; ++k) {
-        const double vkp = v[k][p], vkq = v[k][q];
-        v[k][p] = c * vkp - s * vkq;
-        v[k][q] = s * vkp + c * vkq;
-      }
-    }
-  }
-  int order[3] = {0, 1, 2};
-  std::sort(order, order + 3, [&](int i, int j) { return a[i][i] > a[j][j]; });
-  for (int i = 0; i < 3; ++i) {
-    const int src = order[i];
-    eigval[i] = a[src][src];
-    int big = 0;
-    for (int k = 1; k < 3; ++k)
-      if (std::abs(v[k][src]) > std::abs(v[big][src])) big = k;
-    const double sign = v[big][src] < 0 ? -1.0 : 1.0;
-    for (int k = 0; k < 3; ++k) eigvec[i][k] = sign * v[k][src];
-  }
-}
-
-namespace {
-
-// Exact integer sums of one image's pixels, so the total does not depend on summation order.
-struct PixelSums {
-  uint64_t pixels = 0;
-  uint64_t sum[3] = {0, 0, 0};
-  uint64_t cross[3][3] = {};  // upper triangle used
-};
-
-PixelSums sums_of(const Image& img) {
-  PixelSums s;
-  const std::size_t n = static_cast<std::size_t>(img.width) * img.height;
-  const int c = img.channels;
-  s.pixels = n;
-  for (std::size_t i = 0; i < n; ++i) {
-    const uint8_t* p = img.pixels.data() + i * c;
-    for (int a = 0; a < c; ++a) {
-      s.sum[a] += p[a];
-      for (int b = a; b < c; ++b) s.cross[a][b] += uint64_t{p[a]} * p[b];
-    }
-  }
-  return s;
-}
-
-}  // namespace
-
-Normalization compute_normalization(const Dataset& dataset, std::size_t max_samples,
-                                    uint64_t seed, int threads) {
-  const std::size_t size = dataset.size();
-  const std::size_t n = std::min(max_samples, size);
-  if (n == 0) throw std::invalid_argument("compute_normalization: no samples");
-  const int c = dataset.channels();
-  if (c != 1 && c != 3)
-    throw std::invalid_argument("compute_normalization: data set has " + std::to_string(c) +
-                                " channels");
-  // The first n of a seeded Fisher-Yates shuffle: a uniform sample without repetition.
-  std::vector<std::size_t> pick(size);
-  std::iota(pick.begin(), pick.end(), std::size_t{0});
-  Rng rng(derive_seed(seed, 0x6e6f726d /* "norm" */));
-  for (std::size_t i = 0; i < n; ++i) std::swap(pick[i], pick[i + rng.below(size - i)]);
-
-  std::vector<PixelSums> sums(n);
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto work = [&] {
-    try {
-      for (std::size_t k; (k = next.fetch_add(1)) < n;) {
-        Image img = dataset.image_or_next_valid(pick[k]).image;
-        if (img.channels != c) img = to_channels(img, c);
-        sums[k] = sums_of(img);
-      }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (!error) error = std::current_exception();
-      next = n;  // stop the others early
-    }
-  };
-  const std::size_t t = threads > 0 ? static_cast<std::size_t>(threads)
-                                    : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> pool;
-  for (std::size_t i = 1; i < std::min(t, n); ++i) pool.emplace_back(work);
-  work();
-  for (auto& th : pool) th.join();
-  if (error) std::rethrow_exception(error);
-
-  unsigned __int128 pixels = 0, sum[3] = {0, 0, 0}, cross[3][3] = {};
-  for (const PixelSums& s : sums) {
-    pixels += s.pixels;
-    for (int a = 0; a < c; ++a) {
-      sum[a] += s.sum[a];
-      for (int b = a; b < c; ++b) cross[a][b] += s.cross[a][b];
-    }
-  }
-  Normalization norm;
-  const long double p = static_cast<long double>(pixels);
-  long double mean[3];
-  for (int a = 0; a < c; ++a) {
-    mean[a] = static_cast<long double>(sum[a]) / p;
-    norm.mean.push_back(static_cast<float>(mean[a]));
-  }
-  if (c == 3) {
-    std::array<std::array<double, 3>, 3> cov{};
-    for (int a = 0; a < 3; ++a)
-      for (int b = a; b < 3; ++b) {
-        const long double v = static_cast<long double>(cross[a][b]) / p - mean[a] * mean[b];
-        cov[a][b] = cov[b][a] = static_cast<double>(v / (255.0L * 255.0L));  // [0, 1] units
-      }
-    std::array<double, 3> val;
-    std::array<std::array<double, 3>, 3> vec;
-    symmetric_eigen3(cov, val, vec);
-    for (int i = 0; i < 3; ++i) {
-      norm.eigval[i] = static_cast<float>(std::max(val[i], 0.0));  // rounding can give -1e-20
-      for (int k = 0; k < 3; ++k) norm.eigvec[i][k] = static_cast<float>(vec[i][k]);
-    }
-  }
-  return norm;
-}
-
-// ---- augmentation ----
 
 View ten_crop_view(int k) {
   if (k < 0 || k >= 10)
@@ -298,40 +40,85 @@ void check_augment_config(const AugmentConfig& cfg, const Normalization& norm, V
                                 std::to_string(norm.mean.size()));
 }
 
-void augment(const Image& image, const AugmentConfig& cfg, const Normalization& norm, View view,
-             uint64_t rng_seed, float* out) {
-  check_image(image, "augment");
+std::pair<int, int> short_side_size(int width, int height, int short_side, const std::string& where) {
+  const int64_t w = width, h = height, s = short_side;
+  // Round the long side to nearest; the short side is exact.
+  const int64_t nw = w <= h ? s : std::max<int64_t>(1, (w * s + h / 2) / h);
+  const int64_t nh = w <= h ? std::max<int64_t>(1, (h * s + w / 2) / w) : s;
+  if (nw > kMaxImageSide || nh > kMaxImageSide)
+    throw DataError(where, "resizing " + std::to_string(w) + "x" + std::to_string(h) + " to short side " +
+                               std::to_string(s) + " is too large");
+  return {static_cast<int>(nw), static_cast<int>(nh)};
+}
+
+Image resize_and_center(const ImageView& image, int size) {
+  if (size < 1 || size > kMaxImageSide)
+    throw std::invalid_argument("resize_and_center: bad size " + std::to_string(size));
+  const auto [nw, nh] = short_side_size(image.width, image.height, size, "resize");
+  Image resized = resize_bilinear(image, nw, nh);
+  if (nw == size && nh == size) return resized;
+  // The same centre offsets as augment's step 3.
+  const int rx = (nw - size) / 2, ry = (nh - size) / 2, c = image.channels;
+  Image out{size, size, c, std::vector<uint8_t>(static_cast<std::size_t>(size) * size * c)};
+  const std::size_t row = static_cast<std::size_t>(size) * c;
+  for (int y = 0; y < size; ++y)
+    std::memcpy(out.pixels.data() + static_cast<std::size_t>(y) * row,
+                resized.pixels.data() + (static_cast<std::size_t>(ry + y) * nw + rx) * c, row);
+  return out;
+}
+
+namespace {
+
+// Where one example's crop comes from: steps 1-5 of augment.h, resolved.
+struct Placement {
+  ImageView src;               // after channel conversion and resize
+  int rx = 0, ry = 0, rw = 0, rh = 0;  // the region (centre square) of src the crop is taken from
+  int pad = 0, ox = 0, oy = 0; // the window's offset within the padded region
+  bool flip = false;
+  float shift[3] = {0, 0, 0};  // the PCA shift, 0-255 units
+};
+
+// Fills p; `converted` and `resized` hold the intermediate images p.src may point into.
+void place(const ImageView& image, const AugmentConfig& cfg, const Normalization& norm, View view,
+           uint64_t rng_seed, Placement& p, Image& converted, Image& resized) {
   check_augment_config(cfg, norm, view);
+  if (image.width <= 0 || image.height <= 0 || image.width > kMaxImageSide ||
+      image.height > kMaxImageSide || image.channels < 1 || image.channels > 4 || !image.pixels)
+    throw std::invalid_argument("augment: bad image " + std::to_string(image.width) + "x" +
+                                std::to_string(image.height) + "x" + std::to_string(image.channels));
   const int vi = static_cast<int>(view);
 
-  // 1-2. Channels and short-side resize; `img` points at whichever image is current.
-  const Image* img = &image;
-  Image converted, resized;
-  if (img->channels != cfg.channels) img = &(converted = to_channels(*img, cfg.channels));
-  if (cfg.resize_short > 0) {
-    const int64_t w = img->width, h = img->height, s = cfg.resize_short;
-    // Round the long side to nearest; the short side is exact.
-    const int64_t nw = w <= h ? s : std::max<int64_t>(1, (w * s + h / 2) / h);
-    const int64_t nh = w <= h ? std::max<int64_t>(1, (h * s + w / 2) / w) : s;
-    if (nw > kMaxImageSide || nh > kMaxImageSide)
-      throw DataError("augment", "resizing " + std::to_string(w) + "x" + std::to_string(h) +
-                                     " to short side " + std::to_string(s) + " is too large");
-    if (nw != w || nh != h)
-      img = &(resized = resize_bilinear(*img, static_cast<int>(nw), static_cast<int>(nh)));
+  // 1-2. Channels and short-side resize; `img` is whichever image is current.
+  ImageView img = image;
+  if (img.channels != cfg.channels) {
+    const std::size_t n = static_cast<std::size_t>(img.width) * img.height * img.channels;
+    converted = to_channels(Image{img.width, img.height, img.channels,
+                                  std::vector<uint8_t>(img.pixels, img.pixels + n)},
+                            cfg.channels);
+    img = view_of(converted);
   }
+  if (cfg.resize_short > 0) {
+    const auto [nw, nh] = short_side_size(img.width, img.height, cfg.resize_short, "augment");
+    if (nw != img.width || nh != img.height) {
+      resized = resize_bilinear(img, nw, nh);
+      img = view_of(resized);
+    }
+  }
+  p.src = img;
   // 3. The region of img we crop from, in img coordinates.
-  int rx = 0, ry = 0, rw = img->width, rh = img->height;
+  p.rx = 0, p.ry = 0, p.rw = img.width, p.rh = img.height;
   if (cfg.center > 0) {
-    if (rw < cfg.center || rh < cfg.center)
-      throw DataError("augment", "image " + std::to_string(rw) + "x" + std::to_string(rh) +
+    if (p.rw < cfg.center || p.rh < cfg.center)
+      throw DataError("augment", "image " + std::to_string(p.rw) + "x" + std::to_string(p.rh) +
                                      " is smaller than the centre square " +
                                      std::to_string(cfg.center));
-    rx = (rw - cfg.center) / 2;
-    ry = (rh - cfg.center) / 2;
-    rw = rh = cfg.center;
+    p.rx = (p.rw - cfg.center) / 2;
+    p.ry = (p.rh - cfg.center) / 2;
+    p.rw = p.rh = cfg.center;
   }
   // 4. Padding enlarges the region; pixels outside img read as 0.
-  const int pw = rw + 2 * cfg.pad, ph = rh + 2 * cfg.pad;
+  p.pad = cfg.pad;
+  const int pw = p.rw + 2 * cfg.pad, ph = p.rh + 2 * cfg.pad;
   if (pw < cfg.crop || ph < cfg.crop)
     throw DataError("augment", "image region " + std::to_string(pw) + "x" + std::to_string(ph) +
                                    " (after resize, centre and pad) is smaller than the crop " +
@@ -347,42 +134,122 @@ void augment(const Image& image, const AugmentConfig& cfg, const Normalization& 
   double alpha[3];
   for (double& a : alpha) a = rng.normal() * cfg.pca_std;
 
-  int ox = sx / 2, oy = sy / 2;
-  bool flip = false;
-  float shift[3] = {0, 0, 0};
+  p.ox = sx / 2, p.oy = sy / 2;
   if (view == View::Train) {
-    if (cfg.random_crop) ox = rand_x, oy = rand_y;
-    flip = cfg.flip && rand_flip;
+    if (cfg.random_crop) p.ox = rand_x, p.oy = rand_y;
+    p.flip = cfg.flip && rand_flip;
     if (cfg.pca_std > 0 && cfg.channels == 3)
       for (int ch = 0; ch < 3; ++ch) {
         double s = 0;
         for (int i = 0; i < 3; ++i) s += double{norm.eigvec[i][ch]} * alpha[i] * norm.eigval[i];
-        shift[ch] = static_cast<float>(255.0 * s);
+        p.shift[ch] = static_cast<float>(255.0 * s);
       }
   } else if (view != View::Center) {
     const int corner = vi % 5;  // 0 TL, 1 TR, 2 BL, 3 BR, 4 centre
     if (corner < 4) {
-      ox = (corner == 1 || corner == 3) ? sx : 0;
-      oy = corner >= 2 ? sy : 0;
+      p.ox = (corner == 1 || corner == 3) ? sx : 0;
+      p.oy = corner >= 2 ? sy : 0;
     }
-    flip = vi >= 5;
+    p.flip = vi >= 5;
   }
+}
 
-  // 6. Write (C, crop, crop).
-  const int c = cfg.channels, n = cfg.crop;
-  for (int ch = 0; ch < c; ++ch) {
-    const float mean = cfg.subtract_mean ? norm.mean[static_cast<std::size_t>(ch)] : 0.0f;
-    for (int y = 0; y < n; ++y) {
-      float* dst = out + (static_cast<std::size_t>(ch) * n + y) * n;
-      const int iy = ry + oy + y - cfg.pad;  // img row
-      const bool row_in = iy >= ry && iy < ry + rh;
-      for (int x = 0; x < n; ++x) {
-        const int ix = rx + ox + (flip ? n - 1 - x : x) - cfg.pad;
-        const float pixel = row_in && ix >= rx && ix < rx + rw ? img->at(ix, iy, ch) : 0.0f;
-        dst[x] = ((pixel + shift[ch]) - mean) * norm.pixel_scale;
-      }
+// Step 6 for one channel map: out (C, n, n) = map(c, pixel), where a pixel outside the image
+// (padding) is 0. C is a template constant so the channel loop unrolls; each source pixel's C
+// values are read together, so the interleaved row is walked once. Columns inside the image are
+// found first, so the inner loops carry no bounds test and the unflipped one vectorises.
+template <int C, class T, class Map>
+void write_crop(const Placement& p, int n, const Map& map, T* out) {
+  const std::size_t plane = static_cast<std::size_t>(n) * n;
+  const std::size_t stride = static_cast<std::size_t>(p.src.width) * C;
+  const int base = p.rx + p.ox - p.pad;  // src column of output x = 0 (before flipping)
+  // Output columns whose source column lies in [rx, rx + rw): x in [lo, hi).
+  int lo = std::clamp(p.rx - base, 0, n), hi = std::clamp(p.rx + p.rw - base, 0, n);
+  if (p.flip) std::tie(lo, hi) = std::pair(n - hi, n - lo);  // flipped: src column base + n - 1 - x
+  for (int y = 0; y < n; ++y) {
+    T* dst[C];
+    for (int ch = 0; ch < C; ++ch) dst[ch] = out + ch * plane + static_cast<std::size_t>(y) * n;
+    const int iy = p.ry + p.oy + y - p.pad;  // src row
+    const bool row_in = iy >= p.ry && iy < p.ry + p.rh;
+    for (int ch = 0; ch < C; ++ch) {
+      const T zero = map(ch, uint8_t{0});
+      std::fill(dst[ch], dst[ch] + (row_in ? lo : n), zero);
+      if (row_in) std::fill(dst[ch] + hi, dst[ch] + n, zero);
+    }
+    if (!row_in) continue;
+    const uint8_t* row = p.src.pixels + static_cast<std::size_t>(iy) * stride;
+    // s: a source pixel inside the image (so the pointer is valid), read forward.
+    const int count = hi - lo;
+    if (!p.flip) {
+      const uint8_t* s = row + static_cast<std::size_t>(base + lo) * C;
+      for (int k = 0; k < count; ++k)
+        for (int ch = 0; ch < C; ++ch) dst[ch][lo + k] = map(ch, s[k * C + ch]);
+    } else {
+      // Forward, then each row reversed: the compiler vectorises both loops, not the one loop
+      // that reads the interleaved source backward. s is the source of output column hi - 1.
+      const uint8_t* s = row + static_cast<std::size_t>(base + n - hi) * C;
+      for (int k = 0; k < count; ++k)
+        for (int ch = 0; ch < C; ++ch) dst[ch][lo + k] = map(ch, s[k * C + ch]);
+      for (int ch = 0; ch < C; ++ch) std::reverse(dst[ch] + lo, dst[ch] + hi);
     }
   }
+}
+
+template <class T, class Map>
+void write(const Placement& p, int channels, int n, const Map& map, T* out) {
+  if (channels == 1) write_crop<1>(p, n, map, out);
+  else write_crop<3>(p, n, map, out);
+}
+
+}  // namespace
+
+void augment(const ImageView& image, const AugmentConfig& cfg, const Normalization& norm, View view,
+             uint64_t rng_seed, float* out) {
+  Placement p;
+  Image converted, resized;
+  place(image, cfg, norm, view, rng_seed, p, converted, resized);
+  // Every byte value's float, computed as ((pixel + shift) - mean) * scale in this order: the
+  // table changes where the arithmetic happens, not its result.
+  float lut[3][256];
+  for (int ch = 0; ch < cfg.channels; ++ch) {
+    const float mean = cfg.subtract_mean ? norm.mean[static_cast<std::size_t>(ch)] : 0.0f;
+    for (int v = 0; v < 256; ++v)
+      lut[ch][v] = ((static_cast<float>(v) + p.shift[ch]) - mean) * norm.pixel_scale;
+  }
+  write(p, cfg.channels, cfg.crop, [&lut](int ch, uint8_t v) { return lut[ch][v]; }, out);
+}
+
+void augment(const Image& image, const AugmentConfig& cfg, const Normalization& norm, View view,
+             uint64_t rng_seed, float* out) {
+  check_image(image, "augment");
+  augment(view_of(image), cfg, norm, view, rng_seed, out);
+}
+
+void augment_u8(const ImageView& image, const AugmentConfig& cfg, const Normalization& norm,
+                View view, uint64_t rng_seed, uint8_t* out) {
+  Placement p;
+  Image converted, resized;
+  place(image, cfg, norm, view, rng_seed, p, converted, resized);
+  // The PCA shift rounded to whole levels (halves up), added with saturation: an integer add the
+  // compiler vectorises.
+  int offset[3] = {0, 0, 0};
+  for (int ch = 0; ch < cfg.channels; ++ch) offset[ch] = static_cast<int>(std::floor(p.shift[ch] + 0.5f));
+  write(p, cfg.channels, cfg.crop,
+        [&offset](int ch, uint8_t v) { return static_cast<uint8_t>(std::clamp(v + offset[ch], 0, 255)); }, out);
+}
+
+InputTransform input_transform(const AugmentConfig& cfg, const Normalization& norm) {
+  InputTransform t;
+  t.scale = norm.pixel_scale;
+  t.mean.assign(static_cast<std::size_t>(cfg.channels), 0.0f);
+  if (cfg.subtract_mean) {
+    if (norm.mean.size() != t.mean.size())
+      throw std::invalid_argument("input_transform: " + std::to_string(cfg.channels) +
+                                  " channels but " + std::to_string(norm.mean.size()) +
+                                  " mean values");
+    t.mean = norm.mean;
+  }
+  return t;
 }
 
 }  // namespace alexnet::data

@@ -1,5 +1,5 @@
-// The paper's data augmentation (section 4.1), every piece switchable, and the statistics it
-// needs (per-channel mean, RGB covariance eigen-decomposition).
+// The paper's data augmentation (section 4.1), every piece switchable; the statistics it needs
+// (per-channel mean, RGB covariance eigen-decomposition) are in normalization.h.
 //
 // Pipeline for one example, in this order:
 //   1. convert to cfg.channels (grey -> RGB by replication, RGB -> grey by BT.601 luma);
@@ -15,45 +15,28 @@
 //
 // Randomness (crop position, flip, the three PCA alphas) comes from an Rng seeded only by the
 // rng_seed argument, so an example's augmentation does not depend on which thread made it.
+//
+// augment_u8 runs steps 1-5 identically (same windows, same flips, same draws) and writes bytes
+// instead of step 6's floats: out[c][y][x] = clamp(pixel + round(pca_shift[c]), 0, 255), the shift
+// rounded to whole levels (halves up), with mean subtraction and scaling left to whoever converts the bytes (the device):
+// float = (byte - transform.mean[c]) * transform.scale, from input_transform(). Without a PCA shift
+// (pca_std 0, a test view, one channel) that conversion gives augment's floats bit for bit; with
+// one, each value differs by the rounding, at most 0.5 * pixel_scale, more only where the shifted
+// pixel fell outside 0-255 and was clamped (tests/data/augment_u8_test.cpp).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "model/data/dataset.h"
 #include "model/data/image.h"
+#include "model/data/normalization.h"
 
 namespace alexnet::data {
-
-// PCA colour units. eigval are eigenvalues of the covariance of RGB values measured in [0, 1]
-// intensity units (pixel / 255), whatever pixel_scale is - the convention of fb.resnet.torch,
-// where ImageNet gives eigval ~ {0.2175, 0.0188, 0.0045}. The paper's shift
-// sum_i eigvec_i * alpha_i * eigval_i is therefore in [0, 1] units too, and is multiplied by 255
-// before being added to 0-255 pixels. (With eigenvalues in 0-255 units the same formula would
-// move colours by hundreds of levels; with 0-1 units and alpha ~ N(0, 0.1) it moves them by ~5.)
-struct Normalization {
-  std::vector<float> mean;  // per channel, in pixel units 0-255
-  float pixel_scale = 1.0f / 255;
-  std::array<float, 3> eigval{};                 // descending, see above
-  std::array<std::array<float, 3>, 3> eigvec{};  // eigvec[i] = i-th unit eigenvector (R, G, B)
-};
-
-// Per-channel mean over every pixel of min(max_samples, size) examples chosen by a seeded
-// shuffle, and (for 3 channels) the eigen-decomposition of their RGB covariance. Each image is
-// used as stored (no resize), so large images weigh more, as in "the set of RGB pixel values
-// throughout the training set". Sums are exact integers, so the result does not depend on
-// `threads` (0 = hardware concurrency). Corrupt examples are substituted as in Dataset.
-Normalization compute_normalization(const Dataset& dataset, std::size_t max_samples,
-                                    uint64_t seed, int threads = 0);
-
-// Eigen-decomposition of a symmetric 3x3 matrix by cyclic Jacobi rotations: eigenvalues sorted
-// descending, eigvec[i] the unit eigenvector of eigval[i], its largest component positive (so the
-// result is unique for distinct eigenvalues).
-void symmetric_eigen3(const std::array<std::array<double, 3>, 3>& matrix,
-                      std::array<double, 3>& eigval,
-                      std::array<std::array<double, 3>, 3>& eigvec);
 
 struct AugmentConfig {
   int resize_short = 0;    // 0 = keep the size
@@ -87,10 +70,34 @@ void check_augment_config(const AugmentConfig& cfg, const Normalization& norm, V
 // centre and pad.
 void augment(const Image& image, const AugmentConfig& cfg, const Normalization& norm, View view,
              uint64_t rng_seed, float* out);
+// The same on borrowed pixels (a memory-mapped record): no copy when no resize is needed.
+void augment(const ImageView& image, const AugmentConfig& cfg, const Normalization& norm, View view,
+             uint64_t rng_seed, float* out);
+// Writes (cfg.channels, cfg.crop, cfg.crop) bytes, NCHW like augment's floats; see the top.
+void augment_u8(const ImageView& image, const AugmentConfig& cfg, const Normalization& norm,
+                View view, uint64_t rng_seed, uint8_t* out);
+
+// How augment_u8's bytes become the network's input: x = (byte - mean[c]) * scale, per channel.
+// mean is all zeros when cfg.subtract_mean is off.
+struct InputTransform {
+  std::vector<float> mean;  // cfg.channels entries, pixel units 0-255
+  float scale = 1.0f / 255;
+};
+InputTransform input_transform(const AugmentConfig& cfg, const Normalization& norm);
+
+// The size augment's step 2 resizes a width x height image to: the short side exactly short_side,
+// the long side scaled and rounded to nearest. DataError (naming `where`) past kMaxImageSide.
+std::pair<int, int> short_side_size(int width, int height, int short_side, const std::string& where);
+
+// Steps 2-3 for a square: short side to `size`, then the centre size x size, as a new image. What
+// `prepare` stores, so that cropping a packed record gives the pixels augment would have cropped
+// from the same decode (tests/data/packed_test.cpp).
+Image resize_and_center(const ImageView& image, int size);
 
 // Antialiased bilinear resize (a triangle filter widened by the scale factor when shrinking, as
 // PIL does), 1-4 channels, rounded to 8 bits. Upscaling is plain bilinear with pixel centres
 // aligned (half-pixel convention).
 Image resize_bilinear(const Image& image, int width, int height);
+Image resize_bilinear(const ImageView& image, int width, int height);
 
 }  // namespace alexnet::data

@@ -11,6 +11,6 @@
 namespace alexnet::data::detail {
 
 Image decode_png(std::span<const uint8_t> bytes, const std::string& name);
-Image decode_jpeg(std::span<const uint8_t> bytes, const std::string& name);
+Image decode_jpeg(std::span<const uint8_t> bytes, const std::string& name, int min_short_side);
 
 }  // namespace alexnet::data::detail

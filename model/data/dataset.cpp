@@ -17,7 +17,8 @@ namespace fs = std::filesystem;
 
 // ---- the skip-and-substitute policy ----
 
-Dataset::Example Dataset::image_or_next_valid(std::size_t i) const {
+template <class Fetch>
+Dataset::Example Dataset::next_valid(std::size_t i, Fetch&& fetch) const {
   const std::size_t n = size();
   if (n == 0) throw std::invalid_argument("image_or_next_valid: empty data set");
   std::string last_error;
@@ -28,7 +29,9 @@ Dataset::Example Dataset::image_or_next_valid(std::size_t i) const {
       if (bad_.count(j)) continue;  // known bad: skip without decoding again
     }
     try {
-      return Example{image(j), j};
+      Example ex{{}, j, std::nullopt};
+      fetch(j, ex);
+      return ex;
     } catch (const DataError& e) {
       last_error = e.what();
       bool first_time;
@@ -42,6 +45,17 @@ Dataset::Example Dataset::image_or_next_valid(std::size_t i) const {
   }
   throw DataError(item_name(i), "no example of the " + std::to_string(n) +
                                     " in this data set decodes (last error: " + last_error + ")");
+}
+
+Dataset::Example Dataset::image_or_next_valid(std::size_t i) const {
+  return next_valid(i, [&](std::size_t j, Example& ex) { ex.image = image(j); });
+}
+
+Dataset::Example Dataset::fetch_or_next_valid(std::size_t i, int min_short_side) const {
+  return next_valid(i, [&](std::size_t j, Example& ex) {
+    ex.in_place = pixels_in_place(j);
+    if (!ex.in_place) ex.image = min_short_side > 0 ? image_at_least(j, min_short_side) : image(j);
+  });
 }
 
 std::size_t Dataset::skipped_count() const {
@@ -129,7 +143,9 @@ bool hidden(const fs::path& p) { return p.filename().string().starts_with("."); 
 bool image_extension(const fs::path& p) {
   std::string ext = p.extension().string();
   for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext == ".jpg" || ext == ".jpeg" || ext == ".png";
+  for (const char* known : kImageExtensions)
+    if (ext == known) return true;
+  return false;
 }
 
 // Sorted names of the subdirectories of dir. Hidden ones (".ipynb_checkpoints", ".git") are not
@@ -172,7 +188,8 @@ ImageFolderDataset::ImageFolderDataset(const std::string& dir) : dir_(dir) {
     }
     if (ec) throw DataError(class_dir.string(), "cannot list: " + ec.message());
     if (files.empty())
-      throw DataError(class_dir.string(), "class folder holds no .jpg, .jpeg or .png files");
+      throw DataError(class_dir.string(), "class folder holds no image files (.jpg, .jpeg, .png, "
+                                          ".ppm, .bmp, .pgm, .tif, .tiff or .webp)");
     std::sort(files.begin(), files.end());
     for (std::string& f : files) {
       files_.push_back(std::move(f));
@@ -183,6 +200,10 @@ ImageFolderDataset::ImageFolderDataset(const std::string& dir) : dir_(dir) {
 
 Image ImageFolderDataset::image(std::size_t i) const {
   return to_channels(load_image(files_.at(i)), 3);
+}
+
+Image ImageFolderDataset::image_at_least(std::size_t i, int min_short_side) const {
+  return to_channels(load_image(files_.at(i), min_short_side), 3);
 }
 
 std::unique_ptr<ImageFolderDataset> open_image_folder(const std::string& dir) {

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -39,18 +40,40 @@ class Dataset {
   virtual Image image(std::size_t i) const = 0;
   // Where example i comes from, for messages: a file path, or "<idx file>[i]".
   virtual std::string item_name(std::size_t i) const = 0;
+  // Example i decoded at any size whose short side is still >= min_short_side, where the format
+  // makes a smaller decode cheaper than a full one (JPEG DCT scaling, see decode_image); the loader
+  // asks for its resize target. The default, and formats without such a decode, give image(i).
+  virtual Image image_at_least(std::size_t i, int min_short_side) const {
+    (void)min_short_side;
+    return image(i);
+  }
+  // Example i without a copy, when the data set already holds it decoded in memory that lives as
+  // long as the data set (packed data, memory-mapped): checked as image(i) would be (DataError when
+  // corrupt). nullopt: this data set decodes, use image().
+  virtual std::optional<ImageView> pixels_in_place(std::size_t i) const {
+    (void)i;
+    return std::nullopt;
+  }
 
   struct Example {
-    Image image;
+    Image image;        // the pixels, unless `in_place` points into the data set
     std::size_t index;  // the example actually returned: i, or the substitute for a corrupt i
+    std::optional<ImageView> in_place;
+    ImageView pixels() const { return in_place ? *in_place : view_of(image); }
   };
   // The skip-and-substitute policy above. Thread-safe. Throws DataError only when no example at
-  // all decodes.
+  // all decodes. `image` is always filled.
   Example image_or_next_valid(std::size_t i) const;
+  // The same policy for the loader: pixels in place where the data set has them, else decoded
+  // with image_at_least(min_short_side) (0: image()). Read the pixels through Example::pixels().
+  Example fetch_or_next_valid(std::size_t i, int min_short_side) const;
   // Distinct corrupt examples met so far.
   std::size_t skipped_count() const;
 
  private:
+  template <class Fetch>
+  Example next_valid(std::size_t i, Fetch&& fetch) const;
+
   mutable std::mutex bad_mutex_;
   mutable std::unordered_set<std::size_t> bad_;  // corrupt indices found so far
 };
@@ -95,11 +118,15 @@ std::unique_ptr<IdxDataset> open_idx(const std::string& dir, Split split,
 // Fashion-MNIST's ten class names, for open_idx (the files themselves carry only digits).
 std::vector<std::string> fashion_mnist_class_names();
 
-// dir/<class>/<file>.{jpg,jpeg,png} (extension case-insensitive; other files are ignored).
-// Classes are the subdirectories sorted by name (byte order, like torchvision's ImageFolder), so
-// label k means the k-th name; files are sorted too, so indices are the same on every machine.
-// Images are decoded on demand and always returned as 3-channel RGB (ImageNet holds some
-// greyscale and CMYK JPEGs).
+// dir/<class>/<file> with one of torchvision's image extensions (kImageExtensions, case-insensitive;
+// other files are ignored). Classes are the subdirectories sorted by name (byte order, which is
+// torchvision ImageFolder's order too), so label k means the k-th name and a model trained here
+// numbers its classes as one trained with ImageFolder; files are sorted too, so indices are the
+// same on every machine. Unlike ImageFolder, hidden entries (".name") are neither classes nor
+// examples and files in folders below a class folder are not examples. Images are decoded on
+// demand and always returned as 3-channel RGB (ImageNet holds some greyscale and CMYK JPEGs);
+// formats without a decoder here (kDecodedExtensions lists those with one) are corrupt examples,
+// skipped and counted, so the example count still matches ImageFolder's.
 class ImageFolderDataset final : public Dataset {
  public:
   explicit ImageFolderDataset(const std::string& dir);
@@ -110,6 +137,7 @@ class ImageFolderDataset final : public Dataset {
   int label(std::size_t i) const override { return labels_.at(i); }
   int channels() const override { return 3; }
   Image image(std::size_t i) const override;
+  Image image_at_least(std::size_t i, int min_short_side) const override;
   std::string item_name(std::size_t i) const override { return files_.at(i); }
   const std::string& dir() const { return dir_; }
 
@@ -119,6 +147,11 @@ class ImageFolderDataset final : public Dataset {
   std::vector<std::string> files_;  // full paths, grouped by class
   std::vector<int32_t> labels_;
 };
+
+// torchvision's ImageFolder extensions, and the ones decode_image reads.
+inline constexpr const char* kImageExtensions[] = {".jpg", ".jpeg", ".png", ".ppm", ".bmp",
+                                                   ".pgm", ".tif",  ".tiff", ".webp"};
+inline constexpr const char* kDecodedExtensions = ".jpg, .jpeg, .png";
 
 // Throws DataError when dir is missing or not a directory, has no class subdirectories, or a class
 // subdirectory holds no image files.

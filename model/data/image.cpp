@@ -46,11 +46,12 @@ void check_image(const Image& image, const char* who) {
                                 std::to_string(image.channels) + " image");
 }
 
-Image decode_image(std::span<const uint8_t> bytes, const std::string& name_for_errors) {
+Image decode_image(std::span<const uint8_t> bytes, const std::string& name_for_errors,
+                   int min_short_side) {
   static constexpr uint8_t kPng[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
   if (bytes.empty()) throw DataError(name_for_errors, "empty file, not an image");
   if (bytes.size() >= 3 && bytes[0] == 0xff && bytes[1] == 0xd8 && bytes[2] == 0xff)
-    return detail::decode_jpeg(bytes, name_for_errors);
+    return detail::decode_jpeg(bytes, name_for_errors, min_short_side);
   if (bytes.size() >= 8 && std::memcmp(bytes.data(), kPng, 8) == 0)
     return detail::decode_png(bytes, name_for_errors);
   throw DataError(name_for_errors, "not a JPEG or PNG (starts with " + first_bytes_hex(bytes) + ")");
@@ -77,9 +78,9 @@ std::vector<uint8_t> read_file_bytes(const std::string& path, std::size_t max_by
   return bytes;
 }
 
-Image load_image(const std::string& path) {
+Image load_image(const std::string& path, int min_short_side) {
   const std::vector<uint8_t> bytes = read_file_bytes(path, kMaxImageFileBytes);
-  return decode_image(bytes, path);
+  return decode_image(bytes, path, min_short_side);
 }
 
 void write_png(const std::string& path, const Image& image) {

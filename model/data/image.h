@@ -46,12 +46,40 @@ struct Image {
   }
 };
 
+// Borrowed pixels with an Image's layout, (height, width, channels) interleaved: an Image's own, or
+// a record of a memory-mapped packed file (model/data/packed_dataset.h). Valid while the owner is.
+struct ImageView {
+  int width = 0, height = 0, channels = 0;
+  const uint8_t* pixels = nullptr;
+
+  uint8_t at(int x, int y, int c) const {
+    return pixels[(static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+                   static_cast<std::size_t>(x)) * static_cast<std::size_t>(channels) +
+                  static_cast<std::size_t>(c)];
+  }
+};
+inline ImageView view_of(const Image& image) {
+  return ImageView{image.width, image.height, image.channels, image.pixels.data()};
+}
+
 // Throws DataError("<name_for_errors>: <problem>") on anything that is not a complete, valid JPEG
 // or PNG within the limits above.
-Image decode_image(std::span<const uint8_t> bytes, const std::string& name_for_errors);
+//
+// min_short_side > 0 lets a JPEG decode straight to a smaller size: libjpeg-turbo's DCT-domain
+// scaling by M/8 (M = 1..8) with the smallest M whose output keeps the short side >= min_short_side
+// (each side is ceil(side * M / 8)). It skips most of the inverse DCT and the colour conversion of
+// pixels a later resize would throw away: a 3648x2736 photo bound for a 256 short side decodes at
+// 1/8 scale. The result differs from a full decode followed by the same resize by the filtering
+// (the DCT's own decimation instead of ours), so callers that must reproduce earlier numbers pass
+// 0. PNGs, and JPEGs already close to min_short_side (M = 8), decode at full size.
+Image decode_image(std::span<const uint8_t> bytes, const std::string& name_for_errors,
+                   int min_short_side = 0);
 
-// Reads and decodes a file (DataError names the path).
-Image load_image(const std::string& path);
+// Reads and decodes a file (DataError names the path); min_short_side as in decode_image.
+Image load_image(const std::string& path, int min_short_side = 0);
+
+// The JPEG scale numerator decode_image picks (denominator 8) for a width x height image.
+int jpeg_scale_for(int width, int height, int min_short_side);
 
 // Reads a whole file, refusing files over max_bytes (DataError names the path).
 std::vector<uint8_t> read_file_bytes(const std::string& path, std::size_t max_bytes);

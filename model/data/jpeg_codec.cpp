@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <csetjmp>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -66,7 +67,7 @@ void install_error_handler(JpegError* err) {
 
 // The decoder's header step: reads the markers, checks the size, picks the output colour space.
 bool decode_header_inner(jpeg_decompress_struct* cinfo, JpegError* err, jpeg_progress_mgr* progress,
-                         const uint8_t* data, std::size_t size) {
+                         const uint8_t* data, std::size_t size, int min_short_side) {
   if (setjmp(err->jump)) return false;
   jpeg_create_decompress(cinfo);
   cinfo->progress = progress;
@@ -79,6 +80,10 @@ bool decode_header_inner(jpeg_decompress_struct* cinfo, JpegError* err, jpeg_pro
                   cinfo->image_width, cinfo->image_height, kMaxImageSide);
     return false;
   }
+  cinfo->scale_num = static_cast<unsigned>(jpeg_scale_for(static_cast<int>(cinfo->image_width),
+                                                          static_cast<int>(cinfo->image_height),
+                                                          min_short_side));
+  cinfo->scale_denom = 8;
   switch (cinfo->jpeg_color_space) {
     case JCS_GRAYSCALE: cinfo->out_color_space = JCS_GRAYSCALE; break;
     // libjpeg cannot convert CMYK to RGB; we do it below.
@@ -144,9 +149,17 @@ bool encode_inner(jpeg_compress_struct* cinfo, JpegError* err, const Image* imag
 
 }  // namespace
 
+int jpeg_scale_for(int width, int height, int min_short_side) {
+  const int64_t short_side = std::min(width, height);
+  if (min_short_side <= 0) return 8;
+  for (int m = 1; m < 8; ++m)
+    if ((short_side * m + 7) / 8 >= min_short_side) return m;  // libjpeg rounds each side up
+  return 8;
+}
+
 namespace detail {
 
-Image decode_jpeg(std::span<const uint8_t> bytes, const std::string& name) {
+Image decode_jpeg(std::span<const uint8_t> bytes, const std::string& name, int min_short_side) {
   jpeg_decompress_struct cinfo;
   std::memset(&cinfo, 0, sizeof cinfo);
   JpegError err;
@@ -157,7 +170,7 @@ Image decode_jpeg(std::span<const uint8_t> bytes, const std::string& name) {
   progress.progress_monitor = on_progress;
   DecompressGuard guard{&cinfo};
 
-  if (!decode_header_inner(&cinfo, &err, &progress, bytes.data(), bytes.size()))
+  if (!decode_header_inner(&cinfo, &err, &progress, bytes.data(), bytes.size(), min_short_side))
     throw DataError(name, std::string("corrupt JPEG: ") + err.message);
   const int components = cinfo.output_components;
   if (components != 1 && components != 3 && components != 4)

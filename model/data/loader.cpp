@@ -4,12 +4,18 @@
 #include <algorithm>
 #include <chrono>
 #include <numeric>
+#include <thread>
 #include <stdexcept>
 
 #include "model/data/error.h"
 #include "model/data/rng.h"
 
 namespace alexnet::data {
+
+int default_loader_threads() {
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw > 1 ? static_cast<int>(hw) - 1 : 1;
+}
 
 std::vector<std::size_t> Loader::epoch_order(std::size_t size, uint64_t seed, int epoch,
                                              bool shuffle) {
@@ -65,17 +71,27 @@ void Loader::build(std::size_t batch_index, Batch& out) const {
   const std::size_t count = std::min(b, order_.size() - first);
   out.index_in_epoch = batch_index;
   out.count = static_cast<int>(count);
-  out.images.resize(count * per_example_);
+  const bool bytes = config_.output == PixelFormat::Uint8;
+  // Only the chosen format's vector is filled; the other stays empty.
+  if (bytes) out.images.clear();
+  else out.pixels.clear();
+  if (bytes) out.pixels.resize(count * per_example_);
+  else out.images.resize(count * per_example_);
   out.labels.resize(count);
   out.indices.resize(count);
+  const int min_short = config_.scaled_decode ? augment_.resize_short : 0;
   for (std::size_t j = 0; j < count; ++j) {
     if (stop_) return;  // the destructor is waiting; the batch will be discarded
     const std::size_t position = first + j;
-    Dataset::Example ex = dataset_.image_or_next_valid(order_[position]);
+    const Dataset::Example ex = dataset_.fetch_or_next_valid(order_[position], min_short);
     const uint64_t seed =
         derive_seed(config_.seed, static_cast<uint64_t>(config_.epoch), position);
+    if (!ex.in_place) check_image(ex.image, "augment");  // a decoder bug, not bad data
     try {
-      augment(ex.image, augment_, norm_, config_.view, seed, out.images.data() + j * per_example_);
+      if (bytes)
+        augment_u8(ex.pixels(), augment_, norm_, config_.view, seed, out.pixels.data() + j * per_example_);
+      else
+        augment(ex.pixels(), augment_, norm_, config_.view, seed, out.images.data() + j * per_example_);
     } catch (const DataError& e) {
       throw DataError(dataset_.item_name(ex.index), e.what());  // say which file
     }

@@ -9,6 +9,12 @@
 // `threads` and any timing, and resuming at start_batch gives exactly the tail of the full epoch.
 //
 // One Loader covers one epoch (or the part from start_batch); make a new one per epoch.
+//
+// Output: float batches (augment(), what the network reads today) or uint8 batches (augment_u8():
+// the same crops and flips as bytes, NCHW, with the PCA shift added and rounded; mean and scale
+// left to the device through input_transform()), a quarter of the bytes to upload. Image-folder
+// JPEGs are decoded at the smallest DCT scale that still covers the resize (scaled_decode), and
+// packed data (model/data/packed_dataset.h) is cropped straight from its memory-mapped records.
 #pragma once
 
 #include <atomic>
@@ -27,9 +33,15 @@
 
 namespace alexnet::data {
 
+enum class PixelFormat { Float, Uint8 };
+
+// The loader's default worker count: every hardware thread but one, which is left to the thread
+// that drives the device (at least 1).
+int default_loader_threads();
+
 struct LoaderConfig {
   int batch = 128;
-  int threads = 2;            // worker threads; 0 = build each batch inside next() (debugging)
+  int threads = default_loader_threads();  // workers; 0 = build each batch inside next() (debugging)
   bool shuffle = true;        // false: dataset order (evaluation)
   uint64_t seed = 1;
   int epoch = 0;
@@ -37,10 +49,15 @@ struct LoaderConfig {
   View view = View::Train;
   bool drop_last = true;      // false: a last partial batch (count < batch), for evaluation
   int prefetch = 3;           // batches built ahead of the consumer (at least `threads`)
+  PixelFormat output = PixelFormat::Float;
+  // Decode JPEGs straight to the smallest DCT scale whose short side still covers the resize
+  // target (decode_image's min_short_side). Off: full decodes, as before this option existed.
+  bool scaled_decode = true;
 };
 
 struct Batch {
-  std::vector<float> images;    // (count, C, crop, crop): sized for `count`, not `batch`
+  std::vector<float> images;    // (count, C, crop, crop): sized for `count`, not `batch`; Float
+  std::vector<uint8_t> pixels;  // (count, C, crop, crop) bytes, NCHW; Uint8 output only
   std::vector<int32_t> labels;  // (count)
   std::vector<std::size_t> indices;  // (count) data set index of each example (after any
                                      // substitution of a corrupt one)
@@ -64,8 +81,10 @@ class Loader {
   std::optional<Batch> next();
 
   std::size_t batches_per_epoch() const { return batches_; }
-  // Floats per example: C * crop * crop.
+  // Values (floats or bytes) per example: C * crop * crop.
   std::size_t example_floats() const { return per_example_; }
+  // For Uint8 batches: input = (byte - mean[c]) * scale gives the network's input.
+  InputTransform input_transform() const { return data::input_transform(augment_, norm_); }
   // Total time next() spent waiting for the workers: the trainer's data stall.
   double wait_seconds() const { return wait_seconds_; }
 

@@ -16,6 +16,12 @@ class SubsetDataset final : public data::Dataset {
   int label(std::size_t i) const override { return base_.label(i); }
   int channels() const override { return base_.channels(); }
   data::Image image(std::size_t i) const override { return base_.image(i); }
+  data::Image image_at_least(std::size_t i, int min_short_side) const override {
+    return base_.image_at_least(i, min_short_side);
+  }
+  std::optional<data::ImageView> pixels_in_place(std::size_t i) const override {
+    return base_.pixels_in_place(i);
+  }
   std::string item_name(std::size_t i) const override { return base_.item_name(i); }
 
  private:

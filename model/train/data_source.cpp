@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "model/data/error.h"
+#include "model/data/packed_dataset.h"
 
 namespace alexnet {
 namespace fs = std::filesystem;
@@ -19,9 +20,19 @@ bool has_idx(const fs::path& dir) {
 }  // namespace
 
 DataSource open_data(const std::string& dir, bool need_train) {
+  DataSource source;
+  if (data::is_packed(dir) || data::has_packed_shards(dir)) {  // the latter: says "interrupted"
+    source.kind = "packed";
+    if (need_train) source.train = data::open_packed(dir, data::PackedSplit::Train);
+    auto val = data::open_packed(dir, data::PackedSplit::Val);
+    source.normalization = val->normalization();
+    source.val = std::move(val);
+    if (source.train && source.train->class_names() != source.val->class_names())
+      throw data::DataError(dir, "train and val splits have different classes");
+    return source;
+  }
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw data::DataError(dir, "no such data folder");
-  DataSource source;
   if (has_idx(dir)) {
     source.kind = "idx";
     // IDX files carry only label numbers; Fashion-MNIST's folder name tells us its class names.
@@ -31,15 +42,19 @@ DataSource open_data(const std::string& dir, bool need_train) {
     source.val = data::open_idx(dir, data::Split::Test, names);
     return source;
   }
-  if (fs::is_directory(fs::path(dir) / "val") || fs::is_directory(fs::path(dir) / "train")) {
+  // The held-out split is val/, or test/ where there is no val/ (as prepare reads it).
+  const bool has_val = fs::is_directory(fs::path(dir) / "val", ec);
+  const std::string held_out = has_val || !fs::is_directory(fs::path(dir) / "test", ec) ? "val" : "test";
+  if (fs::is_directory(fs::path(dir) / held_out, ec) || fs::is_directory(fs::path(dir) / "train", ec)) {
     source.kind = "folder";
     if (need_train) source.train = std::make_unique<data::ImageFolderDataset>((fs::path(dir) / "train").string());
-    source.val = std::make_unique<data::ImageFolderDataset>((fs::path(dir) / "val").string());
+    source.val = std::make_unique<data::ImageFolderDataset>((fs::path(dir) / held_out).string());
     if (source.train && source.train->class_names() != source.val->class_names())
-      throw data::DataError(dir, "train/ and val/ have different class folders");
+      throw data::DataError(dir, "train/ and " + held_out + "/ have different class folders");
     return source;
   }
-  throw data::DataError(dir, "neither IDX files (train-images-idx3-ubyte...) nor train/ and val/ class folders");
+  throw data::DataError(dir, "neither IDX files (train-images-idx3-ubyte...), train/ and val/ class folders, nor packed "
+                             "data (index.json, made by alexnet_vk prepare)");
 }
 
 CropMode parse_crop_mode(const std::string& name) {

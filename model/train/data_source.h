@@ -1,9 +1,12 @@
 // Where training data comes from, and how each kind is augmented for each architecture.
 //   - a folder with the four IDX files (MNIST / Fashion-MNIST layout, .gz or raw): train / t10k
-//   - an ImageNet-layout folder: DIR/train/<class>/*.jpg|png and DIR/val/<class>/...
+//   - an ImageNet-layout folder: DIR/train/<class>/*.jpg|png and DIR/val/<class>/... (or test/)
+//   - packed data made by `alexnet_vk prepare` (DIR/index.json, model/data/packed_dataset.h):
+//     memory-mapped, already decoded, resized and centre-cropped, with its normalisation stored
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "model/graph/arch.h"
@@ -15,11 +18,15 @@ namespace alexnet {
 inline constexpr const char* kDefaultDataDir = "/usr/share/datasets/fashion-mnist";
 
 struct DataSource {
-  std::string kind;  // "idx" or "folder"
+  std::string kind;  // "idx", "folder" or "packed"
   std::unique_ptr<data::Dataset> train, val;
+  // Statistics that came with the data (packed: over every training image, summed by prepare),
+  // to use instead of data::compute_normalization. pixel_scale is the architecture's to set.
+  std::optional<data::Normalization> normalization;
 };
 
-// Throws data::DataError naming the folder when it is neither layout or is unreadable.
+// Throws data::DataError naming the folder or file when it is none of the layouts, is unreadable,
+// or (packed) fails a check.
 DataSource open_data(const std::string& dir, bool need_train = true);
 
 // Where the training crop is taken. Auto: random for image folders (the paper's 256 -> 224

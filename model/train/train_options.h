@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "model/data/loader.h"
 #include "model/graph/arch.h"
 #include "model/ops/sgd.h"
 #include "model/train/data_source.h"
@@ -34,7 +35,7 @@ struct TrainOptions {
   std::string resume;                  // checkpoint to continue from
   std::string init_from;               // safetensors weights to start from (model/io/weights.h)
   bool new_classifier = false;         // with init_from: the last layer starts afresh (fine-tuning)
-  int threads = 2;                     // data loader threads
+  int threads = data::default_loader_threads();  // loader threads: all hardware threads but one
   std::uint64_t max_steps = 0;         // stop after this many steps in total (0 = no limit); for tests
   bool skip_validation = false;        // tests: no validation pass
   std::size_t max_train_examples = 0;  // use only the first N training examples (0 = all)

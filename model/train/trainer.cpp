@@ -83,7 +83,9 @@ TrainingRun::TrainingRun(const DeviceList& devices, const TrainOptions& options)
     throw std::invalid_argument("the training set has " + std::to_string(data_.train->size()) +
                                 " images, fewer than one batch of " + std::to_string(batch));
   if (!start_.resume) {
-    start_.norm = data::compute_normalization(*data_.train, 10000, options_.seed, options_.threads);
+    start_.norm = data_.source.normalization  // packed data: stored by prepare
+                      ? *data_.source.normalization
+                      : data::compute_normalization(*data_.train, 10000, options_.seed, options_.threads);
     start_.norm.pixel_scale = start_.arch.pixel_scale;
   }
   if (start_.resume) {

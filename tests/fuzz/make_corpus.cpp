@@ -21,6 +21,7 @@
 #include "model/data/idx.h"
 #include "model/data/image.h"
 #include "model/io/safetensors.h"
+#include "tests/fuzz/packed_seeds.h"
 
 namespace fs = std::filesystem;
 using namespace alexnet;
@@ -321,6 +322,8 @@ int main(int argc, char** argv) {
   // Images.
   const auto images = image_seeds();
   for (const auto& [name, bytes] : images) put("image", name, bytes);
+  // Packed data, written by prepare itself.
+  for (const auto& [name, bytes] : fuzz::packed_seeds()) put("packed", name, bytes);
 
   // Data folders: an image folder (train/ and val/, two classes, PNG and JPEG, a hidden file, a
   // corrupt file, a file of another type) and IDX folders (raw and gzip).

@@ -25,8 +25,8 @@ if [ $# -lt 1 ] || ! [[ "$1" =~ ^[0-9]+$ ]]; then
 fi
 seconds=$1
 shift
-all_targets=(fuzz_idx fuzz_idx_gz fuzz_image fuzz_data_folder fuzz_checkpoint fuzz_safetensors
-             fuzz_arch_json fuzz_cli)
+all_targets=(fuzz_idx fuzz_idx_gz fuzz_image fuzz_data_folder fuzz_packed fuzz_checkpoint
+             fuzz_safetensors fuzz_arch_json fuzz_cli)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 if [ "${targets[*]}" = --quick ]; then
@@ -62,9 +62,9 @@ run_one() {
   findings="$build/fuzz-findings/$t"
   log="$build/fuzz-logs/$t.log"
   mkdir -p "$corpus" "$findings" "$seeds"
-  # The data-folder reader warns on stderr for every corrupt example; sanitizer reports and
-  # libFuzzer's own output still get through (libFuzzer moves them to a duplicate of stderr).
-  [ "$t" = fuzz_data_folder ] && extra+=(-close_fd_mask=2)
+  # The data-folder and packed readers warn on stderr for every corrupt example; sanitizer reports
+  # and libFuzzer's own output still get through (libFuzzer moves them to a duplicate of stderr).
+  case $t in fuzz_data_folder | fuzz_packed) extra+=(-close_fd_mask=2) ;; esac
   case $t in
     fuzz_checkpoint | fuzz_safetensors | fuzz_arch_json) extra+=(-dict=tests/fuzz/json.dict) ;;
   esac
