@@ -1,4 +1,5 @@
 #include "apps/alexnet_vk/bench/bench.h"
+#include "apps/alexnet_vk/process_clock.h"
 
 #include <algorithm>
 #include <chrono>
@@ -72,11 +73,14 @@ BenchResult run_bench(vkrt::Context& context, const BenchOptions& options) {
   std::map<std::string, std::vector<double>> layer_ms;
   std::vector<std::string> order;
   std::vector<double> wall, gpu;
+  const double startup_seconds = app::seconds_since_process_start();
+  double first_step_ms = 0;
   for (int it = 0; it < options.warmup + options.iters; ++it) {
     const auto t0 = std::chrono::steady_clock::now();
     const auto submits_before = stream.submit_count();
     stream.submit_and_wait();
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (it == 0) first_step_ms = ms;
     if (it < options.warmup) continue;
     wall.push_back(ms);
     std::map<std::string, double> per_step;
@@ -93,6 +97,8 @@ BenchResult run_bench(vkrt::Context& context, const BenchOptions& options) {
   }
 
   BenchResult r;
+  r.startup_seconds = startup_seconds;
+  r.first_step_seconds = first_step_ms / 1000;
   r.device = context.info().name;
   r.arch = arch.name;
   r.mode = options.train ? "train" : "infer";

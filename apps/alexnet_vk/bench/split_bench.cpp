@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "apps/alexnet_vk/bench/bench.h"
+#include "apps/alexnet_vk/process_clock.h"
 #include "model/split/split_network.h"
 
 namespace alexnet {
@@ -32,6 +33,8 @@ BenchResult run_split_bench(vkrt::Context& first, vkrt::Context& second, const B
 
   std::vector<double> wall, bytes;
   std::array<std::vector<double>, 2> idle;
+  const double startup_seconds = app::seconds_since_process_start();
+  double first_step_ms = 0;
   for (int it = 0; it < options.warmup + options.iters; ++it) {
     const auto t0 = std::chrono::steady_clock::now();
     double exchanged = 0;
@@ -52,6 +55,7 @@ BenchResult run_split_bench(vkrt::Context& first, vkrt::Context& second, const B
       }
     }
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (it == 0) first_step_ms = ms;
     if (it < options.warmup) continue;
     wall.push_back(ms);
     for (int d = 0; d < 2; ++d) idle[d].push_back(idle_ms[d]);
@@ -63,6 +67,8 @@ BenchResult run_split_bench(vkrt::Context& first, vkrt::Context& second, const B
   };
 
   BenchResult r;
+  r.startup_seconds = startup_seconds;
+  r.first_step_seconds = first_step_ms / 1000;
   r.device = network.device_names();
   r.arch = arch.name;
   r.mode = options.train ? "train" : "infer";
