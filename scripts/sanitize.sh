@@ -43,7 +43,7 @@ runs=(
 if [ "$full" = 1 ]; then
   runs+=(
     "model_tests Arch.*:CheckpointFile.*"
-    "cli_tests Cli.UnknownFlagIsOneLineAndExitsTwo:Cli.UnknownCommand:Cli.NoCommand:Cli.NonNumericDevice:Cli.HelpExitsZero"
+    "cli_tests Cli.UnknownFlagIsOneLineAndExitsTwo:Cli.UnknownCommand:Cli.NoCommand:Cli.NonNumericDevice:Cli.HelpExitsZero:CliConventions.NoArgumentsPrintsTheHelp:CliConventions.HelpStatesTheExitCodes:CliConventions.VersionIsTheCMakeProjectVersion:Progress.BarFitsEveryWidth:Progress.NarrowTerminalsDropTheBarFirstAndKeepTheEta:Progress.PlainLinesOffATerminal:Progress.EtaCountsTheValidationPasses:Progress.PhaseIsALineOfItsOwn"
   )
 fi
 

@@ -164,6 +164,7 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested, vkrt::C
   const std::vector<int> lr_steps = parse_step_schedule(options.lr_schedule);
 
   // ---- data ----
+  Progress::phase("reading " + options.data_dir);
   DataSource source = open_data(options.data_dir);
   std::unique_ptr<data::Dataset> train_subset, val_subset;
   const data::Dataset* train_set = source.train.get();
@@ -201,11 +202,13 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested, vkrt::C
     throw std::invalid_argument("the training set has " + std::to_string(train_set->size()) +
                                 " images, fewer than one batch of " + std::to_string(batch));
   if (!resume) {
+    Progress::phase("computing normalization over " + std::to_string(std::min<std::size_t>(train_set->size(), 10000)) + " images");
     norm = data::compute_normalization(*train_set, 10000, options.seed, options.threads);
     norm.pixel_scale = arch.pixel_scale;
   }
 
   // ---- device set-up; an allocation that fails anyway gets the same advice ----
+  Progress::phase("compiling pipelines and allocating the network on " + (second ? "two devices" : context.info().name));
   std::unique_ptr<StepEngine> engine;
   try {
     engine = second ? make_two_device_engine(context, *second, arch, batch, options.sgd)
@@ -217,6 +220,7 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested, vkrt::C
   if (resume) load_parameters(engine->parameters(), *resume, options.resume);
   else engine->initialize(state.seed);
   resume.reset();  // the tensors are on the device now
+  context.save_pipeline_cache();  // now, so that a run killed later still leaves the compiled pipelines
   const auto augment = augment_for(arch, source, options.augment);
 
   std::filesystem::create_directories(options.out_dir);
@@ -237,6 +241,7 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested, vkrt::C
   }
 
   Progress progress;
+  if (!options.skip_validation) progress.expect_validation(val_set->size());  // the ETA counts validation
   const std::size_t params = engine->parameter_count();
   progress.line("alexnet_vk train: " + arch.name + " " + std::to_string(arch.in_channels) + "x" +
                 std::to_string(arch.in_size) + "x" + std::to_string(arch.in_size) + ", " + std::to_string(arch.classes) +
@@ -343,6 +348,7 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested, vkrt::C
         engine->prepare(b->images, b->labels, key);
         faults::kill_point(step_name + ":uploaded");
         if (faults::device_lost_at(n)) engine->simulate_device_lost();
+        if (result.steps == 0) Progress::phase("first step (a driver may compile shaders at first use)");
         engine->submit();
         faults::kill_point(step_name + ":on-gpu");
         engine->wait();
@@ -408,7 +414,9 @@ TrainResult train(vkrt::Context& context, const TrainOptions& requested, vkrt::C
       const std::string epoch_name = std::to_string(m.epoch);
       if (!options.skip_validation) {
         doing = "while validating epoch " + epoch_name;
+        const auto validation_start = Clock::now();
         const auto val = evaluate(predictor, *val_set, augment, norm, false, options.threads);
+        progress.validated(seconds_since(validation_start));
         m.val_loss = val.loss;
         m.val_top1_error = val.top1_error;
         m.val_top5_error = val.top5_error;
