@@ -23,7 +23,7 @@ case "${1:-}" in
   *) echo "usage: scripts/sanitize.sh [--full]" >&2; exit 2 ;;
 esac
 
-scripts/setup.sh
+scripts/setup.sh test
 cmake -S . -B build-asan -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DALEXNET_VK_SANITIZE=ON >/dev/null
 targets=(reference_tests data_tests sanitize_model_tests)
