@@ -25,7 +25,7 @@ esac
 
 scripts/setup.sh test
 cmake -S . -B build-asan -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Debug \
-  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DALEXNET_VK_SANITIZE=ON >/dev/null
+  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DALEXNET_VK_SANITIZE=ON -DALEXNET_VK_TESTS=ON >/dev/null
 targets=(reference_tests data_tests sanitize_model_tests)
 [ "$full" = 1 ] && targets+=(model_tests cli_tests)
 cmake --build build-asan -j"$(nproc)" --target "${targets[@]}"
