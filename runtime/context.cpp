@@ -111,7 +111,7 @@ DeviceInfo describe_physical(VkPhysicalDevice physical, int index) {
 
 }  // namespace
 
-Instance::Instance(InstanceOptions options) {
+Instance::Instance(InstanceOptions options) : options_(options) {
   bool want_validation = options.validation != Validation::Off;
   if (want_validation && !has_layer(kValidationLayer)) {
     if (options.validation == Validation::Required)
@@ -272,10 +272,18 @@ Context::Context(const Instance& instance, int device_index) {
   VKRT_TRY(vkCreateDevice(physical_, &device_info, nullptr, &device_));
   vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
   allocator_ = std::make_unique<Allocator>(*this);
+  try {
+    pipeline_cache_ = std::make_unique<PipelineCache>(device_, properties_, instance.options().pipeline_cache);
+  } catch (...) {
+    allocator_.reset();
+    vkDestroyDevice(device_, nullptr);
+    throw;
+  }
 }
 
 Context::~Context() {
   if (device_) vkDeviceWaitIdle(device_);
+  pipeline_cache_.reset();  // saves the file
   allocator_.reset();
   if (device_) vkDestroyDevice(device_, nullptr);
 }

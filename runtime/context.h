@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/pipeline_cache.h"
+
 namespace vkrt {
 
 enum class Validation {
@@ -21,6 +23,7 @@ enum class Validation {
 struct InstanceOptions {
   Validation validation = Validation::Off;
   bool synchronization_validation = false;  // also check hazards between commands (slower)
+  PipelineCacheOptions pipeline_cache;       // what every Context of this instance uses
 };
 
 // What `alexnet_vk devices` prints and what kernel selection reads.
@@ -47,6 +50,7 @@ class Instance {
   Instance& operator=(const Instance&) = delete;
 
   VkInstance handle() const { return instance_; }
+  const InstanceOptions& options() const { return options_; }
   const std::vector<VkPhysicalDevice>& physical_devices() const { return physical_devices_; }
   std::vector<DeviceInfo> describe_devices() const;
   DeviceInfo describe(int index) const;
@@ -62,6 +66,7 @@ class Instance {
                                                    VkDebugUtilsMessageTypeFlagsEXT,
                                                    const VkDebugUtilsMessengerCallbackDataEXT*,
                                                    void*);
+  InstanceOptions options_;
   VkInstance instance_ = VK_NULL_HANDLE;
   VkDebugUtilsMessengerEXT messenger_ = VK_NULL_HANDLE;
   std::vector<VkPhysicalDevice> physical_devices_;
@@ -71,7 +76,8 @@ class Instance {
 
 class Allocator;
 
-// One logical device with one compute queue. Owns the device-memory allocator.
+// One logical device with one compute queue. Owns the device-memory allocator and the pipeline
+// cache (runtime/pipeline_cache.h), loaded when the context is made and saved when it ends.
 class Context {
  public:
   // Throws vkrt::Error naming the index and the device count when out of range.
@@ -90,6 +96,12 @@ class Context {
   bool timestamps_supported() const { return timestamp_valid_bits_ > 0; }
   double timestamp_period_ns() const { return properties_.limits.timestampPeriod; }
   Allocator& allocator() { return *allocator_; }
+  // Every Kernel's pipeline goes through it (VK_NULL_HANDLE when the cache is off).
+  VkPipelineCache pipeline_cache() const { return pipeline_cache_->handle(); }
+  PipelineCache& pipeline_cache_file() { return *pipeline_cache_; }
+  // Writes the cache file now, e.g. once set-up has built every pipeline, so a run that is
+  // killed later still leaves it; the destructor saves again only if something changed.
+  bool save_pipeline_cache() { return pipeline_cache_->save(); }
   // Whether the device has timeline semaphores (needed to run as one of two devices).
   bool timeline_semaphores() const { return timeline_semaphores_; }
 
@@ -104,6 +116,7 @@ class Context {
   VkPhysicalDeviceMemoryProperties memory_properties_{};
   DeviceInfo info_;
   std::unique_ptr<Allocator> allocator_;
+  std::unique_ptr<PipelineCache> pipeline_cache_;
 };
 
 }  // namespace vkrt

@@ -28,6 +28,8 @@ Switches read() {
                                      : Switches::Validation::Off;
   s.split_serial = text("ALEXNET_VK_SPLIT_SERIAL") == "1";
   s.verify_dump = text("ALEXNET_VK_VERIFY_DUMP");
+  const std::string cache = text("ALEXNET_VK_PIPELINE_CACHE");
+  s.pipeline_cache = !(cache == "0" || cache == "off" || cache == "false");
   s.test_kill_at = text("ALEXNET_VK_TEST_KILL_AT");
   s.test_device_lost_at_step = number("ALEXNET_VK_TEST_DEVICE_LOST_AT_STEP");
   s.test_nan_weight_at_step = number("ALEXNET_VK_TEST_NAN_WEIGHT_AT_STEP");

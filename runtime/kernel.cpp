@@ -73,7 +73,7 @@ Kernel::Kernel(Context& context, KernelDesc desc) : device_(context.device()), d
     pipeline_info.stage.pName = "main";
     pipeline_info.stage.pSpecializationInfo = &spec;
     pipeline_info.layout = pipeline_layout_;
-    VKRT_TRY(vkCreateComputePipelines(device_, VK_NULL_HANDLE, 1, &pipeline_info, nullptr, &pipeline_));
+    VKRT_TRY(vkCreateComputePipelines(device_, context.pipeline_cache(), 1, &pipeline_info, nullptr, &pipeline_));
   } catch (...) {
     destroy();
     throw;

@@ -23,9 +23,9 @@ case "${1:-}" in
   *) echo "usage: scripts/sanitize.sh [--full]" >&2; exit 2 ;;
 esac
 
-scripts/setup.sh
+scripts/setup.sh test
 cmake -S . -B build-asan -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Debug \
-  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DALEXNET_VK_SANITIZE=ON >/dev/null
+  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DALEXNET_VK_SANITIZE=ON -DALEXNET_VK_TESTS=ON >/dev/null
 targets=(reference_tests data_tests sanitize_model_tests)
 [ "$full" = 1 ] && targets+=(model_tests cli_tests)
 cmake --build build-asan -j"$(nproc)" --target "${targets[@]}"
@@ -43,7 +43,7 @@ runs=(
 if [ "$full" = 1 ]; then
   runs+=(
     "model_tests Arch.*:CheckpointFile.*"
-    "cli_tests Cli.UnknownFlagIsOneLineAndExitsTwo:Cli.UnknownCommand:Cli.NoCommand:Cli.NonNumericDevice:Cli.HelpExitsZero"
+    "cli_tests Cli.UnknownFlagIsOneLineAndExitsTwo:Cli.UnknownCommand:Cli.NoCommand:Cli.NonNumericDevice:Cli.HelpExitsZero:CliConventions.NoArgumentsPrintsTheHelp:CliConventions.HelpStatesTheExitCodes:CliConventions.VersionIsTheCMakeProjectVersion:Progress.BarFitsEveryWidth:Progress.NarrowTerminalsDropTheBarFirstAndKeepTheEta:Progress.PlainLinesOffATerminal:Progress.EtaCountsTheValidationPasses:Progress.PhaseIsALineOfItsOwn"
   )
 fi
 

@@ -74,7 +74,8 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
                           {"images_per_second_min", r.images_per_second_min},
                           {"images_per_second_max", r.images_per_second_max},
                           {"host_overhead_ms", r.host_overhead_ms}, {"peak_device_mib", r.peak_device_mib},
-                          {"submissions_per_step", r.submissions_per_step}, {"layers", layers}};
+                          {"submissions_per_step", r.submissions_per_step}, {"layers", layers},
+                          {"startup_seconds", r.startup_seconds}, {"first_step_seconds", r.first_step_seconds}};
       nlohmann::json memory = nlohmann::json::array();
       for (const auto& m : r.memory)
         memory.push_back({{"device", m.device}, {"parameter_mib", m.parameter_mib}, {"activation_mib", m.activation_mib},
@@ -99,6 +100,8 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
     std::printf("throughput: %.1f images/s (min %.1f, max %.1f); peak device memory %.1f MiB; %zu submission(s) per step%s\n",
                 r.images_per_second, r.images_per_second_min, r.images_per_second_max, r.peak_device_mib,
                 r.submissions_per_step, exchanges ? " per device" : "");
+    std::printf("start-up: %.2f s from process start to the first step, which took %.2f s\n", r.startup_seconds,
+                r.first_step_seconds);
     for (std::size_t d = 0; d < r.memory.size(); ++d)
       std::printf("memory, device %zu (%s): parameters %.1f MiB, activations %.1f MiB, exchange buffers %.1f MiB, "
                   "kernel scratch %.1f MiB\n",

@@ -1,11 +1,17 @@
 // The subcommands of `alexnet_vk`. Each registers its options on the CLI11 app and, when chosen,
 // runs and returns the process exit code. Errors are thrown and reported by main() as one line.
+//
+// Exit codes, the same for every command (README and --help say so too):
+//   0  done; 1  an error stopped the command; 2  bad command line (CLI11's errors and UsageError);
+//   3  a check failed (verify: some op disagrees with the CPU reference).
 #pragma once
 
 #include <CLI/CLI.hpp>
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <vector>
 
 #include "model/model.h"
@@ -14,9 +20,18 @@
 
 namespace alexnet::app {
 
-// Options every subcommand shares.
+enum ExitCode : int { kExitOk = 0, kExitError = 1, kExitUsage = 2, kExitCheckFailed = 3 };
+
+// A command line that parsed but makes no sense (found by a runner, not by CLI11): exit code 2.
+class UsageError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// Options every subcommand shares; given before or after the subcommand's name.
 struct GlobalOptions {
-  bool validation = false;  // --validation or ALEXNET_VK_VALIDATION=1
+  bool validation = false;       // --validation or ALEXNET_VK_VALIDATION=1
+  bool no_pipeline_cache = false;  // --no-pipeline-cache (or ALEXNET_VK_PIPELINE_CACHE=0)
 };
 
 // Creates the Vulkan instance for a command; throws a one-line error when no driver is found.

@@ -1,5 +1,6 @@
 // `alexnet_vk devices`: every Vulkan device this machine offers and what it can do.
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "apps/alexnet_vk/commands.h"
 
@@ -8,6 +9,7 @@ namespace alexnet::app {
 std::unique_ptr<vkrt::Instance> open_instance(const GlobalOptions& options) {
   vkrt::InstanceOptions instance_options;
   instance_options.validation = options.validation ? vkrt::Validation::Required : vkrt::Validation::Off;
+  instance_options.pipeline_cache.enabled = !options.no_pipeline_cache;
   auto instance = std::make_unique<vkrt::Instance>(instance_options);
   if (instance->physical_devices().empty())
     throw vkrt::Error("no Vulkan device found; install your GPU's Vulkan driver or mesa-vulkan-drivers");
@@ -28,7 +30,7 @@ void add_device_options(CLI::App* command, const std::shared_ptr<DeviceChoice>& 
 OpenedDevices open_devices(const vkrt::Instance& instance, const DeviceChoice& choice) {
   OpenedDevices out;
   if (!choice.devices.empty() && choice.devices.size() != 2)
-    throw std::invalid_argument("--devices needs two device indices, e.g. 0,1");
+    throw UsageError("--devices needs two device indices, e.g. 0,1");
   for (int index : choice.devices.empty() ? std::vector<int>{choice.device} : choice.devices)
     out.contexts.push_back(std::make_unique<vkrt::Context>(instance, index));
   return out;
@@ -40,12 +42,34 @@ DeviceList OpenedDevices::list() const {
   return devices;
 }
 
+nlohmann::json to_json(const vkrt::DeviceInfo& d) {
+  return {{"index", d.index},
+          {"name", d.name},
+          {"type", d.type},
+          {"vendor", d.vendor},
+          {"vendor_id", d.vendor_id},
+          {"driver", d.driver},
+          {"api_version", d.api_version},
+          {"device_local_bytes", d.device_local_bytes},
+          {"subgroup_size", d.subgroup_size},
+          {"fp16_arithmetic", d.fp16_arithmetic},
+          {"cooperative_matrix", d.cooperative_matrix}};
+}
+
 Runner add_devices_command(CLI::App& app, const GlobalOptions& global) {
   auto* command = app.add_subcommand("devices", "list the Vulkan devices and their capabilities");
-  return [command, &global]() {
-    (void)command;
+  auto json = std::make_shared<bool>(false);
+  command->add_flag("--json", *json, "print a JSON array, one object per device");
+  return [json, &global]() {
     auto instance = open_instance(global);
-    for (const auto& d : instance->describe_devices()) {
+    const auto devices = instance->describe_devices();
+    if (*json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& d : devices) out.push_back(to_json(d));
+      std::printf("%s\n", out.dump(2).c_str());
+      return 0;
+    }
+    for (const auto& d : devices) {
       std::printf("[%d] %s\n", d.index, d.name.c_str());
       std::printf("    type %s, vendor %s (0x%04X), driver %s, Vulkan %s\n", d.type.c_str(), d.vendor.c_str(),
                   d.vendor_id, d.driver.c_str(), d.api_version.c_str());

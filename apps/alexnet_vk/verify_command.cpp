@@ -1,6 +1,7 @@
 // `alexnet_vk verify`: every op, forward and backward, on the chosen device versus the CPU
 // reference, at every real AlexNet layer shape (batch 2) and awkward small shapes. Exit 0 only when
-// every check passes, so a user can trust their GPU and driver before a long run.
+// every check passes, so a user can trust their GPU and driver before a long run; 3 when a check
+// failed, distinct from 1 (an error stopped verify before it could tell).
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -44,7 +45,7 @@ int run_verify(const VerifyOptions& options, const GlobalOptions& global) {
   std::vector<verify::Check> checks;
   for (auto& check : verify::all_checks())
     if (options.filter.empty() || check.op.find(options.filter) != std::string::npos) checks.push_back(std::move(check));
-  if (checks.empty()) throw vkrt::Error("no check matches --filter '" + options.filter + "'");
+  if (checks.empty()) throw UsageError("no check matches --filter '" + options.filter + "'");
 
   if (!options.json) {
     std::printf("verify on [%d] %s (%s)\n", options.device, device.c_str(), context.info().driver.c_str());
@@ -74,13 +75,13 @@ int run_verify(const VerifyOptions& options, const GlobalOptions& global) {
   }
   if (options.json) std::printf("%s\n", results.dump(2).c_str());
   else std::printf("%zu passed, %d failed\n", checks.size() - failures, failures);
-  return failures == 0 ? 0 : 1;
+  return failures == 0 ? kExitOk : kExitCheckFailed;
 }
 
 }  // namespace
 
 Runner add_verify_command(CLI::App& app, const GlobalOptions& global) {
-  auto* command = app.add_subcommand("verify", "check every op on a device against the CPU reference");
+  auto* command = app.add_subcommand("verify", "check every op on a device against the CPU reference (exit 3 when one fails)");
   auto options = std::make_shared<VerifyOptions>();
   command->add_option("--device", options->device, "device index (see `alexnet_vk devices`)");
   command->add_flag("--json", options->json, "print a JSON array, one object per check");

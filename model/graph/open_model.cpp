@@ -52,8 +52,12 @@ std::unique_ptr<Model> open_model(const DeviceList& devices, const Arch& arch, c
   // apply, and their allocations are checked as they happen.)
   if (devices.size() == 1 && options.train) require_memory_fits(first, arch, options.batch);
   try {
-    if (devices.size() == 1) return std::make_unique<OneDeviceModel>(first, arch, options);
-    return std::make_unique<SplitNetwork>(first, *devices[1], arch, options);
+    std::unique_ptr<Model> model;
+    if (devices.size() == 1) model = std::make_unique<OneDeviceModel>(first, arch, options);
+    else model = std::make_unique<SplitNetwork>(first, *devices[1], arch, options);
+    // The pipelines are compiled now: keep them, so a run killed later still leaves them.
+    for (vkrt::Context* context : devices) context->save_pipeline_cache();
+    return model;
   } catch (const vkrt::OutOfMemoryError& e) {
     throw vkrt::OutOfMemoryError(std::string(e.what()) + "; " + memory_advice(first, arch, options.batch), e.result());
   }

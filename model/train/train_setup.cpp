@@ -7,6 +7,7 @@
 
 #include "model/data/subset_dataset.h"
 #include "model/io/weights.h"
+#include "model/train/progress.h"
 #include "model/train/schedule.h"
 
 namespace alexnet {
@@ -25,6 +26,7 @@ TrainOptions resolve(const TrainOptions& requested) {
 
 TrainingData open_training_data(const TrainOptions& options) {
   TrainingData d;
+  Progress::phase("reading " + options.data_dir);
   d.source = open_data(options.data_dir);
   d.train = d.source.train.get();
   d.val = d.source.val.get();

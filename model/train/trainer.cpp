@@ -67,7 +67,7 @@ class TrainingRun {
   std::uint64_t checked_step_ = 0;  // the weights were last seen finite after this step
   std::string doing_;               // where training is, for the device-lost message
   // The epoch in progress: its start, and the seconds and data waits before a resume.
-  Clock::time_point epoch_start_;
+  Clock::time_point epoch_start_, first_step_end_;
   std::size_t epoch_first_batch_ = 0;
   double seconds_before_ = 0, wait_before_ = 0;
 };
@@ -78,11 +78,15 @@ TrainingRun::TrainingRun(const DeviceList& devices, const TrainOptions& options)
       start_(start_of(options_, data_)),
       state_(start_.state) {
   const int batch = state_.batch;
+  Progress::phase("compiling pipelines and allocating the network");
   model_ = open_model(devices, start_.arch, ModelOptions{batch, 0, true, options_.sgd});
   if (data_.train->size() < std::size_t(batch))
     throw std::invalid_argument("the training set has " + std::to_string(data_.train->size()) +
                                 " images, fewer than one batch of " + std::to_string(batch));
   if (!start_.resume) {
+    if (!data_.source.normalization)
+      Progress::phase("computing normalization over " +
+                      std::to_string(std::min<std::size_t>(data_.train->size(), 10000)) + " images");
     start_.norm = data_.source.normalization  // packed data: stored by prepare
                       ? *data_.source.normalization
                       : data::compute_normalization(*data_.train, 10000, options_.seed, options_.threads);
@@ -121,6 +125,7 @@ void TrainingRun::resume_history() {
 }
 
 void TrainingRun::print_header() {
+  if (!options_.skip_validation) progress_.expect_validation(data_.val->size());  // the ETA counts validation
   for (const auto& line : header_lines(options_, data_, start_, *model_, augment_)) progress_.line(line);
 }
 
@@ -161,6 +166,7 @@ void TrainingRun::train_step(const data::Batch& b, std::size_t steps, const data
   model_->stage({b.images, b.labels});
   faults::kill_point(step_name + ":uploaded");
   if (faults::device_lost_at(n)) model_->simulate_device_lost();
+  if (result_.steps == 0) Progress::phase("first step (a driver may compile shaders at first use)");
   model_->submit_gradients(key);
   faults::kill_point(step_name + ":on-gpu");
   model_->wait();
@@ -195,8 +201,11 @@ void TrainingRun::train_step(const data::Batch& b, std::size_t steps, const data
   state_.epoch_seconds = seconds_before_ + seconds_since(epoch_start_);
   state_.epoch_data_wait_seconds = wait_before_ + loader.wait_seconds();
 
-  const double elapsed = seconds_since(epoch_start_);
-  const double per_step = elapsed / double(state_.batch_in_epoch - epoch_first_batch_);
+  // Steps are timed from the end of this epoch's first: the first carries the driver's
+  // compilation of every pipeline (~40 s on lavapipe), which the remaining steps will not.
+  const std::size_t done = state_.batch_in_epoch - epoch_first_batch_;
+  if (done == 1) first_step_end_ = Clock::now();
+  const double per_step = done > 1 ? seconds_since(first_step_end_) / double(done - 1) : seconds_since(epoch_start_);
   const double remaining = per_step * double((steps - state_.batch_in_epoch) + steps * (options_.epochs - state_.epoch - 1));
   progress_.step(state_.epoch + 1, options_.epochs, state_.batch_in_epoch, steps, mean, state_.batch / per_step,
                  remaining);
@@ -277,7 +286,9 @@ EpochMetrics TrainingRun::finish_epoch(double seconds, double data_wait_seconds)
   const std::string epoch_name = std::to_string(m.epoch);
   if (!options_.skip_validation) {
     doing_ = "while validating epoch " + epoch_name;
+    const auto validation_start = Clock::now();
     const auto val = evaluate(*predictor_, *data_.val, augment_, start_.norm, false, options_.threads);
+    progress_.validated(seconds_since(validation_start));
     m.val_loss = val.loss;
     m.val_top1_error = val.top1_error;
     m.val_top5_error = val.top5_error;

@@ -6,6 +6,8 @@
 #include <exception>
 #include <random>
 
+#include "runtime/environment.h"
+
 namespace alexnet::verify {
 
 CheckResult compare(std::string op, std::string shape, std::span<const float> gpu, std::span<const float> ref,
@@ -21,8 +23,8 @@ CheckResult compare(std::string op, std::string shape, std::span<const float> gp
   }
   // ALEXNET_VK_VERIFY_DUMP=<text>: print every element of the checks whose op and shape contain
   // <text> (for chasing a driver-specific failure on a machine one cannot debug on directly).
-  if (const char* dump = std::getenv("ALEXNET_VK_VERIFY_DUMP");
-      dump && (r.op + " " + r.shape).find(dump) != std::string::npos) {
+  if (const std::string& dump = vkrt::switches().verify_dump;
+      !dump.empty() && (r.op + " " + r.shape).find(dump) != std::string::npos) {
     std::fprintf(stderr, "dump %s %s: %zu elements (index gpu reference)\n", r.op.c_str(), r.shape.c_str(), ref.size());
     for (std::size_t i = 0; i < ref.size() && i < 256; ++i)
       std::fprintf(stderr, "  %zu %.9g %.9g\n", i, static_cast<double>(gpu[i]), static_cast<double>(ref[i]));

@@ -29,7 +29,7 @@ TEST(Cli, UnknownFlagIsOneLineAndExitsTwo) {
 
 TEST(Cli, UnknownCommand) { expect_one_line_error(run_tool("frobnicate"), "frobnicate", 2); }
 
-TEST(Cli, NoCommand) { expect_one_line_error(run_tool(""), "no command", 2); }
+TEST(Cli, NoCommand) { expect_one_line_error(run_tool("--validation"), "no command", 2); }
 
 TEST(Cli, NonNumericDevice) { expect_one_line_error(run_tool("verify --device abc"), "--device", 2); }
 

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -22,8 +23,14 @@ inline std::string slurp(const std::string& path) {
   return s.str();
 }
 
-// `env` is prepended as VAR=value assignments.
+// `env` is prepended as VAR=value assignments. Run outside ctest (which sets XDG_CACHE_HOME to
+// the build tree), the tool's caches still go to a temporary folder, never the user's home.
 inline ToolResult run_tool(const std::string& args, const std::string& env = "") {
+  static const bool cache_set = [] {
+    if (!std::getenv("XDG_CACHE_HOME")) ::setenv("XDG_CACHE_HOME", (::testing::TempDir() + "alexnet_vk_test_cache").c_str(), 1);
+    return true;
+  }();
+  (void)cache_set;
   static int counter = 0;
   const std::string base = ::testing::TempDir() + "alexnet_vk_cli_" + std::to_string(::getpid()) + "_" +
                            std::to_string(counter++);

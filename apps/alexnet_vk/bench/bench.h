@@ -51,6 +51,9 @@ struct BenchResult {
   // its submissions waiting for exchanged data (device timestamps).
   double exchanged_mib_per_step = 0;
   std::vector<double> exchange_wait_ms;
+  // Start-up: process start to the first (warm-up) step, and that step's own wall time (drivers
+  // that compile shaders at first use, such as lavapipe, do it there).
+  double startup_seconds = 0, first_step_seconds = 0;
 };
 
 // Throws std::invalid_argument for bad options, and what open_model() throws.
