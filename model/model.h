@@ -35,10 +35,13 @@ namespace alexnet {
 // same device twice gives two logical devices on one GPU).
 using DeviceList = std::vector<vkrt::Context*>;
 
-// One training batch on the host, as the loader produces it.
+// One training batch on the host, as the loader produces it: normalised floats, or (a quarter of
+// the bytes to upload) uint8 pixels that the device normalises as x = (byte - mean[c]) * scale[c].
 struct HostBatch {
-  std::span<const float> images;         // (batch, C, H, W), normalised
+  std::span<const float> images;         // (batch, C, H, W), normalised; or empty, and:
   std::span<const std::int32_t> labels;  // (batch)
+  std::span<const std::uint8_t> pixels;  // (batch, C, H, W) bytes
+  std::span<const float> mean, scale;    // with pixels: one per channel
 };
 
 // Device memory a model holds on one device, by use.
@@ -93,7 +96,9 @@ class Model : public ParameterSet {
   virtual void initialize(std::uint64_t seed) = 0;
 
   // ---- training (not with ModelOptions::train false) ----
-  // Copies a batch of batch() images into the model's staging buffers.
+  // Copies a batch of batch() images into the model's staging buffers. It may be called while the
+  // previous step still runs (after submit_gradients, before wait): staging is double-buffered,
+  // so the next batch's upload overlaps the current step.
   virtual void stage(const HostBatch& batch) = 0;
   // Starts forward, loss and backward over the staged batch, micro-batch by micro-batch (the
   // parameter gradients add up over the rounds), dropout keyed by `key`.

@@ -17,12 +17,10 @@ OneDeviceModel::OneDeviceModel(vkrt::Context& context, const Arch& arch, const M
       train_(options.train),
       sgd_(options.sgd),
       network_(context, arch, options.micro_batch ? options.micro_batch : choose_micro_batch(context, arch, options.batch)),
-      io_(context, options.train ? options.batch : network_.micro_batch(), network_.input_count(), arch.classes),
+      io_(context, options.train ? options.batch : network_.micro_batch(), arch.in_channels,
+          std::size_t(arch.in_size) * arch.in_size, arch.classes),
       bytes_after_(context.allocator().stats().bytes_in_use),
-      gradients_(context),
-      update_(context),
-      fused_(context),
-      inference_(context) {
+      update_(context) {
   if (batch_ < 1 || batch_ % network_.micro_batch() != 0)
     throw std::invalid_argument("batch " + std::to_string(batch_) + " is not a multiple of the micro-batch " +
                                 std::to_string(network_.micro_batch()));
@@ -67,30 +65,42 @@ void OneDeviceModel::throw_if_lost() {
 
 void OneDeviceModel::stage(const HostBatch& batch) {
   require_training();
-  if (batch.labels.size() != std::size_t(batch_) || batch.images.size() != std::size_t(batch_) * input_count())
+  const std::size_t values = batch.pixels.empty() ? batch.images.size() : batch.pixels.size();
+  if (batch.labels.size() != std::size_t(batch_) || values != std::size_t(batch_) * input_count())
     throw std::invalid_argument("a training batch must hold " + std::to_string(batch_) + " images, got " +
                                 std::to_string(batch.labels.size()));
-  io_.stage(batch.images, batch.labels);
+  io_.stage({batch.images, batch.pixels, batch.mean, batch.scale}, batch.labels);
+}
+
+OneDeviceModel::Recording& OneDeviceModel::recording(Recordings& all) {
+  auto& r = all[{io_.pending_slot(), io_.pending_kind()}];
+  if (!r) r = std::make_unique<Recording>(context_);
+  return *r;
 }
 
 void OneDeviceModel::submit_gradients(const net::StepKey& key) {
   require_training();
-  if (!current(gradients_)) {
-    begin(gradients_, profiling_);
-    gradients_.stream.barrier();  // the previous step's reads of the input buffers finish first
-    io_.record_upload(gradients_.stream, batch_, true);
-    network_.record_train_gradients(gradients_.stream, io_.images, io_.labels, batch_, key, io_.loss, io_.probs);
-    io_.record_readback(gradients_.stream, batch_, true);
-    end(gradients_);
+  Recording& r = recording(gradients_);
+  if (!current(r)) {
+    begin(r, profiling_);
+    r.stream.barrier();  // the previous step's reads of the input buffers finish first
+    io_.record_upload(r.stream, io_.pending_slot(), io_.pending_kind(), batch_, true);
+    network_.record_train_gradients(r.stream, io_.images, io_.labels, batch_, key, io_.loss, io_.probs);
+    io_.record_readback(r.stream, batch_, true);
+    end(r);
   }
   throw_if_lost();
   network_.set_step_key(key);
-  gradients_.stream.submit();
+  r.stream.submit();
+  in_flight_ = &r;
+  io_.advance();  // the next batch may be staged while this step runs
 }
 
 void OneDeviceModel::wait() {
-  gradients_.stream.wait();
-  collect_profile(gradients_);
+  if (!in_flight_) return;
+  in_flight_->stream.wait();
+  collect_profile(*in_flight_);
+  in_flight_ = nullptr;
   stats_.submissions = 1;
 }
 
@@ -104,20 +114,21 @@ void OneDeviceModel::update(float lr) {
 
 void OneDeviceModel::run_step(const net::StepKey& key, float lr) {
   require_training();
-  if (!current(fused_)) {
-    begin(fused_, profiling_);
-    fused_.stream.barrier();
-    io_.record_upload(fused_.stream, batch_, true);
-    network_.record_train_gradients(fused_.stream, io_.images, io_.labels, batch_, key, io_.loss, io_.probs);
-    network_.record_update(fused_.stream, io_.lr, sgd_);
-    io_.record_readback(fused_.stream, batch_, true);
-    end(fused_);
+  Recording& r = recording(fused_);
+  if (!current(r)) {
+    begin(r, profiling_);
+    r.stream.barrier();
+    io_.record_upload(r.stream, io_.pending_slot(), io_.pending_kind(), batch_, true);
+    network_.record_train_gradients(r.stream, io_.images, io_.labels, batch_, key, io_.loss, io_.probs);
+    network_.record_update(r.stream, io_.lr, sgd_);
+    io_.record_readback(r.stream, batch_, true);
+    end(r);
   }
   throw_if_lost();
   network_.set_step_key(key);
   io_.set_lr(lr);
-  fused_.stream.submit_and_wait();
-  collect_profile(fused_);
+  r.stream.submit_and_wait();
+  collect_profile(r);
   stats_.submissions = 1;
 }
 
@@ -126,17 +137,19 @@ void OneDeviceModel::infer(std::span<const float> images, std::span<float> probs
   const std::size_t classes = arch().classes;
   if (images.size() != std::size_t(mb) * input_count() || probs.size() < std::size_t(mb) * classes)
     throw std::invalid_argument("inference takes one micro-batch of " + std::to_string(mb) + " images");
-  if (!current(inference_)) {
-    begin(inference_, profiling_);
-    inference_.stream.barrier();
-    io_.record_upload(inference_.stream, mb, false);
-    network_.record_inference(inference_.stream, io_.images, mb, io_.probs);
-    io_.record_readback(inference_.stream, mb, false);
-    end(inference_);
+  wait();  // a training step still in flight reads the device buffers inference writes
+  io_.stage({images, {}, {}, {}}, {});
+  Recording& r = recording(inference_);
+  if (!current(r)) {
+    begin(r, profiling_);
+    r.stream.barrier();
+    io_.record_upload(r.stream, io_.pending_slot(), InputKind::Floats, mb, false);
+    network_.record_inference(r.stream, io_.images, mb, io_.probs);
+    io_.record_readback(r.stream, mb, false);
+    end(r);
   }
-  io_.stage(images, {});
-  inference_.stream.submit_and_wait();
-  collect_profile(inference_);
+  r.stream.submit_and_wait();
+  collect_profile(r);
   stats_.submissions = 1;
   const auto values = io_.prob_values(mb);
   std::copy(values.begin(), values.end(), probs.begin());

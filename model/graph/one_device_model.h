@@ -7,8 +7,9 @@
 //   fused      both in one submission (run_step, for benchmarks)
 //   inference  one micro-batch: staging -> device, forward, probabilities back
 // What changes per step lives in buffers the host writes before submitting: the batch (StepIo's
-// staging), the learning rate, and the dropout key (seed, step); so each recording is made once
-// and replayed (made again only when profiling is switched on or off).
+// two staging slots, floats or bytes), the learning rate, and the dropout key (seed, step); so
+// each recording is made once per staging slot and input kind and replayed (made again only when
+// profiling is switched on or off).
 #pragma once
 
 #include <map>
@@ -76,6 +77,9 @@ class OneDeviceModel : public Model {
   void begin(Recording& r, bool profile);
   void end(Recording& r);
   bool current(const Recording& r) const;  // made, with the profiling now asked for
+  // One recording per staging slot and input kind, made at first use.
+  using Recordings = std::map<std::pair<int, InputKind>, std::unique_ptr<Recording>>;
+  Recording& recording(Recordings& all);  // for the pending slot and its kind
   void require_training() const;
   void throw_if_lost();
   // The timings of the last profiled recording `r` ran.
@@ -89,7 +93,9 @@ class OneDeviceModel : public Model {
   Network network_;
   StepIo io_;
   std::uint64_t bytes_after_;  // ... and after constructing it
-  Recording gradients_, update_, fused_, inference_;
+  Recording update_;
+  Recordings gradients_, fused_, inference_;
+  Recording* in_flight_ = nullptr;  // the gradients submitted and not yet waited for
   std::map<std::string, std::unique_ptr<Recording>> feature_copies_;
   std::map<std::string, vkrt::Buffer> feature_readbacks_;
   bool profiling_ = false;

@@ -130,7 +130,7 @@ Half::Half(vkrt::Context& ctx, int d, const Arch& a, const std::vector<NodeSpec>
       micro_batch(mb),
       batch(b),
       exchange(ex),
-      io(ctx, b, std::size_t(a.in_channels) * a.in_size * a.in_size, a.classes),
+      io(ctx, b, a.in_channels, std::size_t(a.in_size) * a.in_size, a.classes),
       dropout_key(ctx),
       loss_op(ctx, a.classes),
       sgd_op(ctx),
@@ -378,7 +378,7 @@ void Half::record_step(Recorder& r, int b, const net::StepKey& key, std::vector<
   const std::size_t mb = micro_batch, in = std::size_t(arch.in_channels) * arch.in_size * arch.in_size,
                     classes = arch.classes;
   r.start();
-  io.record_upload(r.stream(), b, true);
+  io.record_upload(r.stream(), io.pending_slot(), io.pending_kind(), b, true);
   for (int round = 0; round < b / micro_batch; ++round) {
     const std::size_t first = round * mb;
     const vkrt::BufferRange x(io.images, first * in * F, mb * in * F);
@@ -401,7 +401,7 @@ void Half::record_inference(Recorder& r, std::vector<int>& slots) {
   key.train = false;
   r.start();
   const vkrt::BufferRange x(io.images, 0, mb * in * F);
-  io.record_upload(r.stream(), micro_batch, false);
+  io.record_upload(r.stream(), io.pending_slot(), InputKind::Floats, micro_batch, false);
   record_forward(r, x, key, 0, slots);
   const vkrt::BufferRange p(io.probs, 0, mb * classes * F);
   loss_op.forward(r.stream(), output_of(nodes.size() - 1, x), inference_labels, p, inference_loss,

@@ -146,15 +146,20 @@ void SplitNetwork::note_stats(bool train, std::size_t extra_submissions) {
 
 void SplitNetwork::stage(const HostBatch& batch) {
   if (!train_) throw std::logic_error("this model was opened for inference only");
-  if (batch.labels.size() != std::size_t(batch_) || batch.images.size() != std::size_t(batch_) * input_count())
+  const std::size_t values = batch.pixels.empty() ? batch.images.size() : batch.pixels.size();
+  if (batch.labels.size() != std::size_t(batch_) || values != std::size_t(batch_) * input_count())
     throw std::invalid_argument("a training batch must hold " + std::to_string(batch_) + " images, got " +
                                 std::to_string(batch.labels.size()));
-  for (auto& h : halves_) h->io.stage(batch.images, batch.labels);
+  // The split runs a step to its end before returning, so one staging slot serves.
+  for (auto& h : halves_) h->io.stage({batch.images, batch.pixels, batch.mean, batch.scale}, batch.labels);
 }
 
 void SplitNetwork::submit_gradients(const net::StepKey& key) {
   if (!train_) throw std::logic_error("this model was opened for inference only");
-  if (train_slots_.empty()) {  // recorded once: the batch and the dropout key live in buffers
+  const InputKind kind = halves_[0]->io.pending_kind();
+  if (train_slots_.empty() || kind != recorded_kind_) {  // recorded once per input kind: the batch and
+    recorded_kind_ = kind;                                 // the dropout key live in buffers
+    train_slots_.clear();
     std::vector<int> slots[2];
     for (int d = 0; d < 2; ++d) halves_[d]->record_step(halves_[d]->train_recorder, batch_, key, slots[d]);
     if (slots[0] != slots[1]) throw std::logic_error("split step: the devices recorded different exchanges");
@@ -204,7 +209,7 @@ void SplitNetwork::infer(std::span<const float> images, std::span<float> probs) 
     if (slots[0] != slots[1]) throw std::logic_error("split inference: the devices recorded different exchanges");
     infer_slots_ = slots[0];
   }
-  for (auto& h : halves_) h->io.stage(images, {});
+  for (auto& h : halves_) h->io.stage({images, {}, {}, {}}, {});
   run(false, infer_slots_);
   note_stats(false, 0);
   const auto values = halves_[0]->io.prob_values(micro_batch_);

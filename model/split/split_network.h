@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "model/graph/arch.h"
+#include "model/graph/step_io.h"
 #include "model/model.h"
 #include "runtime/context.h"
 #include "runtime/exchange.h"
@@ -105,6 +106,7 @@ class SplitNetwork : public Model {
   std::unique_ptr<vkrt::HostExchange> exchange_;
   std::array<std::unique_ptr<split::Half>, 2> halves_;
   std::vector<int> train_slots_, infer_slots_;  // the recordings' exchanges, once recorded
+  InputKind recorded_kind_ = InputKind::Floats;  // what the training recording uploads
   bool update_recorded_ = false;
   std::map<std::string, std::array<vkrt::Buffer, 2>> feature_readbacks_;
   std::vector<float> features_scratch_;

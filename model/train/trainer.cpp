@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <stdexcept>
 
@@ -44,7 +46,11 @@ class TrainingRun {
   void print_header();
   // One epoch's steps; false when --max-steps stopped the run.
   bool train_epoch(const std::vector<int>& lr_steps);
-  void train_step(const data::Batch& batch, std::size_t steps, const data::Loader& loader);
+  // One step on `batch` (already staged); `prefetch` runs while the device works on it, to stage
+  // the next batch.
+  void train_step(const data::Batch& batch, std::size_t steps, const data::Loader& loader,
+                  const std::function<void()>& prefetch);
+  void stage(const data::Batch& batch);
   EpochMetrics finish_epoch(double seconds, double data_wait_seconds);
   void save(TrainState s, const std::string& label);
   std::string kept() const;
@@ -68,6 +74,7 @@ class TrainingRun {
   std::string doing_;               // where training is, for the device-lost message
   // The epoch in progress: its start, and the seconds and data waits before a resume.
   Clock::time_point epoch_start_, first_step_end_;
+  std::vector<float> transform_mean_, transform_scale_;  // the loader's bytes to the network's input
   std::size_t epoch_first_batch_ = 0;
   double seconds_before_ = 0, wait_before_ = 0;
 };
@@ -156,19 +163,26 @@ void TrainingRun::save(TrainState s, const std::string& label) {
   kept_step_ = checked_step_ = s.step;
 }
 
-void TrainingRun::train_step(const data::Batch& b, std::size_t steps, const data::Loader& loader) {
+// Batches travel as bytes: the device applies the loader's mean and scale (bit for bit the loader's
+// float conversion where there is no PCA shift; model/data/augment.h).
+void TrainingRun::stage(const data::Batch& b) {
+  model_->stage({{}, b.labels, b.pixels, transform_mean_, transform_scale_});
+}
+
+void TrainingRun::train_step(const data::Batch& b, std::size_t steps, const data::Loader& loader,
+                             const std::function<void()>& prefetch) {
   const std::uint64_t n = state_.step + 1;  // this step, counted from 1 as in the messages
   const std::string step_name = "step:" + std::to_string(n);
   doing_ = "at step " + std::to_string(n) + " (epoch " + std::to_string(state_.epoch + 1) + ", batch " +
            std::to_string(b.index_in_epoch + 1) + " of " + std::to_string(steps) + ")";
   // Dropout masks are keyed by (seed, step): a resumed run draws the same ones.
   const net::StepKey key{static_cast<std::uint32_t>(state_.seed), static_cast<std::uint32_t>(state_.step), true};
-  model_->stage({b.images, b.labels});
   faults::kill_point(step_name + ":uploaded");
   if (faults::device_lost_at(n)) model_->simulate_device_lost();
   if (result_.steps == 0) Progress::phase("first step (a driver may compile shaders at first use)");
   model_->submit_gradients(key);
   faults::kill_point(step_name + ":on-gpu");
+  prefetch();  // the next batch's upload overlaps this step
   model_->wait();
 
   const auto loss = model_->loss();
@@ -219,7 +233,11 @@ bool TrainingRun::train_epoch(const std::vector<int>& lr_steps) {
   config.seed = state_.seed;
   config.epoch = state_.epoch;
   config.start_batch = state_.batch_in_epoch;
+  config.output = data::PixelFormat::Uint8;
   data::Loader loader(*data_.train, augment_, start_.norm, config);
+  const data::InputTransform transform = loader.input_transform();
+  transform_mean_ = transform.mean;
+  transform_scale_.assign(transform.mean.size(), transform.scale);
   const std::size_t steps = loader.batches_per_epoch();
   // A resumed epoch carries on the sums and times of the part before the checkpoint.
   if (state_.batch_in_epoch == 0) {
@@ -230,8 +248,13 @@ bool TrainingRun::train_epoch(const std::vector<int>& lr_steps) {
   wait_before_ = state_.epoch_data_wait_seconds;
   epoch_first_batch_ = config.start_batch;
   epoch_start_ = Clock::now();
-  while (auto b = loader.next()) {
-    train_step(*b, steps, loader);
+  std::optional<data::Batch> b = loader.next(), next_batch;
+  if (b) stage(*b);
+  for (; b; b = std::move(next_batch)) {
+    next_batch.reset();
+    train_step(*b, steps, loader, [&] {
+      if ((next_batch = loader.next())) stage(*next_batch);
+    });
     doing_ = "while saving the checkpoint after step " + std::to_string(state_.step);
     bool saved = false;
     if (options_.checkpoint_every && state_.step % options_.checkpoint_every == 0) {

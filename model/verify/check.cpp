@@ -110,6 +110,7 @@ std::vector<Check> all_checks() {
   add_dropout_checks(checks);
   add_softmax_xent_checks(checks);
   add_sgd_checks(checks);
+  add_normalize_input_checks(checks);
   return checks;
 }
 

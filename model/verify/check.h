@@ -75,6 +75,7 @@ void add_maxpool_checks(std::vector<Check>& checks);
 void add_dropout_checks(std::vector<Check>& checks);
 void add_softmax_xent_checks(std::vector<Check>& checks);
 void add_sgd_checks(std::vector<Check>& checks);
+void add_normalize_input_checks(std::vector<Check>& checks);
 
 }  // namespace alexnet::verify
 
