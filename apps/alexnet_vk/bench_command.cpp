@@ -4,6 +4,7 @@
 
 #include "apps/alexnet_vk/commands.h"
 #include "apps/alexnet_vk/bench/bench.h"
+#include "apps/alexnet_vk/bench/data_bench.h"
 #include "apps/alexnet_vk/bench/gemm_bench.h"
 #include "apps/alexnet_vk/bench/loader_bench.h"
 
@@ -29,7 +30,7 @@ int print_gemm_bench(const GemmBenchResult& r, bool json) {
 }  // namespace
 
 Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
-  auto* command = app.add_subcommand("bench", "time the network per layer on synthetic data");
+  auto* command = app.add_subcommand("bench", "time the network per layer on synthetic data, or with the loader on --data");
   auto o = std::make_shared<BenchOptions>();
   auto device = std::make_shared<DeviceChoice>();
   auto mode = std::make_shared<std::string>("train");
@@ -62,6 +63,10 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
     options.train = *mode == "train";
     auto instance = open_instance(global);
     auto devices = open_devices(*instance, *device);
+    if (!loader->data.empty()) {
+      if (!options.train) throw UsageError("bench --data times training steps; drop --mode infer");
+      return print_data_bench(run_data_bench(devices.list(), options, *loader), *json);
+    }
     const BenchResult r = run_bench(devices.list(), options);
     const bool exchanges = r.memory.size() > 1;  // the layout exchanged data between devices
     if (*json) {

@@ -1,5 +1,6 @@
 // `alexnet_vk eval`, `predict` and `export`: use a trained checkpoint.
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <nlohmann/json.hpp>
 
@@ -26,13 +27,17 @@ struct LoadedModel {
   data::Normalization norm;
   std::vector<std::string> classes;
   std::string data_kind;
+  std::string data_dir;  // the data it was trained on, where the checkpoint records it
 
   explicit LoadedModel(const std::string& checkpoint_path)
       : path(checkpoint_path), checkpoint(load_checkpoint(path)) {
     arch = checkpoint_arch(*checkpoint, path);
     norm = checkpoint_normalization(*checkpoint, path);
     classes = checkpoint_classes(*checkpoint, path);
-    data_kind = checkpoint_state(*checkpoint, path).data_kind;
+    const TrainState state = checkpoint_state(*checkpoint, path);
+    data_kind = state.data_kind;
+    if (state.recipe.is_object() && state.recipe.contains("data") && state.recipe["data"].is_string())
+      data_dir = state.recipe["data"].get<std::string>();
   }
   LoadedModel(const std::string& weights_path, const std::string& arch_name, int input_size)
       : path(weights_path), weights(read_weights(path)) {
@@ -72,7 +77,7 @@ Runner add_eval_command(CLI::App& app, const GlobalOptions& global) {
   auto checkpoint = std::make_shared<std::string>(), weights = std::make_shared<std::string>();
   auto arch = std::make_shared<std::string>();
   auto input_size = std::make_shared<int>(0);
-  auto dir = std::make_shared<std::string>(kDefaultDataDir);
+  auto dir = std::make_shared<std::string>();
   auto ten_crop = std::make_shared<bool>(false), json = std::make_shared<bool>(false);
   auto device = std::make_shared<DeviceChoice>();
   auto threads = std::make_shared<int>(data::default_loader_threads());
@@ -83,7 +88,9 @@ Runner add_eval_command(CLI::App& app, const GlobalOptions& global) {
   command->add_option("--arch", *arch, "with --weights: the architecture (default: the file's metadata)")
       ->check(CLI::IsMember({"alexnet", "alexnet-small"}));
   command->add_option("--input-size", *input_size, "with --weights --arch: input size (default: the architecture's)");
-  command->add_option("--data", *dir, "IDX folder or ImageNet-layout folder")->capture_default_str();
+  command->add_option("--data", *dir,
+                      "IDX, image or packed folder (default: the data the checkpoint was trained on, else " +
+                          std::string(kDefaultDataDir) + ")");
   command->add_flag("--ten-crop", *ten_crop, "average the paper's 10 crops (4 corners + centre, and flips)");
   command->add_flag("--json", *json, "print one JSON object");
   add_device_options(command, device);
@@ -91,9 +98,12 @@ Runner add_eval_command(CLI::App& app, const GlobalOptions& global) {
   return [=, &global]() {
     if (checkpoint->empty() && weights->empty()) throw std::invalid_argument("give --checkpoint FILE or --weights FILE");
     const LoadedModel model = checkpoint->empty() ? LoadedModel(*weights, *arch, *input_size) : LoadedModel(*checkpoint);
-    DataSource source = open_data(*dir, false);
+    const std::string data_dir = !dir->empty() ? *dir : !model.data_dir.empty() ? model.data_dir : kDefaultDataDir;
+    if (dir->empty() && !model.data_dir.empty() && !std::filesystem::exists(data_dir))
+      throw std::invalid_argument(model.path + ": trained on " + data_dir + ", which is not here; give --data DIR");
+    DataSource source = open_data(data_dir, false);
     if (source.val->num_classes() != model.arch.classes)
-      throw CheckpointError(model.path + ": made for " + std::to_string(model.arch.classes) + " classes, " + *dir +
+      throw CheckpointError(model.path + ": made for " + std::to_string(model.arch.classes) + " classes, " + data_dir +
                             " has " + std::to_string(source.val->num_classes()));
     auto instance = open_instance(global);
     auto devices = open_devices(*instance, *device);

@@ -112,6 +112,8 @@ TrainingRun::TrainingRun(const DeviceList& devices, const TrainOptions& options)
   std::filesystem::create_directories(options_.out_dir);
   out_ = options_.out_dir + "/";
   checkpoint_path_ = out_ + "last.ckpt";
+  // Recorded absolute, so eval finds the run's data from anywhere.
+  options_.data_dir = std::filesystem::absolute(options_.data_dir).lexically_normal().string();
   recipe_ = recipe_of(options_);
   result_.parameter_count = model_->parameter_count();
   kept_path_ = options_.resume;

@@ -102,9 +102,28 @@ TEST(PrepareCli, PrepareThenTrainAndEvalOnThePackedData) {
   const auto e = run_tool("eval --checkpoint " + tmp / "run/last.ckpt" + " --data " + tmp / "packed" + " --json");
   ASSERT_EQ(e.exit_code, 0) << e.err;
   EXPECT_EQ(nlohmann::json::parse(e.out)["images"], 6);
+  // bench --data: the training step fed by the loader, its rates and the bytes it uploads.
+  const auto b = run_tool("bench --data " + tmp / "packed" + " --arch alexnet-small --batch 4 --iters 3 --json");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const nlohmann::json bench = nlohmann::json::parse(b.out);
+  EXPECT_EQ(bench["kind"], "packed");
+  for (const char* rate : {"loader_images_per_second", "device_images_per_second", "step_images_per_second"})
+    EXPECT_GT(bench[rate].get<double>(), 0) << rate;
+  EXPECT_GE(bench["device_wait_ms_per_step"].get<double>(), 0);
+  EXPECT_LE(bench["device_wait_ms_per_step"].get<double>(), bench["load_ms_per_step"].get<double>());
+  EXPECT_DOUBLE_EQ(bench["upload_mib_per_step"].get<double>(), 4.0 * 3 * 28 * 28 / (1 << 20));  // uint8 RGB
+  // Without --data, eval reads the data the checkpoint was trained on (recorded absolute).
+  const auto own = run_tool("eval --checkpoint " + tmp / "run/last.ckpt" + " --json");
+  ASSERT_EQ(own.exit_code, 0) << own.err;
+  EXPECT_EQ(nlohmann::json::parse(own.out)["images"], 6);
   const auto v = run_tool("prepare --verify " + tmp / "packed");
   EXPECT_EQ(v.exit_code, 0) << v.err;
   EXPECT_NE(v.out.find("21 images, every checksum matches"), std::string::npos) << v.out;
+  // Moved away, the recorded data is named in a one-line error, not replaced by the default data.
+  std::filesystem::rename(tmp / "packed", tmp / "moved");
+  const auto gone = run_tool("eval --checkpoint " + tmp / "run/last.ckpt");
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_NE(gone.err.find("which is not here; give --data DIR"), std::string::npos) << gone.err;
 }
 
 TEST(PrepareCli, KilledPrepareLeavesNothingValidAndResumes) {

@@ -24,16 +24,38 @@ double process_cpu_seconds() {
 
 }  // namespace
 
+BenchLoader bench_loader(const LoaderBenchOptions& o, const Arch& arch, const DataSource& source, int batch) {
+  BenchLoader out;
+  AugmentFlags flags;
+  flags.pca = o.pca;
+  out.augment = augment_for(arch, source, flags);
+  if (source.normalization) {
+    out.norm = *source.normalization;
+  } else {
+    out.norm.mean.assign(static_cast<std::size_t>(source.train->channels()), 118.0f);
+    out.norm.eigval = {0.2175f, 0.0188f, 0.0045f};
+    out.norm.eigvec = {{{0.5675f, 0.5808f, 0.5836f}, {0.7192f, 0.0045f, -0.6948f}, {0.4009f, -0.8140f, 0.4203f}}};
+  }
+  out.norm.pixel_scale = arch.pixel_scale;
+  const int threads = o.threads ? o.threads : data::default_loader_threads();
+  out.config.batch = batch;
+  out.config.threads = threads;
+  out.config.prefetch = 2 * threads;
+  out.config.output = o.format == "float" ? data::PixelFormat::Float : data::PixelFormat::Uint8;
+  out.config.scaled_decode = !o.full_decode;
+  return out;
+}
+
 void add_loader_bench_options(CLI::App* bench, LoaderBenchOptions& o) {
   bench->add_flag("--loader-only", o.enabled, "time the data loader alone on --data (no device)");
-  bench->add_option("--data", o.data, "--loader-only: packed data, an image folder or IDX files");
-  bench->add_option("--threads", o.threads, "--loader-only: loader threads (0: all hardware threads but one)");
+  bench->add_option("--data", o.data, "packed data, an image folder or IDX files: with --loader-only the loader alone, else training steps fed by it");
+  bench->add_option("--threads", o.threads, "loader threads (0: all hardware threads but one)");
   bench->add_option("--batches", o.batches, "--loader-only: timed batches")->capture_default_str();
   bench->add_option("--format", o.format, "--loader-only: uint8 or float batches")
       ->check(CLI::IsMember({"uint8", "float"}))
       ->capture_default_str();
-  bench->add_flag("--no-pca", [&o](std::int64_t) { o.pca = false; }, "--loader-only: no PCA lighting");
-  bench->add_flag("--full-decode", o.full_decode, "--loader-only: decode JPEGs at full size (no DCT scaling)");
+  bench->add_flag("--no-pca", [&o](std::int64_t) { o.pca = false; }, "with --data: no PCA lighting");
+  bench->add_flag("--full-decode", o.full_decode, "with --data: decode JPEGs at full size (no DCT scaling)");
 }
 
 LoaderBenchResult run_loader_bench(const LoaderBenchOptions& o, const std::string& arch_name, int input_size,
@@ -45,30 +67,12 @@ LoaderBenchResult run_loader_bench(const LoaderBenchOptions& o, const std::strin
   const data::Dataset& set = *source.train;
   const int size = input_size ? input_size : default_input_size(arch_name);
   const Arch arch = make_arch(arch_name, set.num_classes(), set.channels(), size);
-  AugmentFlags flags;
-  flags.pca = o.pca;
-  const data::AugmentConfig augment = augment_for(arch, source, flags);
-  // The statistics change no cost: stored ones where the data has them, else plausible values
-  // (computing them over an image folder would take longer than the benchmark).
-  data::Normalization norm;
-  if (source.normalization) {
-    norm = *source.normalization;
-  } else {
-    norm.mean.assign(static_cast<std::size_t>(set.channels()), 118.0f);
-    norm.eigval = {0.2175f, 0.0188f, 0.0045f};
-    norm.eigvec = {{{0.5675f, 0.5808f, 0.5836f}, {0.7192f, 0.0045f, -0.6948f}, {0.4009f, -0.8140f, 0.4203f}}};
-  }
-  norm.pixel_scale = arch.pixel_scale;
-  const int threads = o.threads ? o.threads : data::default_loader_threads();
-  data::LoaderConfig cfg;
-  cfg.batch = batch;
-  cfg.threads = threads;
-  cfg.prefetch = 2 * threads;
-  cfg.output = o.format == "float" ? data::PixelFormat::Float : data::PixelFormat::Uint8;
-  cfg.scaled_decode = !o.full_decode;
+  BenchLoader setup = bench_loader(o, arch, source, batch);
+  data::LoaderConfig& cfg = setup.config;
+  const int threads = cfg.threads;
 
   using Clock = std::chrono::steady_clock;
-  LoaderBenchResult r{o.data, source.kind, o.format, arch_name, threads, batch, o.batches, augment.crop};
+  LoaderBenchResult r{o.data, source.kind, o.format, arch_name, threads, batch, o.batches, setup.augment.crop};
   Clock::time_point start = Clock::now();  // both reset after the warm-up batches
   double cpu_start = process_cpu_seconds();
   int taken = 0;
@@ -76,7 +80,7 @@ LoaderBenchResult run_loader_bench(const LoaderBenchOptions& o, const std::strin
   // Epoch after epoch until enough batches: one Loader covers one epoch.
   for (int epoch = 0; taken < total; ++epoch) {
     cfg.epoch = epoch;
-    data::Loader loader(set, augment, norm, cfg);
+    data::Loader loader(set, setup.augment, setup.norm, cfg);
     if (loader.batches_per_epoch() == 0)
       throw std::invalid_argument(o.data + ": fewer images than one batch of " + std::to_string(batch));
     while (taken < total) {

@@ -8,6 +8,9 @@
 
 #include <string>
 
+#include "model/data/loader.h"
+#include "model/train/data_source.h"
+
 namespace alexnet {
 
 struct LoaderBenchOptions {
@@ -34,6 +37,16 @@ struct LoaderBenchResult {
 // Registers --loader-only, --data, --threads, --batches, --format, --no-pca, --full-decode on the
 // bench command.
 void add_loader_bench_options(CLI::App* bench, LoaderBenchOptions& options);
+
+// The loader set-up both benchmarks share: the training augmentation `arch` uses on `source`, the
+// data's stored statistics (else plausible ones: computing them over an image folder would take
+// longer than the benchmark, and they change no cost), and the loader's threads and batch format.
+struct BenchLoader {
+  data::AugmentConfig augment;
+  data::Normalization norm;
+  data::LoaderConfig config;
+};
+BenchLoader bench_loader(const LoaderBenchOptions& options, const Arch& arch, const DataSource& source, int batch);
 
 // arch, input_size (0: the arch's), batch and warmup (untimed batches first) come from the bench
 // command's own options. Throws DataError / std::invalid_argument with one-line messages.
