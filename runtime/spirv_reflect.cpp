@@ -23,12 +23,8 @@ struct Type {
   std::vector<std::uint32_t> operands;  // after the result id
 };
 
-}  // namespace
-
-ShaderInterface reflect_compute_shader(std::span<const std::uint32_t> words, const std::string& name) {
-  auto fail = [&](const std::string& what) -> void { throw Error("shader " + name + ": " + what); };
-  if (words.size() < 5 || words[0] != kMagic) fail("not a SPIR-V module");
-
+// What reflection reads of a module: its types, decorations and variables.
+struct Module {
   std::map<std::uint32_t, Type> types;
   std::map<std::uint32_t, std::uint32_t> binding_of, set_of;
   std::map<std::uint32_t, std::map<std::uint32_t, std::uint32_t>> member_offsets;  // struct -> member -> offset
@@ -36,7 +32,11 @@ ShaderInterface reflect_compute_shader(std::span<const std::uint32_t> words, con
     std::uint32_t id, pointer_type, storage;
   };
   std::vector<Variable> variables;
+};
 
+template <typename Fail>
+Module parse_module(std::span<const std::uint32_t> words, const Fail& fail) {
+  Module m;
   for (std::size_t i = 5; i < words.size();) {
     const std::uint32_t count = words[i] >> 16, opcode = words[i] & 0xffff;
     if (count == 0 || i + count > words.size()) fail("truncated instruction");
@@ -50,41 +50,59 @@ ShaderInterface reflect_compute_shader(std::span<const std::uint32_t> words, con
       case OpTypeArray:
       case OpTypeRuntimeArray:
       case OpTypeSampledImage:
-        types[op[0]] = Type{opcode, std::vector<std::uint32_t>(op + 1, op + count - 1)};
+        m.types[op[0]] = Type{opcode, std::vector<std::uint32_t>(op + 1, op + count - 1)};
         break;
       case OpVariable:
-        variables.push_back({op[1], op[0], op[2]});
+        m.variables.push_back({op[1], op[0], op[2]});
         break;
       case OpDecorate:
-        if (op[1] == DecorationBinding) binding_of[op[0]] = op[2];
-        if (op[1] == DecorationDescriptorSet) set_of[op[0]] = op[2];
+        if (op[1] == DecorationBinding) m.binding_of[op[0]] = op[2];
+        if (op[1] == DecorationDescriptorSet) m.set_of[op[0]] = op[2];
         break;
       case OpMemberDecorate:
-        if (op[2] == DecorationOffset) member_offsets[op[0]][op[1]] = op[3];
+        if (op[2] == DecorationOffset) m.member_offsets[op[0]][op[1]] = op[3];
         break;
       default:
         break;
     }
     i += count;
   }
+  return m;
+}
+
+// The push-constant block's size; every member must be a 4-byte scalar.
+template <typename Fail>
+std::uint32_t push_constant_bytes(Module& m, std::uint32_t block_type, const Fail& fail) {
+  const auto& block = m.types[block_type];
+  if (block.opcode != OpTypeStruct) fail("push constants are not a block");
+  std::uint32_t end = 0;
+  for (std::uint32_t i = 0; i < block.operands.size(); ++i) {
+    const auto& member = m.types[block.operands[i]];
+    const bool scalar32 = (member.opcode == OpTypeInt || member.opcode == OpTypeFloat) && !member.operands.empty() &&
+                          member.operands[0] == 32;
+    if (!scalar32) fail("push-constant member " + std::to_string(i) + " is not a 4-byte scalar");
+    end = std::max(end, m.member_offsets[block_type][i] + 4);
+  }
+  return end;
+}
+
+}  // namespace
+
+ShaderInterface reflect_compute_shader(std::span<const std::uint32_t> words, const std::string& name) {
+  auto fail = [&](const std::string& what) -> void { throw Error("shader " + name + ": " + what); };
+  if (words.size() < 5 || words[0] != kMagic) fail("not a SPIR-V module");
+  Module m = parse_module(words, fail);
+  auto& types = m.types;
+  auto& binding_of = m.binding_of;
+  auto& set_of = m.set_of;
 
   ShaderInterface out;
   std::map<std::uint32_t, BindingKind> bindings;
-  for (const auto& v : variables) {
+  for (const auto& v : m.variables) {
     const auto& pointer = types[v.pointer_type];
     const std::uint32_t pointee = pointer.operands.size() >= 2 ? pointer.operands[1] : 0;
     if (v.storage == StoragePushConstant) {
-      const auto& block = types[pointee];
-      if (block.opcode != OpTypeStruct) fail("push constants are not a block");
-      std::uint32_t end = 0;
-      for (std::uint32_t m = 0; m < block.operands.size(); ++m) {
-        const auto& member = types[block.operands[m]];
-        const bool scalar32 = (member.opcode == OpTypeInt || member.opcode == OpTypeFloat) &&
-                              !member.operands.empty() && member.operands[0] == 32;
-        if (!scalar32) fail("push-constant member " + std::to_string(m) + " is not a 4-byte scalar");
-        end = std::max(end, member_offsets[pointee][m] + 4);
-      }
-      out.push_constant_bytes = end;
+      out.push_constant_bytes = push_constant_bytes(m, pointee, fail);
       continue;
     }
     if (v.storage != StorageStorageBuffer && v.storage != StorageUniform && v.storage != StorageUniformConstant)

@@ -27,6 +27,64 @@ int print_gemm_bench(const GemmBenchResult& r, bool json) {
   return 0;
 }
 
+void print_bench_json(const BenchResult& r) {
+  const bool exchanges = r.memory.size() > 1;  // the layout exchanged data between devices
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& l : r.layers) layers.push_back({{"name", l.name}, {"ms", l.ms}, {"gflops", l.gflops}});
+  nlohmann::json j = {{"device", r.device}, {"arch", r.arch}, {"mode", r.mode}, {"batch", r.batch},
+                      {"micro_batch", r.micro_batch}, {"iters", r.iters}, {"ms_per_step", r.ms_per_step},
+                      {"ms_min", r.ms_min}, {"ms_max", r.ms_max}, {"gpu_ms_per_step", r.gpu_ms_per_step},
+                      {"images_per_second", r.images_per_second},
+                      {"images_per_second_min", r.images_per_second_min},
+                      {"images_per_second_max", r.images_per_second_max},
+                      {"host_overhead_ms", r.host_overhead_ms}, {"peak_device_mib", r.peak_device_mib},
+                      {"submissions_per_step", r.submissions_per_step}, {"layers", layers},
+                      {"startup_seconds", r.startup_seconds}, {"first_step_seconds", r.first_step_seconds}};
+  nlohmann::json memory = nlohmann::json::array();
+  for (const auto& m : r.memory)
+    memory.push_back({{"device", m.device}, {"parameter_mib", m.parameter_mib}, {"activation_mib", m.activation_mib},
+                      {"exchange_mib", m.exchange_mib}, {"scratch_mib", m.scratch_mib}});
+  j["memory"] = memory;
+  if (exchanges) {
+    j["exchanged_mib_per_step"] = r.exchanged_mib_per_step;
+    j["exchange_wait_ms"] = r.exchange_wait_ms;
+  }
+  std::printf("%s\n", j.dump(2).c_str());
+}
+
+void print_bench_text(const BenchResult& r) {
+  const bool exchanges = r.memory.size() > 1;
+  std::printf("bench %s %s batch %d (micro-batch %d) on %s, median of %d\n", r.arch.c_str(), r.mode.c_str(), r.batch,
+              r.micro_batch, r.device.c_str(), r.iters);
+  std::printf("%-24s %10s %10s\n", "layer / pass", "GPU ms", "GFLOP/s");
+  for (const auto& l : r.layers) {
+    if (l.gflops > 0) std::printf("%-24s %10.3f %10.2f\n", l.name.c_str(), l.ms, l.gflops);
+    else std::printf("%-24s %10.3f %10s\n", l.name.c_str(), l.ms, "-");
+  }
+  std::printf("step: %.1f ms (min %.1f, max %.1f), GPU %.1f ms, host overhead %.1f ms\n", r.ms_per_step, r.ms_min,
+              r.ms_max, r.gpu_ms_per_step, r.host_overhead_ms);
+  std::printf("throughput: %.1f images/s (min %.1f, max %.1f); peak device memory %.1f MiB; %zu submission(s) per step%s\n",
+              r.images_per_second, r.images_per_second_min, r.images_per_second_max, r.peak_device_mib,
+              r.submissions_per_step, exchanges ? " per device" : "");
+  std::printf("start-up: %.2f s from process start to the first step, which took %.2f s\n", r.startup_seconds,
+              r.first_step_seconds);
+  for (std::size_t d = 0; d < r.memory.size(); ++d)
+    std::printf("memory, device %zu (%s): parameters %.1f MiB, activations %.1f MiB, exchange buffers %.1f MiB, "
+                "kernel scratch %.1f MiB\n",
+                d, r.memory[d].device.c_str(), r.memory[d].parameter_mib, r.memory[d].activation_mib,
+                r.memory[d].exchange_mib, r.memory[d].scratch_mib);
+  if (exchanges)
+    std::printf("exchange: %.2f MiB per step between the devices; waiting for exchanged data, device 0 idled %.1f ms "
+                "and device 1 %.1f ms per step\n",
+                r.exchanged_mib_per_step, r.exchange_wait_ms[0], r.exchange_wait_ms[1]);
+}
+
+int print_bench(const BenchResult& r, bool json) {
+  if (json) print_bench_json(r);
+  else print_bench_text(r);
+  return 0;
+}
+
 }  // namespace
 
 Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
@@ -67,56 +125,7 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
       if (!options.train) throw UsageError("bench --data times training steps; drop --mode infer");
       return print_data_bench(run_data_bench(devices.list(), options, *loader), *json);
     }
-    const BenchResult r = run_bench(devices.list(), options);
-    const bool exchanges = r.memory.size() > 1;  // the layout exchanged data between devices
-    if (*json) {
-      nlohmann::json layers = nlohmann::json::array();
-      for (const auto& l : r.layers) layers.push_back({{"name", l.name}, {"ms", l.ms}, {"gflops", l.gflops}});
-      nlohmann::json j = {{"device", r.device}, {"arch", r.arch}, {"mode", r.mode}, {"batch", r.batch},
-                          {"micro_batch", r.micro_batch}, {"iters", r.iters}, {"ms_per_step", r.ms_per_step},
-                          {"ms_min", r.ms_min}, {"ms_max", r.ms_max}, {"gpu_ms_per_step", r.gpu_ms_per_step},
-                          {"images_per_second", r.images_per_second},
-                          {"images_per_second_min", r.images_per_second_min},
-                          {"images_per_second_max", r.images_per_second_max},
-                          {"host_overhead_ms", r.host_overhead_ms}, {"peak_device_mib", r.peak_device_mib},
-                          {"submissions_per_step", r.submissions_per_step}, {"layers", layers},
-                          {"startup_seconds", r.startup_seconds}, {"first_step_seconds", r.first_step_seconds}};
-      nlohmann::json memory = nlohmann::json::array();
-      for (const auto& m : r.memory)
-        memory.push_back({{"device", m.device}, {"parameter_mib", m.parameter_mib}, {"activation_mib", m.activation_mib},
-                          {"exchange_mib", m.exchange_mib}, {"scratch_mib", m.scratch_mib}});
-      j["memory"] = memory;
-      if (exchanges) {
-        j["exchanged_mib_per_step"] = r.exchanged_mib_per_step;
-        j["exchange_wait_ms"] = r.exchange_wait_ms;
-      }
-      std::printf("%s\n", j.dump(2).c_str());
-      return 0;
-    }
-    std::printf("bench %s %s batch %d (micro-batch %d) on %s, median of %d\n", r.arch.c_str(), r.mode.c_str(), r.batch,
-                r.micro_batch, r.device.c_str(), r.iters);
-    std::printf("%-24s %10s %10s\n", "layer / pass", "GPU ms", "GFLOP/s");
-    for (const auto& l : r.layers) {
-      if (l.gflops > 0) std::printf("%-24s %10.3f %10.2f\n", l.name.c_str(), l.ms, l.gflops);
-      else std::printf("%-24s %10.3f %10s\n", l.name.c_str(), l.ms, "-");
-    }
-    std::printf("step: %.1f ms (min %.1f, max %.1f), GPU %.1f ms, host overhead %.1f ms\n", r.ms_per_step, r.ms_min,
-                r.ms_max, r.gpu_ms_per_step, r.host_overhead_ms);
-    std::printf("throughput: %.1f images/s (min %.1f, max %.1f); peak device memory %.1f MiB; %zu submission(s) per step%s\n",
-                r.images_per_second, r.images_per_second_min, r.images_per_second_max, r.peak_device_mib,
-                r.submissions_per_step, exchanges ? " per device" : "");
-    std::printf("start-up: %.2f s from process start to the first step, which took %.2f s\n", r.startup_seconds,
-                r.first_step_seconds);
-    for (std::size_t d = 0; d < r.memory.size(); ++d)
-      std::printf("memory, device %zu (%s): parameters %.1f MiB, activations %.1f MiB, exchange buffers %.1f MiB, "
-                  "kernel scratch %.1f MiB\n",
-                  d, r.memory[d].device.c_str(), r.memory[d].parameter_mib, r.memory[d].activation_mib,
-                  r.memory[d].exchange_mib, r.memory[d].scratch_mib);
-    if (exchanges)
-      std::printf("exchange: %.2f MiB per step between the devices; waiting for exchanged data, device 0 idled %.1f ms "
-                  "and device 1 %.1f ms per step\n",
-                  r.exchanged_mib_per_step, r.exchange_wait_ms[0], r.exchange_wait_ms[1]);
-    return 0;
+    return print_bench(run_bench(devices.list(), options), *json);
   };
 }
 

@@ -2,8 +2,6 @@
 // shards as they complete, then the mean image and the index. See prepare.h.
 #include "model/data/prepare.h"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -18,6 +16,7 @@
 #include <thread>
 
 #include "model/data/augment.h"
+#include "model/data/cpu_time.h"
 #include "model/data/error.h"
 #include "model/data/file_io.h"
 #include "model/data/packed_index.h"
@@ -29,13 +28,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-double process_cpu_seconds() {
-  rusage u;
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
 
 // One thread's share of the training split's sums: PixelStats for the mean and covariance, and
 // per-position sums for the mean image. Integers, so merging in any order gives the same totals.

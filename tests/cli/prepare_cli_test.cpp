@@ -14,6 +14,7 @@
 
 #include "model/data/image.h"
 #include "tests/cli/run_tool.h"
+#include "tests/support/temp_dir.h"
 
 namespace alexnet {
 namespace {
@@ -22,28 +23,12 @@ namespace fs = std::filesystem;
 using testing::run_tool;
 using testing::slurp;
 
-class Folder {
- public:
-  Folder() {
-    std::string tmpl = (fs::temp_directory_path() / "alexnet_prepare_cli_XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~Folder() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
+// The tests build command lines from paths: a TempDir whose `/` gives strings.
+struct Folder : alexnet::testing::TempDir {
+  std::string operator/(const std::string& name) const { return (path() / name).string(); }
 };
 
-void write_bytes(const fs::path& path, const std::vector<uint8_t>& bytes) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                              static_cast<std::streamsize>(bytes.size()));
-}
+using alexnet::testing::write_bytes;
 
 data::Image picture(int w, int h, int seed) {
   data::Image im{w, h, 3, std::vector<uint8_t>(static_cast<std::size_t>(w) * h * 3)};

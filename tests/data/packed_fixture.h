@@ -14,39 +14,15 @@
 #include "model/data/error.h"
 #include "model/data/image.h"
 #include "model/data/prepare.h"
+#include "tests/support/temp_dir.h"
 
 namespace alexnet::data::testing {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "alexnet_packed_XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
-
-inline void write_bytes(const fs::path& path, const std::vector<uint8_t>& bytes) {
-  fs::create_directories(path.parent_path());
-  std::ofstream f(path, std::ios::binary);
-  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
-
-inline std::vector<uint8_t> read_bytes(const fs::path& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
-}
+using ::alexnet::testing::TempDir;
+using ::alexnet::testing::write_bytes;
+using ::alexnet::testing::read_bytes;
 
 // Smooth gradients plus a per-image pattern: JPEG keeps them, and no two images are alike.
 inline Image textured(int w, int h, int c, int seed) {

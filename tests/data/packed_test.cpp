@@ -146,8 +146,9 @@ void expect_same_batches(const std::vector<Batch>& a, const std::vector<Batch>& 
     EXPECT_EQ(a[k].indices, b[k].indices) << k;
     EXPECT_EQ(a[k].pixels, b[k].pixels) << k;
     ASSERT_EQ(a[k].images.size(), b[k].images.size()) << k;
-    if (!a[k].images.empty())  // memcmp of bytes: bit-identical floats, not a tolerance
+    if (!a[k].images.empty()) {  // memcmp of bytes: bit-identical floats, not a tolerance
       EXPECT_EQ(0, std::memcmp(a[k].images.data(), b[k].images.data(), a[k].images.size() * sizeof(float))) << k;
+    }
   }
 }
 

@@ -292,14 +292,8 @@ Bytes raw_safetensors(const std::string& header, std::size_t bytes) {
   return b;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  if (argc != 2) die("usage: make_corpus OUT_DIR");
-  g_out = argv[1];
-  fs::create_directories(g_out);
-
-  // IDX, raw and gzip.
+// IDX files of small_images(), raw and gzip.
+void put_idx_seeds() {
   const data::IdxImages im = small_images();
   const Bytes labels = {0, 1, 2};
   const data::IdxImages empty{0, 28, 28, {}};
@@ -318,46 +312,44 @@ int main(int argc, char** argv) {
     put("idx_gz", "images-mode" + std::to_string(mode), a);
     put("idx_gz", "labels-mode" + std::to_string(mode), b);
   }
+}
 
-  // Images.
-  const auto images = image_seeds();
-  for (const auto& [name, bytes] : images) put("image", name, bytes);
-  // Packed data, written by prepare itself.
-  for (const auto& [name, bytes] : fuzz::packed_seeds()) put("packed", name, bytes);
-
-  // Data folders: an image folder (train/ and val/, two classes, PNG and JPEG, a hidden file, a
-  // corrupt file, a file of another type) and IDX folders (raw and gzip).
-  {
-    auto find = [&](const std::string& n) {
-      for (const auto& [name, bytes] : images)
-        if (name == n) return bytes;
-      die("no image seed " + n);
-    };
-    Bytes tree;
-    record(tree, 0, "train/bag", {});
-    record(tree, 1, "train/bag/a.png", find("rgb.png"));
-    record(tree, 1, "train/bag/b.JPG", find("grey.jpg"));
-    record(tree, 1, "train/coat/c.jpeg", find("rgb.jpg"));
-    record(tree, 1, "train/coat/d.png", find("palette.png"));
-    record(tree, 1, "train/coat/.hidden.png", bytes_of("not an image"));
-    record(tree, 1, "train/coat/notes.txt", bytes_of("ignored"));
-    record(tree, 1, "val/bag/e.png", find("idx_size.png"));
-    record(tree, 1, "val/coat/f.jpg", find("cmyk.jpg"));
-    record(tree, 1, "val/coat/g.png", bytes_of("\x89PNG corrupt"));
-    record(tree, 2, "val/coat/h.png", bytes_of("val/coat/e.png"));
-    put("data_folder", "image_folder", tree);
-    for (bool gz : {false, true}) {
-      const std::string ext = gz ? ".gz" : "";
-      Bytes idx;
-      record(idx, 1, "train-images-idx3-ubyte" + ext, idx_file(true, gz, im, labels));
-      record(idx, 1, "train-labels-idx1-ubyte" + ext, idx_file(false, gz, im, labels));
-      record(idx, 1, "t10k-images-idx3-ubyte" + ext, idx_file(true, gz, im, labels));
-      record(idx, 1, "t10k-labels-idx1-ubyte" + ext, idx_file(false, gz, im, labels));
-      put("data_folder", gz ? "idx_gz" : "idx_raw", idx);
-    }
+// Data folders: an image folder (train/ and val/, two classes, PNG and JPEG, a hidden file, a
+// corrupt file, a file of another type) and IDX folders (raw and gzip).
+void put_folder_seeds(const std::vector<std::pair<std::string, Bytes>>& images) {
+  const data::IdxImages im = small_images();
+  const Bytes labels = {0, 1, 2};
+  auto find = [&](const std::string& n) {
+    for (const auto& [name, bytes] : images)
+      if (name == n) return bytes;
+    die("no image seed " + n);
+  };
+  Bytes tree;
+  record(tree, 0, "train/bag", {});
+  record(tree, 1, "train/bag/a.png", find("rgb.png"));
+  record(tree, 1, "train/bag/b.JPG", find("grey.jpg"));
+  record(tree, 1, "train/coat/c.jpeg", find("rgb.jpg"));
+  record(tree, 1, "train/coat/d.png", find("palette.png"));
+  record(tree, 1, "train/coat/.hidden.png", bytes_of("not an image"));
+  record(tree, 1, "train/coat/notes.txt", bytes_of("ignored"));
+  record(tree, 1, "val/bag/e.png", find("idx_size.png"));
+  record(tree, 1, "val/coat/f.jpg", find("cmyk.jpg"));
+  record(tree, 1, "val/coat/g.png", bytes_of("\x89PNG corrupt"));
+  record(tree, 2, "val/coat/h.png", bytes_of("val/coat/e.png"));
+  put("data_folder", "image_folder", tree);
+  for (bool gz : {false, true}) {
+    const std::string ext = gz ? ".gz" : "";
+    Bytes idx;
+    record(idx, 1, "train-images-idx3-ubyte" + ext, idx_file(true, gz, im, labels));
+    record(idx, 1, "train-labels-idx1-ubyte" + ext, idx_file(false, gz, im, labels));
+    record(idx, 1, "t10k-images-idx3-ubyte" + ext, idx_file(true, gz, im, labels));
+    record(idx, 1, "t10k-labels-idx1-ubyte" + ext, idx_file(false, gz, im, labels));
+    put("data_folder", gz ? "idx_gz" : "idx_raw", idx);
   }
+}
 
-  // Architectures: both networks and every ablation switch.
+// Architectures (both networks and every ablation switch) and checkpoints of them.
+std::vector<Arch> put_arch_and_checkpoint_seeds() {
   std::vector<Arch> arches;
   arches.push_back(make_arch("alexnet-small", 10, 1, 28));
   arches.push_back(make_arch("alexnet", 1000, 3, 224));
@@ -379,58 +371,62 @@ int main(int argc, char** argv) {
     put("checkpoint", "ckpt" + std::to_string(i), Bytes(full.begin(), full.end() - 4));
   }
 
-  // safetensors, as export writes them.
-  {
-    std::map<std::string, Tensor> t;
-    t["conv1.weight"] = {{2, 1, 2, 2}, {0.1f, -0.2f, 0.3f, -0.4f, 0.5f, -0.6f, 0.7f, -0.8f}};
-    t["conv1.bias"] = {{2}, {1.0f, 0.0f}};
-    t["fc8.bias"] = {{3}, {0.5f, 0.25f, 0.125f}};
-    const std::string tmp = (g_out / ".tmp.safetensors").string();
-    write_safetensors(tmp, t, {{"format", "pt"}, {"arch", arch_to_json(arches[0]).dump()},
-                               {"data_kind", "idx"}});
-    put("safetensors", "weights.safetensors", read_all(tmp));
-    write_safetensors(tmp, {}, {});
-    put("safetensors", "empty.safetensors", read_all(tmp));
-    fs::remove(tmp);
-  }
+  return arches;
+}
 
-  // Regression seeds: inputs that found bugs (docs/reliability.md), replayed by every run.
-  {
-    // A number where an integer belongs, out of the int range: undefined behaviour in nlohmann's
-    // get<int>() (and get<uint64_t>() for -1.5) before checkpoint_json.h.
-    put("checkpoint", "regress-float-shape",
-        raw_checkpoint(R"({"tensors":[{"name":"w","shape":[1e300],"offset":0,"count":1}]})", 1));
-    put("checkpoint", "regress-float-count",
-        raw_checkpoint(R"({"tensors":[{"name":"w","shape":[1],"offset":-1.5,"count":1e300}]})", 1));
-    // A tensor name with a line break: a two-line CheckpointError.
-    put("checkpoint", "regress-newline-name",
-        raw_checkpoint(R"({"tensors":[{"name":"a\nb","shape":[0],"offset":0,"count":0}]})", 0));
-    // 65536^4 wraps to 0 in 64 bits: accepted as a 0-element tensor of that shape.
-    put("checkpoint", "regress-shape-wraps",
-        raw_checkpoint(R"({"tensors":[{"name":"w","shape":[65536,65536,65536,65536],"offset":0,"count":0}]})", 0));
-    // Header fields read by checkpoint_arch / checkpoint_state.
-    nlohmann::json h = header_for(arches[0]);
-    h["tensors"] = nlohmann::json::array();
-    h["arch"]["in_size"] = 2147483647;  // int overflow in make_arch's layer sizes
-    h["train"]["epoch"] = 1e300;         // undefined behaviour in get<int>()
-    put("checkpoint", "regress-header-fields", raw_checkpoint(h.dump(), 0));
-    nlohmann::json a = arch_to_json(arches[0]);
-    a["in_size"] = 2147483647;
-    put("arch_json", "regress-in-size", bytes_of(a.dump()));
-    a = arch_to_json(arches[0]);
-    a["classes"] = 1e300;
-    put("arch_json", "regress-float-classes", bytes_of(a.dump()));
-    // A shape that does not match the bytes given, and a float in a shape.
-    put("safetensors", "regress-shape-mismatch",
-        raw_safetensors(R"({"w":{"dtype":"F32","shape":[1000],"data_offsets":[0,4]}})", 4));
-    // A 0-element tensor (valid): memcpy to a null pointer.
-    put("safetensors", "regress-empty-tensor",
-        raw_safetensors(R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}})", 0));
-    put("safetensors", "regress-float-shape",
-        raw_safetensors(R"({"w":{"dtype":"F32","shape":[1e300],"data_offsets":[0,4]}})", 4));
-  }
+// safetensors, as export writes them.
+void put_safetensors_seeds(const std::vector<Arch>& arches) {
+  std::map<std::string, Tensor> t;
+  t["conv1.weight"] = {{2, 1, 2, 2}, {0.1f, -0.2f, 0.3f, -0.4f, 0.5f, -0.6f, 0.7f, -0.8f}};
+  t["conv1.bias"] = {{2}, {1.0f, 0.0f}};
+  t["fc8.bias"] = {{3}, {0.5f, 0.25f, 0.125f}};
+  const std::string tmp = (g_out / ".tmp.safetensors").string();
+  write_safetensors(tmp, t, {{"format", "pt"}, {"arch", arch_to_json(arches[0]).dump()},
+                             {"data_kind", "idx"}});
+  put("safetensors", "weights.safetensors", read_all(tmp));
+  write_safetensors(tmp, {}, {});
+  put("safetensors", "empty.safetensors", read_all(tmp));
+  fs::remove(tmp);
+}
 
-  // Command lines: every subcommand with typical options (NUL-separated).
+// Regression seeds: inputs that found bugs (docs/reliability.md), replayed by every run.
+void put_regression_seeds(const std::vector<Arch>& arches) {
+  // A number where an integer belongs, out of the int range: undefined behaviour in nlohmann's
+  // get<int>() (and get<uint64_t>() for -1.5) before checkpoint_json.h.
+  put("checkpoint", "regress-float-shape",
+      raw_checkpoint(R"({"tensors":[{"name":"w","shape":[1e300],"offset":0,"count":1}]})", 1));
+  put("checkpoint", "regress-float-count",
+      raw_checkpoint(R"({"tensors":[{"name":"w","shape":[1],"offset":-1.5,"count":1e300}]})", 1));
+  // A tensor name with a line break: a two-line CheckpointError.
+  put("checkpoint", "regress-newline-name",
+      raw_checkpoint(R"({"tensors":[{"name":"a\nb","shape":[0],"offset":0,"count":0}]})", 0));
+  // 65536^4 wraps to 0 in 64 bits: accepted as a 0-element tensor of that shape.
+  put("checkpoint", "regress-shape-wraps",
+      raw_checkpoint(R"({"tensors":[{"name":"w","shape":[65536,65536,65536,65536],"offset":0,"count":0}]})", 0));
+  // Header fields read by checkpoint_arch / checkpoint_state.
+  nlohmann::json h = header_for(arches[0]);
+  h["tensors"] = nlohmann::json::array();
+  h["arch"]["in_size"] = 2147483647;  // int overflow in make_arch's layer sizes
+  h["train"]["epoch"] = 1e300;         // undefined behaviour in get<int>()
+  put("checkpoint", "regress-header-fields", raw_checkpoint(h.dump(), 0));
+  nlohmann::json a = arch_to_json(arches[0]);
+  a["in_size"] = 2147483647;
+  put("arch_json", "regress-in-size", bytes_of(a.dump()));
+  a = arch_to_json(arches[0]);
+  a["classes"] = 1e300;
+  put("arch_json", "regress-float-classes", bytes_of(a.dump()));
+  // A shape that does not match the bytes given, and a float in a shape.
+  put("safetensors", "regress-shape-mismatch",
+      raw_safetensors(R"({"w":{"dtype":"F32","shape":[1000],"data_offsets":[0,4]}})", 4));
+  // A 0-element tensor (valid): memcpy to a null pointer.
+  put("safetensors", "regress-empty-tensor",
+      raw_safetensors(R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}})", 0));
+  put("safetensors", "regress-float-shape",
+      raw_safetensors(R"({"w":{"dtype":"F32","shape":[1e300],"data_offsets":[0,4]}})", 4));
+}
+
+// Command lines: every subcommand with typical options (NUL-separated).
+void put_cli_seeds() {
   using namespace std::string_literals;  // "...\0..."s keeps the NULs
   const std::vector<std::string> command_lines = {
       "devices"s,
@@ -449,6 +445,23 @@ int main(int argc, char** argv) {
   };
   for (std::size_t i = 0; i < command_lines.size(); ++i)
     put("cli", "args" + std::to_string(i), bytes_of(command_lines[i]));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) die("usage: make_corpus OUT_DIR");
+  g_out = argv[1];
+  fs::create_directories(g_out);
+  put_idx_seeds();
+  const auto images = image_seeds();
+  for (const auto& [name, bytes] : images) put("image", name, bytes);
+  for (const auto& [name, bytes] : fuzz::packed_seeds()) put("packed", name, bytes);  // written by prepare
+  put_folder_seeds(images);
+  const std::vector<Arch> arches = put_arch_and_checkpoint_seeds();
+  put_safetensors_seeds(arches);
+  put_regression_seeds(arches);
+  put_cli_seeds();
   std::printf("make_corpus: wrote seeds to %s\n", g_out.c_str());
   return 0;
 }

@@ -54,25 +54,12 @@ struct KillPoint {
   Position expected;  // last.ckpt after the kill
 };
 
-TEST(KillResume, SigkillAtEveryPointThenResumeEqualsAnUninterruptedRun) {
-  const fs::path root = temp_dir("kill_resume");
-  write_synthetic_idx(root / "data", 32, 11);
-  const std::string data = "--data " + (root / "data").string() + " ";
-
-  // The run that is never stopped.
-  const fs::path ref_out = root / "reference", ref_log = root / "reference.log";
-  const auto reference = run_tool("train " + data + kRunFlags + " --out " + ref_out.string(),
-                                  {{"ALEXNET_VK_TEST_STEP_LOG", ref_log.string()}});
-  ASSERT_EQ(reference.exit_code, 0) << reference.err;
-  const auto ref_losses = read_step_log(ref_log);
-  ASSERT_EQ(ref_losses.size(), std::size_t(kSteps));
-  const Checkpoint ref_checkpoint = load_checkpoint((ref_out / "last.ckpt").string());
-  const auto size = fs::file_size(ref_out / "last.ckpt");
+// Each run resumes from the last checkpoint and dies at the next point; `size` is a whole
+// checkpoint's. Step and checkpoint numbers count from 1: checkpoint:N is the one written after
+// step N.
+std::vector<KillPoint> named_kill_points(std::uintmax_t size) {
   const std::string near_end = std::to_string(size - 2000), middle = std::to_string(size / 2);
-
-  // Each run resumes from the last checkpoint and dies at the next point. Step and checkpoint
-  // numbers count from 1: checkpoint:N is the one written after step N.
-  const std::vector<KillPoint> points = {
+  return {
       {"step:1:on-gpu", {}},                                   // inside the first step, no checkpoint yet
       {"checkpoint:1:bytes:100", {}},                          // the first checkpoint's header half-written
       {"checkpoint:1:renamed", {1, 0}},                        // renamed, folder not yet fsynced
@@ -90,6 +77,38 @@ TEST(KillResume, SigkillAtEveryPointThenResumeEqualsAnUninterruptedRun) {
       {"checkpoint:8:written", {7, 1}},
       {"epoch-checkpoint:2:bytes:100", {8, 1}},                // the last checkpoint of the run
   };
+}
+
+// The resumed run's folder holds what the uninterrupted one's does: every tensor bit for bit, the
+// same state and metrics (times aside).
+void expect_same_run(const fs::path& out, const fs::path& ref_out, const Checkpoint& ref_checkpoint) {
+  const Checkpoint final_checkpoint = load_checkpoint((out / "last.ckpt").string());
+  ASSERT_EQ(final_checkpoint.tensors.size(), ref_checkpoint.tensors.size());
+  for (const auto& [name, tensor] : ref_checkpoint.tensors) {
+    ASSERT_TRUE(final_checkpoint.tensors.count(name)) << name;
+    EXPECT_TRUE(final_checkpoint.tensors.at(name).data == tensor.data) << name << " differs";
+  }
+  EXPECT_EQ(without_times(final_checkpoint.header), without_times(ref_checkpoint.header));
+  EXPECT_EQ(metrics_without_times(out / "metrics.csv"), metrics_without_times(ref_out / "metrics.csv"));
+  EXPECT_EQ(metrics_without_times(out / "metrics.csv").size(), 3u);  // header + 2 epochs
+}
+
+TEST(KillResume, SigkillAtEveryPointThenResumeEqualsAnUninterruptedRun) {
+  const fs::path root = temp_dir("kill_resume");
+  write_synthetic_idx(root / "data", 32, 11);
+  const std::string data = "--data " + (root / "data").string() + " ";
+
+  // The run that is never stopped.
+  const fs::path ref_out = root / "reference", ref_log = root / "reference.log";
+  const auto reference = run_tool("train " + data + kRunFlags + " --out " + ref_out.string(),
+                                  {{"ALEXNET_VK_TEST_STEP_LOG", ref_log.string()}});
+  ASSERT_EQ(reference.exit_code, 0) << reference.err;
+  const auto ref_losses = read_step_log(ref_log);
+  ASSERT_EQ(ref_losses.size(), std::size_t(kSteps));
+  const Checkpoint ref_checkpoint = load_checkpoint((ref_out / "last.ckpt").string());
+
+  const std::vector<KillPoint> points = named_kill_points(fs::file_size(ref_out / "last.ckpt"));
+
 
 
   const fs::path out = root / "killed", log = root / "killed.log", checkpoint = out / "last.ckpt";
@@ -143,15 +162,7 @@ TEST(KillResume, SigkillAtEveryPointThenResumeEqualsAnUninterruptedRun) {
     for (const auto& v : values) EXPECT_EQ(v, ref_losses.at(step).front()) << "step " << step;
     logged += values.size();
   }
-  const Checkpoint final_checkpoint = load_checkpoint(checkpoint.string());
-  ASSERT_EQ(final_checkpoint.tensors.size(), ref_checkpoint.tensors.size());
-  for (const auto& [name, tensor] : ref_checkpoint.tensors) {
-    ASSERT_TRUE(final_checkpoint.tensors.count(name)) << name;
-    EXPECT_TRUE(final_checkpoint.tensors.at(name).data == tensor.data) << name << " differs";
-  }
-  EXPECT_EQ(without_times(final_checkpoint.header), without_times(ref_checkpoint.header));
-  EXPECT_EQ(metrics_without_times(out / "metrics.csv"), metrics_without_times(ref_out / "metrics.csv"));
-  EXPECT_EQ(metrics_without_times(out / "metrics.csv").size(), 3u);  // header + 2 epochs
+  expect_same_run(out, ref_out, ref_checkpoint);
   EXPECT_FALSE(fs::exists(out / ".last.ckpt.tmp"));
 
   std::printf("survived %zu named kill points and %d random kills; %zu step losses logged for %d steps; reference "

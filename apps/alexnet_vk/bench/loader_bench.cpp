@@ -1,28 +1,17 @@
 // The loader-only benchmark. See loader_bench.h.
 #include "apps/alexnet_vk/bench/loader_bench.h"
 
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "model/data/cpu_time.h"
 #include "model/data/loader.h"
 #include "model/graph/arch.h"
 #include "model/train/data_source.h"
 
 namespace alexnet {
-namespace {
-
-double process_cpu_seconds() {
-  rusage u;
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
-
-}  // namespace
 
 BenchLoader bench_loader(const LoaderBenchOptions& o, const Arch& arch, const DataSource& source, int batch) {
   BenchLoader out;
@@ -74,7 +63,7 @@ LoaderBenchResult run_loader_bench(const LoaderBenchOptions& o, const std::strin
   using Clock = std::chrono::steady_clock;
   LoaderBenchResult r{o.data, source.kind, o.format, arch_name, threads, batch, o.batches, setup.augment.crop};
   Clock::time_point start = Clock::now();  // both reset after the warm-up batches
-  double cpu_start = process_cpu_seconds();
+  double cpu_start = data::process_cpu_seconds();
   int taken = 0;
   const int total = warmup + o.batches;
   // Epoch after epoch until enough batches: one Loader covers one epoch.
@@ -88,13 +77,13 @@ LoaderBenchResult run_loader_bench(const LoaderBenchOptions& o, const std::strin
       if (!b) break;
       if (++taken == warmup) {
         start = Clock::now();
-        cpu_start = process_cpu_seconds();
+        cpu_start = data::process_cpu_seconds();
       }
       if (taken > warmup) r.images += static_cast<std::size_t>(b->count);
     }
   }
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  r.cpu_seconds = process_cpu_seconds() - cpu_start;
+  r.cpu_seconds = data::process_cpu_seconds() - cpu_start;
   r.images_per_cpu_second = r.cpu_seconds > 0 ? static_cast<double>(r.images) / r.cpu_seconds : 0;
   r.images_per_second = r.seconds > 0 ? static_cast<double>(r.images) / r.seconds : 0;
   r.images_per_second_per_thread = r.images_per_second / threads;
