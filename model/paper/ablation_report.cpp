@@ -105,7 +105,7 @@ void write_ablation_png(const std::string& path, const std::vector<VariantResult
     train.push_back(std::move(tr));
     test.push_back(std::move(te));
   }
-  draw_panel(canvas, 70, 60, 390, 320, "training top-1 error (Figure 1)", train, epochs);
+  draw_panel(canvas, 70, 60, 390, 320, "training top-1 error (figure 1)", train, epochs);
   draw_panel(canvas, 560, 60, 390, 320, "test top-1 error", test, epochs);
   // The legend, one variant a line, right of the panels (seven names do not fit above one).
   const Rgb ink{40, 40, 40};
