@@ -61,6 +61,9 @@ std::unique_ptr<Cli> make_cli() {
   add(&add_export_command);
   add(&add_bench_command);
   add(&add_prepare_command);
+  add(&add_ablate_command);
+  add(&add_filters_command);
+  add(&add_neighbours_command);
   return cli;
 }
 

@@ -62,5 +62,9 @@ Runner add_eval_command(CLI::App& app, const GlobalOptions& global);
 Runner add_predict_command(CLI::App& app, const GlobalOptions& global);
 Runner add_export_command(CLI::App& app, const GlobalOptions& global);
 Runner add_prepare_command(CLI::App& app, const GlobalOptions& global);
+// The paper's claims and figures (model/paper/).
+Runner add_ablate_command(CLI::App& app, const GlobalOptions& global);
+Runner add_filters_command(CLI::App& app, const GlobalOptions& global);
+Runner add_neighbours_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace alexnet::app

@@ -132,7 +132,12 @@ Runner add_predict_command(CLI::App& app, const GlobalOptions& global) {
   command->add_option("--checkpoint", *checkpoint, "checkpoint file")->required();
   command->add_option("images", *images, "JPEG or PNG files")->required();
   command->add_option("--device", *device, "device index");
+  auto features = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  command->add_option("--features", *features, "also a layer's vector per image (conv1 ... fc8, e.g. fc7), with --json");
+  command->add_flag("--json", *json, "print one JSON object: each image's top-5 and, with --features, its vector");
   return [=, &global]() {
+    if (!features->empty() && !*json) throw UsageError("--features needs --json (the vectors are printed as JSON)");
     LoadedModel model(*checkpoint);
     // Decode every image first: a bad file is reported before any GPU work starts.
     DataSource kind;
@@ -156,6 +161,33 @@ Runner add_predict_command(CLI::App& app, const GlobalOptions& global) {
     model.load_into(*network);
     Predictor predictor(*network);
     const auto probs = predictor.probabilities(batch, static_cast<int>(images->size()));
+    if (*json) {
+      std::size_t dim = 0;
+      std::vector<float> vectors;
+      if (!features->empty()) {
+        try {
+          dim = network->feature_count(*features);
+        } catch (const std::invalid_argument& e) {
+          throw UsageError(e.what());  // names the layers there are
+        }
+        vectors = predictor.features(batch, static_cast<int>(images->size()), *features);
+      }
+      nlohmann::json list = nlohmann::json::array();
+      for (std::size_t i = 0; i < images->size(); ++i) {
+        const std::span<const float> row(probs.data() + i * model.arch.classes, model.arch.classes);
+        nlohmann::json top = nlohmann::json::array();
+        for (int c : top_k(row, 5))
+          top.push_back({{"class", c < static_cast<int>(model.classes.size()) ? model.classes[c] : "?"},
+                         {"index", c}, {"probability", row[c]}});
+        nlohmann::json entry = {{"image", (*images)[i]}, {"top5", top}};
+        if (dim) entry["features"] = std::vector<float>(vectors.begin() + i * dim, vectors.begin() + (i + 1) * dim);
+        list.push_back(entry);
+      }
+      nlohmann::json out = {{"images", list}};
+      if (dim) out["layer"] = *features;
+      std::printf("%s\n", out.dump().c_str());
+      return 0;
+    }
     for (std::size_t i = 0; i < images->size(); ++i) {
       std::printf("%s\n", (*images)[i].c_str());
       const std::span<const float> row(probs.data() + i * model.arch.classes, model.arch.classes);

@@ -150,6 +150,11 @@ Arch make_arch(const std::string& name, int classes, int in_channels, int in_siz
   a.in_channels = in_channels;
   a.in_size = in_size;
   a.options = options;
+  if (options.half_width)
+    for (std::size_t i = 0; i < a.convs.size(); ++i) {
+      if (i + 1 < a.convs.size()) a.convs[i].out /= 2;
+      a.convs[i].groups = 1;
+    }
   // Check every layer still has a positive output at this input size.
   for (const auto& node : walk(a))
     if (node.out.h < 1 || node.out.w < 1)

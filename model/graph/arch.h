@@ -22,6 +22,10 @@ struct ArchOptions {
   bool lrn = true;
   PoolKind pool = PoolKind::Overlap;
   float dropout = 0.5f;  // on fc6 and fc7; 0 turns it off
+  // The paper's one-GPU comparison net (section 3.2): half the kernels of every convolution but
+  // the last (conv5 and the fully connected layers keep theirs, so the parameter count stays
+  // close), and no groups, since one device holds every kernel.
+  bool half_width = false;
 };
 
 struct ConvSpec {

@@ -31,6 +31,7 @@ nlohmann::json arch_to_json(const Arch& a) {
       {"pool_kernel", a.pool_kernel()},
       {"pool_stride", a.pool_stride()},
       {"dropout", a.options.dropout},
+      {"half_width", a.options.half_width},
       // The paper's formula: alpha is NOT divided by size (PyTorch's LocalResponseNorm divides,
       // so pass alpha * size to it).
       {"lrn_params", {{"size", a.lrn.size}, {"k", a.lrn.k}, {"alpha", a.lrn.alpha}, {"beta", a.lrn.beta},
@@ -47,6 +48,7 @@ Arch arch_from_json(const nlohmann::json& j) {
     options.lrn = j.at("lrn").get<bool>();
     options.pool = j.at("pool").get<std::string>() == "plain" ? PoolKind::Plain : PoolKind::Overlap;
     options.dropout = j.at("dropout").get<float>();
+    options.half_width = j.value("half_width", false);  // absent before the ablations existed
     // Integers only (checkpoint_json.h); and an input size no image we load exceeds, so the layer
     // size arithmetic in make_arch cannot overflow an int (a header saying 2147483647 did).
     const int in_size = json_integer<int>(j.at("in_size"));

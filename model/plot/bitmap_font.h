@@ -1,5 +1,5 @@
-// A 5x7 pixel font for the labels of curves.png: digits, the lower-case letters the labels use
-// and a little punctuation. Drawing text this way keeps the plot free of any font dependency.
+// A 5x7 pixel font for the labels of curves.png: digits, the lower-case letters and a little
+// punctuation (labels are written in lower case). Drawing text this way keeps the plot free of any font dependency.
 #pragma once
 
 #include <array>

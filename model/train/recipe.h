@@ -91,6 +91,8 @@ void visit_options(TrainOptions& o, Visitor&& v) {
   v(OptionInfo{"pool", "overlap (3x3/2) or plain (2x2/2)", false, false},
     Named<PoolKind>{o.arch_options.pool, {{"overlap", PoolKind::Overlap}, {"plain", PoolKind::Plain}}});
   v(OptionInfo{"dropout", "dropout probability on fc6 and fc7 (0: off)"}, o.arch_options.dropout);
+  v(OptionInfo{"half-width", "the paper's one-GPU comparison net: half the kernels in conv1-conv4, no groups"},
+    Flag<bool>{o.arch_options.half_width, true});
   v(OptionInfo{"crop", "training crop: random, center, or auto (random for image folders, center for IDX data)", true},
     Named<CropMode>{o.augment.crop, {{"auto", CropMode::Auto}, {"random", CropMode::Random}, {"center", CropMode::Center}}});
   v(OptionInfo{"no-crop", "same as --crop center"}, Flag<CropMode>{o.augment.crop, CropMode::Center});
