@@ -9,8 +9,9 @@
 #include <stdexcept>
 
 #include "model/data/loader.h"
-#include "model/graph/arch.h"
+#include "model/graph/arch_file.h"
 #include "model/train/data_source.h"
+#include "model/train/train_setup.h"
 
 namespace alexnet {
 namespace {
@@ -43,8 +44,7 @@ LoaderBenchResult run_loader_bench(const LoaderBenchOptions& o, const std::strin
     throw std::invalid_argument("bench --loader-only: --batches and --batch must be >= 1, --warmup and --threads >= 0");
   const DataSource source = open_data(o.data);
   const data::Dataset& set = *source.train;
-  const int size = input_size ? input_size : default_input_size(arch_name);
-  const Arch arch = make_arch(arch_name, set.num_classes(), set.channels(), size);
+  const Arch arch = resolve_arch(arch_name, set.num_classes(), set.channels(), input_size);
   AugmentFlags flags;
   flags.pca = o.pca;
   const data::AugmentConfig augment = augment_for(arch, source, flags);
@@ -58,7 +58,7 @@ LoaderBenchResult run_loader_bench(const LoaderBenchOptions& o, const std::strin
     norm.eigval = {0.2175f, 0.0188f, 0.0045f};
     norm.eigvec = {{{0.5675f, 0.5808f, 0.5836f}, {0.7192f, 0.0045f, -0.6948f}, {0.4009f, -0.8140f, 0.4203f}}};
   }
-  norm.pixel_scale = arch.pixel_scale;
+  norm = arch_normalization(arch, norm);
   const int threads = o.threads ? o.threads : data::default_loader_threads();
   data::LoaderConfig cfg;
   cfg.batch = batch;
