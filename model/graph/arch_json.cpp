@@ -72,6 +72,15 @@ class Fields {
     fail(key, "expected " + list + ", got " + quoted(*find(key)));
     return false;
   }
+  // Reports a key not in `keys` before any field is read, so a misspelt key is the error rather
+  // than the field it failed to set being missing.
+  void only(std::initializer_list<const char*> keys) const {
+    for (const auto& item : j_.items()) {
+      bool known = false;
+      for (const char* k : keys) known = known || item.key() == k;
+      if (!known) fail("", "unknown key " + quoted(json(item.key())));
+    }
+  }
   void finish() const {
     for (const auto& item : j_.items())
       if (!read_.count(item.key())) fail("", "unknown key " + quoted(json(item.key())));
@@ -101,6 +110,7 @@ bool each(Fields& f, const char* key, F&& read) {
 
 void read_conv(const json& j, const std::string& where, ConvSpec& c, bool has_default) {
   Fields f(j, where);
+  f.only({"name", "out", "kernel", "stride", "pad", "pad_end", "groups", "lrn", "pool", "bias_init"});
   f.get("name", c.name);
   if (!f.get("out", c.out) && !has_default) f.fail("out", "missing (the output channels)");
   if (!f.get("kernel", c.kernel) && !has_default) f.fail("kernel", "missing");
@@ -116,6 +126,7 @@ void read_conv(const json& j, const std::string& where, ConvSpec& c, bool has_de
 
 void read_fc(const json& j, const std::string& where, FcSpec& fc, bool has_default, bool last, int classes) {
   Fields f(j, where);
+  f.only({"name", "out", "hidden", "dropout", "input_dropout", "bias_init"});
   f.get("name", fc.name);
   if (!f.get("out", fc.out) && !has_default && !last) f.fail("out", "missing (the units)");
   if (last && fc.out == classes) fc.out = 0;  // the class count, whatever data the arch is fitted to
