@@ -94,8 +94,7 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
   auto mode = std::make_shared<std::string>("train");
   auto json = std::make_shared<bool>(false);
   auto gemm = std::make_shared<int>(0);
-  command->add_option("--arch", o->arch, "alexnet or alexnet-small")
-      ->check(CLI::IsMember({"alexnet", "alexnet-small"}))
+  command->add_option("--arch", o->arch, "alexnet, alexnet-small, alexnet-torchvision or FILE.json")
       ->capture_default_str();
   command->add_option("--batch", o->batch, "images per step")->capture_default_str();
   command->add_option("--input-size", o->input_size, "input size (default: the architecture's)");

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/alexnet_vk/commands.h"
+#include "model/graph/arch_file.h"
 #include "model/graph/arch_json.h"
 #include "model/io/checkpoint_io.h"
 #include "model/data/image.h"
@@ -12,6 +13,7 @@
 #include "model/train/data_source.h"
 #include "model/train/evaluate.h"
 #include "model/train/predictor.h"
+#include "model/train/train_setup.h"
 #include "model/io/weights.h"
 
 namespace alexnet::app {
@@ -48,8 +50,11 @@ struct LoadedModel {
     } else {
       throw CheckpointError(path + ": no architecture in the file's metadata; give --arch");
     }
-    if (!weights->norm) throw CheckpointError(path + ": no input normalization in the file's metadata");
-    norm = *weights->norm;
+    rename_torchvision(*weights, arch);
+    if (weights->norm) norm = *weights->norm;
+    else if (!arch.input_mean.empty()) norm = arch_normalization(arch, {});  // torchvision's fixed statistics
+    else throw CheckpointError(path + ": no input normalization in the file's metadata, and " + arch.name +
+                               " fixes none");
     classes = weights->classes;
     data_kind = weights->data_kind.empty() ? "folder" : weights->data_kind;
   }
@@ -57,16 +62,19 @@ struct LoadedModel {
     if (checkpoint) load_parameters(network, *checkpoint, path);
     else import_weights(network, *weights, path);
   }
-  // The named architecture at the class count and input channels the weights were made for.
+  // The architecture `name` (a name or a file) at the class count and input channels the weights
+  // were made for (their names this project's or torchvision's).
   static Arch arch_for_weights(const WeightsFile& w, const std::string& path, const std::string& name, int size) {
-    Arch named = make_arch(name, 2, 3, size ? size : default_input_size(name));
-    const auto first = w.tensors.find(named.convs.front().name + ".weight");
-    const auto last = w.tensors.find(named.fcs.back().name + ".bias");
-    if (first == w.tensors.end() || first->second.shape.size() != 4 || last == w.tensors.end() ||
+    const Arch layout = is_arch_file(name) ? read_arch_file(name) : arch_preset(name);
+    WeightsFile renamed = w;
+    rename_torchvision(renamed, layout);
+    const auto first = renamed.tensors.find(layout.convs.front().name + ".weight");
+    const auto last = renamed.tensors.find(layout.fcs.back().name + ".bias");
+    if (first == renamed.tensors.end() || first->second.shape.size() != 4 || last == renamed.tensors.end() ||
         last->second.shape.size() != 1)
-      throw CheckpointError(path + ": no " + named.convs.front().name + ".weight or " + named.fcs.back().name +
-                            ".bias to size the " + name + " architecture from");
-    return make_arch(name, last->second.shape[0], first->second.shape[1], size ? size : default_input_size(name));
+      throw CheckpointError(path + ": no " + layout.convs.front().name + ".weight or " + layout.fcs.back().name +
+                            ".bias to size the " + layout.name + " architecture from");
+    return resolve_arch(name, last->second.shape[0], first->second.shape[1], size);
   }
 };
 
@@ -85,8 +93,9 @@ Runner add_eval_command(CLI::App& app, const GlobalOptions& global) {
   auto* from_weights = command->add_option("--weights", *weights,
                                            "weights file (safetensors in PyTorch layout) instead of a checkpoint");
   from_checkpoint->excludes(from_weights);
-  command->add_option("--arch", *arch, "with --weights: the architecture (default: the file's metadata)")
-      ->check(CLI::IsMember({"alexnet", "alexnet-small"}));
+  command->add_option("--arch", *arch,
+                      "with --weights: alexnet, alexnet-small, alexnet-torchvision or FILE.json (default: the file's "
+                      "metadata)");
   command->add_option("--input-size", *input_size, "with --weights --arch: input size (default: the architecture's)");
   command->add_option("--data", *dir,
                       "IDX, image or packed folder (default: the data the checkpoint was trained on, else " +

@@ -34,6 +34,11 @@ void check_augment_config(const AugmentConfig& cfg, const Normalization& norm, V
   const int vi = static_cast<int>(view);
   if (vi < -2 || vi > 9) throw std::invalid_argument("augment: bad view " + std::to_string(vi));
   if (!(cfg.pca_std >= 0)) throw std::invalid_argument("augment: pca_std must be >= 0");
+  if (!norm.std.empty() && norm.std.size() != static_cast<std::size_t>(cfg.channels))
+    throw std::invalid_argument("augment: " + std::to_string(cfg.channels) + " channels but " +
+                                std::to_string(norm.std.size()) + " std values");
+  for (float s : norm.std)
+    if (!(s > 0) || !std::isfinite(s)) throw std::invalid_argument("augment: every std value must be positive");
   if (cfg.subtract_mean && norm.mean.size() != static_cast<std::size_t>(cfg.channels))
     throw std::invalid_argument("augment: subtract_mean needs " + std::to_string(cfg.channels) +
                                 " mean values, the normalization has " +
@@ -213,8 +218,9 @@ void augment(const ImageView& image, const AugmentConfig& cfg, const Normalizati
   float lut[3][256];
   for (int ch = 0; ch < cfg.channels; ++ch) {
     const float mean = cfg.subtract_mean ? norm.mean[static_cast<std::size_t>(ch)] : 0.0f;
+    const float scale = channel_scale(norm, ch);
     for (int v = 0; v < 256; ++v)
-      lut[ch][v] = ((static_cast<float>(v) + p.shift[ch]) - mean) * norm.pixel_scale;
+      lut[ch][v] = ((static_cast<float>(v) + p.shift[ch]) - mean) * scale;
   }
   write(p, cfg.channels, cfg.crop, [&lut](int ch, uint8_t v) { return lut[ch][v]; }, out);
 }
@@ -240,7 +246,10 @@ void augment_u8(const ImageView& image, const AugmentConfig& cfg, const Normaliz
 
 InputTransform input_transform(const AugmentConfig& cfg, const Normalization& norm) {
   InputTransform t;
-  t.scale = norm.pixel_scale;
+  if (!norm.std.empty() && norm.std.size() != static_cast<std::size_t>(cfg.channels))
+    throw std::invalid_argument("input_transform: " + std::to_string(cfg.channels) + " channels but " +
+                                std::to_string(norm.std.size()) + " std values");
+  for (int c = 0; c < cfg.channels; ++c) t.scale.push_back(channel_scale(norm, c));
   t.mean.assign(static_cast<std::size_t>(cfg.channels), 0.0f);
   if (cfg.subtract_mean) {
     if (norm.mean.size() != t.mean.size())

@@ -9,9 +9,10 @@
 //      padding; for small images such as 28x28 Fashion-MNIST);
 //   5. take a cfg.crop x cfg.crop window: random (Train), centred (Center), or one of ten fixed
 //      windows (TenCrop0..9); flip it horizontally (Train: with probability 1/2; TenCrop5..9);
-//   6. write out[c][y][x] = ((pixel + pca_shift[c]) - mean[c]) * pixel_scale, (C, crop, crop)
+//   6. write out[c][y][x] = ((pixel + pca_shift[c]) - mean[c]) * scale[c], (C, crop, crop)
 //      floats, where mean is subtracted only when cfg.subtract_mean and the PCA shift is non-zero
-//      only in the Train view of a 3-channel image with cfg.pca_std > 0.
+//      only in the Train view of a 3-channel image with cfg.pca_std > 0, and scale[c] is
+//      channel_scale(norm, c) (pixel_scale / std[c]).
 //
 // Randomness (crop position, flip, the three PCA alphas) comes from an Rng seeded only by the
 // rng_seed argument, so an example's augmentation does not depend on which thread made it.
@@ -19,7 +20,7 @@
 // augment_u8 runs steps 1-5 identically (same windows, same flips, same draws) and writes bytes
 // instead of step 6's floats: out[c][y][x] = clamp(pixel + round(pca_shift[c]), 0, 255), the shift
 // rounded to whole levels (halves up), with mean subtraction and scaling left to whoever converts the bytes (the device):
-// float = (byte - transform.mean[c]) * transform.scale, from input_transform(). Without a PCA shift
+// float = (byte - transform.mean[c]) * transform.scale[c], from input_transform(). Without a PCA shift
 // (pca_std 0, a test view, one channel) that conversion gives augment's floats bit for bit; with
 // one, each value differs by the rounding, at most 0.5 * pixel_scale, more only where the shifted
 // pixel fell outside 0-255 and was clamped (tests/data/augment_u8_test.cpp).
@@ -77,11 +78,11 @@ void augment(const ImageView& image, const AugmentConfig& cfg, const Normalizati
 void augment_u8(const ImageView& image, const AugmentConfig& cfg, const Normalization& norm,
                 View view, uint64_t rng_seed, uint8_t* out);
 
-// How augment_u8's bytes become the network's input: x = (byte - mean[c]) * scale, per channel.
+// How augment_u8's bytes become the network's input: x = (byte - mean[c]) * scale[c], per channel.
 // mean is all zeros when cfg.subtract_mean is off.
 struct InputTransform {
-  std::vector<float> mean;  // cfg.channels entries, pixel units 0-255
-  float scale = 1.0f / 255;
+  std::vector<float> mean;   // cfg.channels entries, pixel units 0-255
+  std::vector<float> scale;  // cfg.channels entries: channel_scale(norm, c)
 };
 InputTransform input_transform(const AugmentConfig& cfg, const Normalization& norm);
 

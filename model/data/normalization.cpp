@@ -16,6 +16,10 @@
 
 namespace alexnet::data {
 
+float channel_scale(const Normalization& norm, int c) {
+  return norm.std.empty() ? norm.pixel_scale : norm.pixel_scale / norm.std[static_cast<std::size_t>(c)];
+}
+
 void symmetric_eigen3(const std::array<std::array<double, 3>, 3>& matrix,
                       std::array<double, 3>& eigval,
                       std::array<std::array<double, 3>, 3>& eigvec) {

@@ -23,6 +23,9 @@ namespace alexnet::data {
 struct Normalization {
   std::vector<float> mean;  // per channel, in pixel units 0-255
   float pixel_scale = 1.0f / 255;
+  // Per channel, divides after pixel_scale: x = (pixel - mean[c]) * pixel_scale / std[c]
+  // (torchvision's recipe: 0.229, 0.224, 0.225 with pixel_scale 1/255). Empty: 1 (the paper).
+  std::vector<float> std;
   std::array<float, 3> eigval{};                 // descending, see above
   std::array<std::array<float, 3>, 3> eigvec{};  // eigvec[i] = i-th unit eigenvector (R, G, B)
 };
@@ -43,6 +46,10 @@ struct PixelStats {
   // nothing was added. pixel_scale is left at its default: it belongs to the architecture.
   Normalization normalization() const;
 };
+
+// The factor channel c is multiplied by after the mean: pixel_scale / std[c] (pixel_scale alone
+// without a std), computed once in float so the host and the device agree bit for bit.
+float channel_scale(const Normalization& norm, int c);
 
 // Per-channel mean over every pixel of min(max_samples, size) examples chosen by a seeded
 // shuffle, and (for 3 channels) the eigen-decomposition of their RGB covariance. Each image is

@@ -1,5 +1,6 @@
 #include "model/graph/arch.h"
 
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -65,6 +66,34 @@ Arch small_alexnet() {
   return a;
 }
 
+// torchvision's AlexNet (torchvision.models.alexnet, the layout of its pretrained weights):
+// 64-192-384-256-256 filters with kernels 11/5/3/3/3, padding 2 on conv1 and conv2 and 1 after,
+// no LRN and no groups, max-pool 3x3/2 after conv1, conv2 and conv5, adaptive average pooling to
+// 6x6 (the identity at 224, where pool5 is 6x6 already), dropout before fc6 and fc7 (its
+// classifier is Dropout, Linear, ReLU, Dropout, Linear, ReLU, Linear), and inputs normalised
+// with ImageNet's per-channel mean and std on [0, 1]. Init: He's N(0, sqrt(2 / fan_in)) and zero
+// biases (PyTorch's own default draws from a uniform; imported weights replace either).
+Arch torchvision_alexnet() {
+  Arch a;
+  a.name = "alexnet-torchvision";
+  a.in_size = 224;
+  a.he_init = true;
+  a.pixel_scale = 1.0f / 255.0f;
+  a.input_mean = {0.485f, 0.456f, 0.406f};
+  a.input_std = {0.229f, 0.224f, 0.225f};
+  a.avgpool = 6;
+  a.convs = {
+      {"conv1", 64, 11, 4, 2, 2, 1, false, true, 0.0f},
+      {"conv2", 192, 5, 1, 2, 2, 1, false, true, 0.0f},
+      {"conv3", 384, 3, 1, 1, 1, 1, false, false, 0.0f},
+      {"conv4", 256, 3, 1, 1, 1, 1, false, false, 0.0f},
+      {"conv5", 256, 3, 1, 1, 1, 1, false, true, 0.0f},
+  };
+  a.fcs = {{"fc6", 4096, true, 0.0f, true, true}, {"fc7", 4096, true, 0.0f, false, false},
+           {"fc8", 0, false, 0.0f, false, false}};
+  return a;
+}
+
 }  // namespace
 
 std::vector<ArchNode> walk(const Arch& arch) {
@@ -86,12 +115,17 @@ std::vector<ArchNode> walk(const Arch& arch) {
           {shape.c, ref::window_output_size(shape.h, arch.pool_kernel(), arch.pool_stride()),
            ref::window_output_size(shape.w, arch.pool_kernel(), arch.pool_stride())});
   }
-  shape = Shape3{static_cast<int>(shape.count()), 1, 1};
+  if (arch.avgpool > 0) add(NodeKind::AvgPool, "avgpool", {shape.c, arch.avgpool, arch.avgpool});
+  // Flattened; a count past int (only a malformed description) is left for validate_arch to report.
+  const std::size_t features = shape.count();
+  shape = Shape3{features > std::size_t(INT_MAX) ? -1 : static_cast<int>(features), 1, 1};
+  const bool dropout = arch.options.dropout > 0;
   for (const auto& f : arch.fcs) {
+    if (f.input_dropout && dropout) add(NodeKind::Dropout, f.name + ".input_dropout", shape);
     add(NodeKind::Fc, f.name, {arch.fc_out(f), 1, 1}).fc = &f;
     if (!f.hidden) continue;
     add(NodeKind::Activation, f.name + ".act", shape);
-    if (arch.options.dropout > 0) add(NodeKind::Dropout, f.name + ".dropout", shape);
+    if (f.dropout && dropout) add(NodeKind::Dropout, f.name + ".dropout", shape);
   }
   return nodes;
 }
@@ -134,33 +168,49 @@ static std::string printable_name(const std::string& name) {
   return out;
 }
 
-int default_input_size(const std::string& name) { return name == "alexnet" ? 224 : 28; }
+const std::vector<std::string>& arch_names() {
+  static const std::vector<std::string> names{"alexnet", "alexnet-small", "alexnet-torchvision"};
+  return names;
+}
+
+bool is_arch_name(const std::string& name) {
+  if (name == "torchvision") return true;
+  for (const auto& n : arch_names())
+    if (n == name) return true;
+  return false;
+}
+
+int default_input_size(const std::string& name) { return name == "alexnet-small" ? 28 : 224; }
+
+Arch arch_preset(const std::string& name) {
+  if (name == "alexnet") return paper_alexnet();
+  if (name == "alexnet-small") return small_alexnet();
+  if (name == "alexnet-torchvision" || name == "torchvision") return torchvision_alexnet();
+  throw std::invalid_argument("unknown architecture '" + printable_name(name) +
+                              "' (alexnet, alexnet-small, alexnet-torchvision, or a .json file)");
+}
 
 Arch make_arch(const std::string& name, int classes, int in_channels, int in_size, ArchOptions options) {
-  Arch a;
-  if (name == "alexnet") a = paper_alexnet();
-  else if (name == "alexnet-small") a = small_alexnet();
-  else throw std::invalid_argument("unknown architecture '" + printable_name(name) + "' (alexnet or alexnet-small)");
-  if (classes < 2) throw std::invalid_argument("need at least 2 classes, got " + std::to_string(classes));
-  if (in_channels != 1 && in_channels != 3)
-    throw std::invalid_argument("input must have 1 or 3 channels, got " + std::to_string(in_channels));
+  Arch a = arch_preset(name);
   if (options.dropout < 0.0f || options.dropout >= 1.0f)
     throw std::invalid_argument("dropout must be in [0, 1)");
-  a.classes = classes;
-  a.in_channels = in_channels;
-  a.in_size = in_size;
   a.options = options;
+  if (options.pool == PoolKind::Plain) a.max_pool_kernel = 2;
+  // The paper's one-GPU comparison net: half of every conv layer's kernels but the last (whose
+  // output width the classifier reads), no grouping.
   if (options.half_width)
     for (std::size_t i = 0; i < a.convs.size(); ++i) {
       if (i + 1 < a.convs.size()) a.convs[i].out /= 2;
       a.convs[i].groups = 1;
     }
-  // Check every layer still has a positive output at this input size.
-  for (const auto& node : walk(a))
-    if (node.out.h < 1 || node.out.w < 1)
-      throw std::invalid_argument(name + " needs a larger input than " + std::to_string(in_size) + "x" +
-                                  std::to_string(in_size) + " (" + node.name.substr(0, node.name.find('.')) +
-                                  " has no output left)");
+  return fit_arch(std::move(a), classes, in_channels, in_size);
+}
+
+Arch fit_arch(Arch a, int classes, int in_channels, int in_size) {
+  a.classes = classes;
+  a.in_channels = in_channels;
+  if (in_size > 0) a.in_size = in_size;
+  validate_arch(a);
   return a;
 }
 

@@ -1,6 +1,8 @@
-// The network architectures: the paper's AlexNet and a scaled variant for small images, with the
-// switches for the paper's ablations, and the one walk over an architecture's nodes with their
-// shapes. Pure description; model/graph/network.h builds it on a device.
+// The network architectures: the paper's AlexNet, a scaled variant for small images and
+// torchvision's layout, with the switches for the paper's ablations, and the one walk over an
+// architecture's nodes with their shapes. Pure description, and all of it data: arch_json.h writes
+// and reads every field, so a JSON file describes any layout these nodes can build
+// (model/graph/arch_file.h). model/graph/network.h builds it on a device.
 #pragma once
 
 #include <cstddef>
@@ -39,12 +41,14 @@ struct ConvSpec {
 struct FcSpec {
   std::string name;
   int out;            // 0 = the class count (the last layer)
-  bool hidden;        // activation + dropout after it (fc6, fc7)
+  bool hidden;        // activation after it (fc6, fc7)
   float bias_init;
+  bool dropout = true;         // hidden layers: dropout after the activation (the paper: fc6, fc7)
+  bool input_dropout = false;  // dropout on the layer's input (torchvision: before fc6)
 };
 
 struct Arch {
-  std::string name;  // "alexnet" or "alexnet-small"
+  std::string name;  // "alexnet", "alexnet-small", "alexnet-torchvision", or a file's own name
   int in_channels = 3, in_size = 224;
   int classes = 1000;
   ArchOptions options;
@@ -52,13 +56,23 @@ struct Arch {
   // Weights ~ N(0, weight_std) (the paper's 0.01), or He's N(0, sqrt(2 / fan_in)) when he_init.
   float weight_std = 0.01f;
   bool he_init = false;
-  // Inputs are (pixel - mean) * pixel_scale: the paper fed raw 0-255 pixels minus the mean.
+  // Inputs are (pixel - mean[c]) * pixel_scale / std[c]: the paper fed raw 0-255 pixels minus the
+  // mean (pixel_scale 1, std 1).
   float pixel_scale = 1.0f;
+  // A fixed per-channel mean and std in [0, 1] intensity units (torchvision's 0.485, 0.456, 0.406
+  // and 0.229, 0.224, 0.225), for weights trained with them. Empty mean: measured on the training
+  // data; empty std: 1.
+  std::vector<float> input_mean, input_std;
+  // Every max pool's window and stride (the paper's overlapping 3x3/2; options.pool Plain: 2x2/2).
+  int max_pool_kernel = 3, max_pool_stride = 2;
+  // Adaptive average pooling of the last conv block's maps to avgpool x avgpool before the
+  // classifier (torchvision: 6), 0 for none.
+  int avgpool = 0;
   std::vector<ConvSpec> convs;
   std::vector<FcSpec> fcs;
 
-  int pool_kernel() const { return options.pool == PoolKind::Overlap ? 3 : 2; }
-  int pool_stride() const { return 2; }
+  int pool_kernel() const { return max_pool_kernel; }
+  int pool_stride() const { return max_pool_stride; }
   // Per-sample feature count after the last conv block (the input of fc6).
   int flat_features() const;
   int fc_out(const FcSpec& fc) const { return fc.out > 0 ? fc.out : classes; }
@@ -74,12 +88,13 @@ struct Shape3 {
 
 // The nodes of a network, in order, as every layout builds them: per conv block, the convolution,
 // its activation, LRN (when the block has it and options.lrn) and pooling (when the block has
-// it); after flattening, per fc layer, the layer and, for hidden ones, its activation and dropout
-// (when options.dropout > 0).
-enum class NodeKind { Conv, Activation, Lrn, Pool, Fc, Dropout };
+// it); the adaptive average pool (when avgpool > 0); after flattening, per fc layer, its input
+// dropout (when it has one), the layer and, for hidden ones, its activation and dropout (dropouts
+// only when options.dropout > 0).
+enum class NodeKind { Conv, Activation, Lrn, Pool, Fc, Dropout, AvgPool };
 struct ArchNode {
   NodeKind kind;
-  std::string name;               // "conv1", "conv1.act", "conv1.lrn", "conv1.pool", "fc6", "fc6.dropout", ...
+  std::string name;               // "conv1", "conv1.act", "conv1.lrn", "conv1.pool", "avgpool", "fc6", "fc6.dropout", ...
   Shape3 in, out;                 // per sample; Fc sees its input flattened to (features, 1, 1)
   const ConvSpec* conv = nullptr;  // Conv: its spec (pointing into the Arch)
   const FcSpec* fc = nullptr;      // Fc: its spec
@@ -93,9 +108,28 @@ struct ArchNode {
 std::vector<ArchNode> walk(const Arch& arch);
 
 // Throws std::invalid_argument for an unknown name or an input too small for the network.
+// "torchvision" names alexnet-torchvision too.
 Arch make_arch(const std::string& name, int classes, int in_channels, int in_size, ArchOptions options = {});
 
-// The input size each architecture expects by default: 224 (paper), 28 (alexnet-small).
+// A named architecture's layout as it is defined, before fitting to data (classes 1000, its own
+// input size). Throws std::invalid_argument for an unknown name.
+Arch arch_preset(const std::string& name);
+
+// The named architectures, for help texts and tests.
+const std::vector<std::string>& arch_names();
+bool is_arch_name(const std::string& name);
+
+// The input size each architecture expects by default: 224 (paper, torchvision), 28 (alexnet-small).
 int default_input_size(const std::string& name);
+
+// Throws std::invalid_argument with one line naming the layer and the field when `arch` cannot be
+// built: a size out of range, groups that do not divide the channels, a per-channel statistic
+// whose count is not in_channels, or a node left with no output at this input size (found by the
+// walk).
+void validate_arch(const Arch& arch);
+
+// `arch` for data of `classes` classes and `in_channels` channels at in_size x in_size (0: the
+// arch's own size), validated. Throws std::invalid_argument.
+Arch fit_arch(Arch arch, int classes, int in_channels, int in_size = 0);
 
 }  // namespace alexnet

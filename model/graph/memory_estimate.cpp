@@ -75,6 +75,7 @@ MemoryEstimate estimate_memory(const vkrt::Context& context, const Arch& arch, i
     switch (node.kind) {
       case NodeKind::Conv:
       case NodeKind::Fc:
+      case NodeKind::AvgPool:  // may be larger than its input (an input smaller than the grid)
         owned += count;
         largest = std::max(largest, count);
         break;

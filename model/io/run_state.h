@@ -18,7 +18,20 @@ namespace alexnet {
 ALEXNET_JSON_FIELDS(EpochMetrics, epoch, train_loss, train_top1_error, train_top5_error, val_loss, val_top1_error,
                     val_top5_error, lr, seconds, data_wait_seconds)
 namespace data {
-ALEXNET_JSON_FIELDS(Normalization, mean, pixel_scale, eigval, eigvec)
+// By hand rather than ALEXNET_JSON_FIELDS: "std" is written only when set, and checkpoints made
+// before it existed (no "std") read as std 1.
+inline void to_json(nlohmann::json& j, const Normalization& n) {
+  j = {{"mean", n.mean}, {"pixel_scale", n.pixel_scale}, {"eigval", n.eigval}, {"eigvec", n.eigvec}};
+  if (!n.std.empty()) j["std"] = n.std;
+}
+inline void from_json(const nlohmann::json& j, Normalization& n) {
+  read_json_field(j, "mean", n.mean);
+  read_json_field(j, "pixel_scale", n.pixel_scale);
+  read_json_field(j, "eigval", n.eigval);
+  read_json_field(j, "eigvec", n.eigvec);
+  n.std.clear();
+  if (j.contains("std")) read_json_field(j, "std", n.std);
+}
 }
 
 struct TrainState {

@@ -24,6 +24,7 @@ WeightsFile read_weights(const std::string& path) {
       data::Normalization norm;
       read_json_field(j, "mean", norm.mean);
       read_json_field(j, "pixel_scale", norm.pixel_scale);
+      if (j.contains("std")) read_json_field(j, "std", norm.std);
       file.norm = norm;
     }
     if (metadata.count("classes")) file.classes = parsed("classes").get<std::vector<std::string>>();
@@ -37,14 +38,54 @@ WeightsFile read_weights(const std::string& path) {
 void write_weights(const std::string& path, const std::map<std::string, Tensor>& tensors, const Arch& arch,
                    const data::Normalization& norm, const std::vector<std::string>& classes,
                    const std::string& data_kind) {
-  const nlohmann::json normalization = {{"mean", norm.mean}, {"pixel_scale", norm.pixel_scale},
-                                        {"formula", "(pixel_0_255 - mean[c]) * pixel_scale"}};
+  nlohmann::json normalization = {{"mean", norm.mean}, {"pixel_scale", norm.pixel_scale},
+                                  {"formula", "(pixel_0_255 - mean[c]) * pixel_scale"}};
+  if (!norm.std.empty()) {
+    normalization["std"] = norm.std;
+    normalization["formula"] = "(pixel_0_255 - mean[c]) * pixel_scale / std[c]";
+  }
   write_safetensors(path, tensors,
                     {{"format", "pt"},
                      {"arch", arch_to_json(arch).dump()},
                      {"normalization", normalization.dump()},
                      {"classes", nlohmann::json(classes).dump()},
                      {"data_kind", data_kind}});
+}
+
+std::map<std::string, std::string> torchvision_names(const Arch& arch) {
+  // Dropout modules are in torchvision's Sequential whatever their probability: walk with it on.
+  Arch with_dropout = arch;
+  with_dropout.options.dropout = 0.5f;
+  std::set<std::string> fc_names;
+  for (const auto& f : arch.fcs) fc_names.insert(f.name);
+  std::map<std::string, std::string> names;
+  int features = 0, classifier = 0;
+  for (const ArchNode& node : walk(with_dropout)) {
+    if (node.kind == NodeKind::AvgPool) continue;  // its own module, no parameters
+    // The head's nodes are named after its fc layers ("fc6.input_dropout", "fc6", "fc6.act", ...).
+    const bool head = fc_names.count(node.name.substr(0, node.name.find('.'))) > 0;
+    const std::string module = head ? "classifier." + std::to_string(classifier++) : "features." + std::to_string(features++);
+    if (node.kind == NodeKind::Conv || node.kind == NodeKind::Fc) {
+      names[module + ".weight"] = node.name + ".weight";
+      names[module + ".bias"] = node.name + ".bias";
+    }
+  }
+  return names;
+}
+
+bool rename_torchvision(WeightsFile& file, const Arch& arch) {
+  bool torchvision = false;
+  for (const auto& [name, tensor] : file.tensors)
+    torchvision = torchvision || name.rfind("features.", 0) == 0 || name.rfind("classifier.", 0) == 0;
+  if (!torchvision) return false;
+  const auto names = torchvision_names(arch);
+  std::map<std::string, Tensor> renamed;
+  for (auto& [name, tensor] : file.tensors) {
+    const auto it = names.find(name);
+    renamed[it == names.end() ? name : it->second] = std::move(tensor);
+  }
+  file.tensors = std::move(renamed);
+  return true;
 }
 
 std::size_t import_weights(ParameterSet& model, const WeightsFile& file, const std::string& path,

@@ -41,6 +41,17 @@ void write_weights(const std::string& path, const std::map<std::string, Tensor>&
 std::size_t import_weights(ParameterSet& model, const WeightsFile& file, const std::string& path,
                            const std::set<std::string>& keep = {});
 
+// torchvision's names for `arch`'s parameters, as its AlexNet module holds them: "features.<i>"
+// counts the modules of the conv blocks (conv, ReLU, LRN, max-pool), "classifier.<i>" those of
+// the head (dropout, linear, ReLU), so alexnet-torchvision gives features.0 -> conv1,
+// features.3 -> conv2, ..., classifier.1 -> fc6, classifier.4 -> fc7, classifier.6 -> fc8
+// (".weight" and ".bias" each).
+std::map<std::string, std::string> torchvision_names(const Arch& arch);
+
+// When `file` holds torchvision names (features.*, classifier.*), renames them to `arch`'s; names
+// with no counterpart stay, for import_weights to report. Returns whether it renamed.
+bool rename_torchvision(WeightsFile& file, const Arch& arch);
+
 // "[96, 3, 11, 11]"
 std::string shape_text(const std::vector<int>& shape);
 

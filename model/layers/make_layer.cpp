@@ -1,6 +1,7 @@
 #include "model/layers/make_layer.h"
 
 #include "model/layers/activation_layer.h"
+#include "model/layers/adaptive_avgpool_layer.h"
 #include "model/layers/conv_layer.h"
 #include "model/layers/dropout_layer.h"
 #include "model/layers/fc_layer.h"
@@ -25,6 +26,8 @@ std::unique_ptr<Layer> make_layer(vkrt::Context& context, const Arch& arch, cons
                                        arch.weight_std_for(node.in.c), node.fc->bias_init);
     case NodeKind::Dropout:
       return std::make_unique<DropoutLayer>(context, node.name, node.in, arch.options.dropout);
+    case NodeKind::AvgPool:
+      return std::make_unique<AdaptiveAvgPoolLayer>(context, node.name, node.in, node.out, batch);
   }
   return nullptr;
 }

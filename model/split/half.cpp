@@ -158,7 +158,8 @@ Half::Half(vkrt::Context& ctx, int d, const Arch& a, const std::vector<NodeSpec>
         node->layer = net::make_layer(ctx, a, {alexnet::NodeKind::Activation, spec.name, in, o}, mb);
         break;
       case NodeKind::Pool:
-        node->layer = net::make_layer(ctx, a, {alexnet::NodeKind::Pool, spec.name, in, o}, mb);
+        node->layer = net::make_layer(
+            ctx, a, {spec.avgpool ? alexnet::NodeKind::AvgPool : alexnet::NodeKind::Pool, spec.name, in, o}, mb);
         break;
       case NodeKind::Lrn: {
         node->lrn.emplace(ctx, ref::Nchw{mb, in.c, in.h, in.w}, a.lrn, LrnSlice{spec.first[d], spec.total});

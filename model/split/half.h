@@ -47,6 +47,7 @@ struct NodeSpec {
   int total = 0;                       // Lrn: channels; Dropout/Gather: units, of the one-device layer
   int halo = 0;                        // Lrn: boundary channels fetched from the other device
   float bias_init = 0, dropout = 0;
+  bool avgpool = false;                // Pool: adaptive average pooling (to out's size), not max
   int forward_slot = -1, backward_slot = -1;
 };
 

@@ -24,13 +24,16 @@ class Planner {
         case alexnet::NodeKind::Conv: conv(node); break;
         case alexnet::NodeKind::Activation: add(NodeKind::Activation, node.name, cur_, cur_); break;
         case alexnet::NodeKind::Lrn: lrn(node); break;
-        case alexnet::NodeKind::Pool: {
+        case alexnet::NodeKind::Pool:
+        case alexnet::NodeKind::AvgPool: {  // per channel: each device pools its own maps
           const Shape3 p{cur_[0].c, node.out.h, node.out.w};
-          add(NodeKind::Pool, node.name, cur_, Pair{p, p});
+          add(NodeKind::Pool, node.name, cur_, Pair{p, p}).avgpool = node.kind == alexnet::NodeKind::AvgPool;
           break;
         }
         case alexnet::NodeKind::Fc: fc(node); break;
         case alexnet::NodeKind::Dropout: {
+          // A dropout before the first fc layer (torchvision's) sees the flattened maps.
+          if (node.out.h == 1 && node.out.w == 1) flatten();
           NodeSpec& drop = add(NodeKind::Dropout, node.name, cur_, cur_);
           drop.first = {0, cur_[0].c};
           drop.total = node.out.c;
@@ -102,9 +105,13 @@ class Planner {
                                   " channels are fewer than the window's half width");
   }
 
-  void fc(const ArchNode& node) {
-    // Flatten: (C/2, H, W) per sample is each device's contiguous half of the one-device features.
+  // (C/2, H, W) per sample is each device's contiguous half of the one-device features.
+  void flatten() {
     for (auto& c : cur_) c = Shape3{static_cast<int>(c.count()), 1, 1};
+  }
+
+  void fc(const ArchNode& node) {
+    flatten();
     const int units = node.out.c;
     if (node.fc->hidden) require_even(units, node.name + "'s units");
     gather(node.name);

@@ -48,8 +48,9 @@ struct Flag {
 // or a Named or Flag wrapping it.
 template <class Visitor>
 void visit_options(TrainOptions& o, Visitor&& v) {
-  v(OptionInfo{"arch", "alexnet (paper, 224x224) or alexnet-small (28x28)"},
-    Named<std::string>{o.arch, {{"alexnet", "alexnet"}, {"alexnet-small", "alexnet-small"}}});
+  v(OptionInfo{"arch", "alexnet (paper, 224x224), alexnet-small (28x28), alexnet-torchvision (torchvision's "
+                       "layout, 224x224), or FILE.json (an architecture described as data: docs/architecture.md)"},
+    o.arch);
   v(OptionInfo{"data", "IDX folder or ImageNet-layout folder (train/, val/)", true}, o.data_dir);
   v(OptionInfo{"input-size", "input size in pixels (default: the architecture's)", false, false}, o.input_size);
   v(OptionInfo{"epochs", "epochs to train (default: 20 for alexnet-small, 12 for alexnet)", true, false, 1,

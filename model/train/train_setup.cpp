@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "model/data/subset_dataset.h"
+#include "model/graph/arch_file.h"
 #include "model/io/weights.h"
 #include "model/train/progress.h"
 #include "model/train/schedule.h"
@@ -51,8 +52,8 @@ RunStart start_of(const TrainOptions& options, const TrainingData& data) {
                             std::to_string(data.train->num_classes()) + " of " + std::to_string(data.train->channels()));
     return start;
   }
-  const int size = options.input_size ? options.input_size : default_input_size(options.arch);
-  start.arch = make_arch(options.arch, data.train->num_classes(), data.train->channels(), size, options.arch_options);
+  start.arch = resolve_arch(options.arch, data.train->num_classes(), data.train->channels(), options.input_size,
+                            options.arch_options);
   start.state.lr = options.lr;
   start.state.seed = options.seed;
   start.state.batch = options.batch;
@@ -61,7 +62,8 @@ RunStart start_of(const TrainOptions& options, const TrainingData& data) {
 }
 
 void import_initial_weights(const TrainOptions& options, RunStart& start, Model& model) {
-  const WeightsFile file = read_weights(options.init_from);
+  WeightsFile file = read_weights(options.init_from);
+  rename_torchvision(file, start.arch);
   std::set<std::string> keep;
   if (options.new_classifier) {
     const std::string last = start.arch.fcs.back().name;
@@ -75,10 +77,22 @@ void import_initial_weights(const TrainOptions& options, RunStart& start, Model&
     throw CheckpointError(std::string(e.what()) +
                           (classifier && !options.new_classifier ? "; give --new-classifier to train a new " + last : ""));
   }
-  if (file.norm && file.norm->mean.size() == std::size_t(start.arch.in_channels)) {
+  if (file.norm && file.norm->mean.size() == std::size_t(start.arch.in_channels) &&
+      (file.norm->std.empty() || file.norm->std.size() == file.norm->mean.size())) {
     start.norm.mean = file.norm->mean;
     start.norm.pixel_scale = file.norm->pixel_scale;
+    start.norm.std = file.norm->std;
   }
+}
+
+data::Normalization arch_normalization(const Arch& arch, data::Normalization measured) {
+  measured.pixel_scale = arch.pixel_scale;
+  if (!arch.input_mean.empty()) {
+    measured.mean.clear();
+    for (float m : arch.input_mean) measured.mean.push_back(m * 255.0f);
+  }
+  measured.std = arch.input_std;
+  return measured;
 }
 
 std::vector<std::string> header_lines(const TrainOptions& options, const TrainingData& data, const RunStart& start,

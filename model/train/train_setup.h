@@ -43,7 +43,13 @@ RunStart start_of(const TrainOptions& options, const TrainingData& data);
 // --new-classifier), and the file's input normalization when it has one for this many channels
 // (the weights expect their inputs scaled as in their training). Throws CheckpointError naming
 // the file for a missing or mismatched tensor.
+// torchvision's names (features.0.weight, ..., classifier.6.bias) are mapped to the arch's
+// (rename_torchvision in model/io/weights.h).
 void import_initial_weights(const TrainOptions& options, RunStart& start, Model& model);
+
+// The input normalization `arch` asks for: its pixel_scale, and its fixed per-channel mean and std
+// (torchvision's) where it has them, else the measured mean and std 1.
+data::Normalization arch_normalization(const Arch& arch, data::Normalization measured);
 
 // The header lines: network, SGD recipe, augmentation, data and output, and notes on the resume.
 std::vector<std::string> header_lines(const TrainOptions& options, const TrainingData& data, const RunStart& start,

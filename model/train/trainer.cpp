@@ -97,7 +97,7 @@ TrainingRun::TrainingRun(const DeviceList& devices, const TrainOptions& options)
     start_.norm = data_.source.normalization  // packed data: stored by prepare
                       ? *data_.source.normalization
                       : data::compute_normalization(*data_.train, 10000, options_.seed, options_.threads);
-    start_.norm.pixel_scale = start_.arch.pixel_scale;
+    start_.norm = arch_normalization(start_.arch, start_.norm);
   }
   if (start_.resume) {
     load_parameters(*model_, *start_.resume, options_.resume);
@@ -239,7 +239,7 @@ bool TrainingRun::train_epoch(const std::vector<int>& lr_steps) {
   data::Loader loader(*data_.train, augment_, start_.norm, config);
   const data::InputTransform transform = loader.input_transform();
   transform_mean_ = transform.mean;
-  transform_scale_.assign(transform.mean.size(), transform.scale);
+  transform_scale_ = transform.scale;
   const std::size_t steps = loader.batches_per_epoch();
   // A resumed epoch carries on the sums and times of the part before the checkpoint.
   if (state_.batch_in_epoch == 0) {

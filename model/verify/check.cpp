@@ -111,6 +111,7 @@ std::vector<Check> all_checks() {
   add_softmax_xent_checks(checks);
   add_sgd_checks(checks);
   add_normalize_input_checks(checks);
+  add_adaptive_avgpool_checks(checks);
   return checks;
 }
 

@@ -76,6 +76,7 @@ void add_dropout_checks(std::vector<Check>& checks);
 void add_softmax_xent_checks(std::vector<Check>& checks);
 void add_sgd_checks(std::vector<Check>& checks);
 void add_normalize_input_checks(std::vector<Check>& checks);
+void add_adaptive_avgpool_checks(std::vector<Check>& checks);
 
 }  // namespace alexnet::verify
 

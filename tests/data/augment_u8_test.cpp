@@ -43,7 +43,7 @@ Both run_both(const Image& im, const AugmentConfig& cfg, const Normalization& n,
   const InputTransform t = input_transform(cfg, n);
   const std::size_t plane = static_cast<std::size_t>(cfg.crop) * cfg.crop;
   for (std::size_t i = 0; i < count; ++i)
-    b.from_bytes[i] = (static_cast<float>(b.bytes[i]) - t.mean[i / plane]) * t.scale;
+    b.from_bytes[i] = (static_cast<float>(b.bytes[i]) - t.mean[i / plane]) * t.scale[i / plane];
   return b;
 }
 
@@ -136,7 +136,7 @@ TEST(AugmentU8, LoaderEmitsUint8BatchesAndTheirTransform) {
   Loader bytes(ds, cfg, norm3(), lc);
   const InputTransform t = bytes.input_transform();
   EXPECT_EQ(t.mean, norm3().mean);
-  EXPECT_EQ(t.scale, norm3().pixel_scale);
+  EXPECT_EQ(t.scale, std::vector<float>(3, norm3().pixel_scale));
   for (int k = 0; k < 2; ++k) {
     const auto f = floats.next();
     const auto b = bytes.next();
@@ -146,7 +146,7 @@ TEST(AugmentU8, LoaderEmitsUint8BatchesAndTheirTransform) {
     ASSERT_EQ(b->pixels.size(), f->images.size());
     EXPECT_EQ(b->labels, f->labels);
     for (std::size_t i = 0; i < b->pixels.size(); ++i)
-      ASSERT_EQ((static_cast<float>(b->pixels[i]) - t.mean[i / 64 % 3]) * t.scale, f->images[i]) << i;
+      ASSERT_EQ((static_cast<float>(b->pixels[i]) - t.mean[i / 64 % 3]) * t.scale[i / 64 % 3], f->images[i]) << i;
   }
   EXPECT_FALSE(bytes.next());
 }

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <random>
 
+#include "model/graph/arch_json.h"
 #include "model/model.h"
 #include "tests/support/vulkan_env.h"
 
@@ -37,7 +38,20 @@ struct SplitCase {
   int classes;
   float dropout;
   int rounds;
+  bool torchvision = false;  // torchvision's layout at alexnet-small's widths (model/graph/arch.cpp)
 };
+
+// alexnet-small's widths in torchvision's layout: no groups, no LRN, adaptive average pooling
+// (pool5's 2x2 to 3x3: windows overlap), dropout before fc6 and fc7.
+Arch torchvision_small(int classes, const ArchOptions& options) {
+  nlohmann::json j = arch_to_json(make_arch("alexnet-small", classes, 1, 28, options));
+  j["name"] = "torchvision-small";
+  for (auto& c : j["convs"]) c["groups"] = 1, c["lrn"] = false;
+  j["avgpool"] = 3;
+  j["fcs"][0]["input_dropout"] = true;
+  j["fcs"][1]["dropout"] = false;
+  return arch_from_json(j);
+}
 class SplitTraining : public testing::VulkanTest, public ::testing::WithParamInterface<SplitCase> {};
 
 // Both layouts through the one model interface: the same calls, the same numbers expected.
@@ -46,7 +60,8 @@ TEST_P(SplitTraining, EqualsOneDeviceForThreeSgdSteps) {
   vkrt::Context first(testing::instance(), one_context.info().index), second(testing::instance(), one_context.info().index);
   ArchOptions options;
   options.dropout = GetParam().dropout;  // on, its masks must match too
-  const Arch arch = make_arch("alexnet-small", GetParam().classes, 1, 28, options);
+  const Arch arch = GetParam().torchvision ? torchvision_small(GetParam().classes, options)
+                                           : make_arch("alexnet-small", GetParam().classes, 1, 28, options);
   const int micro_batch = 4, batch = micro_batch * GetParam().rounds;  // rounds > 1: gradients accumulate
   const float lr = 0.01f;  // the paper's
   const ModelOptions model_options{batch, micro_batch, true, SgdConfig{}};
@@ -106,9 +121,11 @@ TEST_P(SplitTraining, EqualsOneDeviceForThreeSgdSteps) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, SplitTraining,
-                         ::testing::Values(SplitCase{7, 0.5f, 2}, SplitCase{10, 0.5f, 1}, SplitCase{10, 0.0f, 2}),
+                         ::testing::Values(SplitCase{7, 0.5f, 2}, SplitCase{10, 0.5f, 1}, SplitCase{10, 0.0f, 2},
+                                           SplitCase{7, 0.5f, 2, true}),
                          [](const auto& info) {
-                           return std::to_string(info.param.classes) + "_classes_dropout_" +
+                           return std::string(info.param.torchvision ? "torchvision_" : "") +
+                                  std::to_string(info.param.classes) + "_classes_dropout_" +
                                   std::to_string(static_cast<int>(info.param.dropout * 10)) + "_rounds_" +
                                   std::to_string(info.param.rounds);
                          });

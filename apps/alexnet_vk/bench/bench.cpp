@@ -1,6 +1,7 @@
 #include "apps/alexnet_vk/bench/bench.h"
 
 #include "apps/alexnet_vk/process_clock.h"
+#include "model/graph/arch_file.h"
 
 #include <algorithm>
 #include <chrono>
@@ -100,8 +101,7 @@ Samples measure(Model& model, const BenchOptions& options, const std::vector<flo
 BenchResult run_bench(const DeviceList& devices, const BenchOptions& options) {
   if (options.batch < 1 || options.iters < 1 || options.warmup < 0)
     throw std::invalid_argument("bench needs --batch >= 1, --iters >= 1, --warmup >= 0");
-  const int size = options.input_size ? options.input_size : default_input_size(options.arch);
-  const Arch arch = make_arch(options.arch, options.classes, 3, size);
+  const Arch arch = resolve_arch(options.arch, options.classes, 3, options.input_size);
   auto model = open_model(devices, arch, ModelOptions{options.batch, 0, options.train, SgdConfig{}});
   model->initialize(1);
   std::vector<float> images, probs(std::size_t(model->micro_batch()) * arch.classes);

@@ -8,6 +8,8 @@
 #include <optional>
 #include <stdexcept>
 
+#include "model/graph/arch_file.h"
+
 namespace alexnet {
 namespace {
 
@@ -38,7 +40,7 @@ StepSamples run_steps(Model& model, const data::Dataset& set, const BenchLoader&
         loader.emplace(set, setup.augment, setup.norm, cfg);
         const data::InputTransform t = loader->input_transform();
         mean = t.mean;
-        scale.assign(t.mean.size(), t.scale);
+        scale = t.scale;
         ++cfg.epoch;
       }
       if (auto b = loader->next()) return b;
@@ -78,8 +80,7 @@ DataBenchResult run_data_bench(const DeviceList& devices, const BenchOptions& be
 
   const DataSource source = open_data(lo.data);
   const data::Dataset& set = *source.train;
-  const int size = bench.input_size ? bench.input_size : default_input_size(bench.arch);
-  const Arch arch = make_arch(bench.arch, set.num_classes(), set.channels(), size);
+  const Arch arch = resolve_arch(bench.arch, set.num_classes(), set.channels(), bench.input_size);
   const BenchLoader setup = bench_loader(loader_only, arch, source, bench.batch);
   auto model = open_model(devices, arch, ModelOptions{bench.batch, 0, true, SgdConfig{}});
   model->initialize(1);

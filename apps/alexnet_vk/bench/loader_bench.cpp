@@ -8,8 +8,9 @@
 
 #include "model/data/cpu_time.h"
 #include "model/data/loader.h"
-#include "model/graph/arch.h"
+#include "model/graph/arch_file.h"
 #include "model/train/data_source.h"
+#include "model/train/train_setup.h"
 
 namespace alexnet {
 
@@ -25,7 +26,7 @@ BenchLoader bench_loader(const LoaderBenchOptions& o, const Arch& arch, const Da
     out.norm.eigval = {0.2175f, 0.0188f, 0.0045f};
     out.norm.eigvec = {{{0.5675f, 0.5808f, 0.5836f}, {0.7192f, 0.0045f, -0.6948f}, {0.4009f, -0.8140f, 0.4203f}}};
   }
-  out.norm.pixel_scale = arch.pixel_scale;
+  out.norm = arch_normalization(arch, out.norm);
   const int threads = o.threads ? o.threads : data::default_loader_threads();
   out.config.batch = batch;
   out.config.threads = threads;
@@ -54,8 +55,7 @@ LoaderBenchResult run_loader_bench(const LoaderBenchOptions& o, const std::strin
     throw std::invalid_argument("bench --loader-only: --batches and --batch must be >= 1, --warmup and --threads >= 0");
   const DataSource source = open_data(o.data);
   const data::Dataset& set = *source.train;
-  const int size = input_size ? input_size : default_input_size(arch_name);
-  const Arch arch = make_arch(arch_name, set.num_classes(), set.channels(), size);
+  const Arch arch = resolve_arch(arch_name, set.num_classes(), set.channels(), input_size);
   BenchLoader setup = bench_loader(o, arch, source, batch);
   data::LoaderConfig& cfg = setup.config;
   const int threads = cfg.threads;
