@@ -1,0 +1,31 @@
+#include "model/ops/precision.h"
+
+#include "runtime/context.h"
+#include "runtime/error.h"
+
+namespace alexnet {
+
+const char* precision_name(Precision precision) { return precision == Precision::Fp16 ? "fp16" : "fp32"; }
+
+std::optional<Precision> parse_precision(std::string_view text) {
+  if (text == "fp32") return Precision::Fp32;
+  if (text == "fp16") return Precision::Fp16;
+  return std::nullopt;
+}
+
+void require_precision(const vkrt::Context& context, Precision precision) {
+  if (precision == Precision::Fp16 && !context.storage_16bit())
+    throw vkrt::Error("device " + context.info().name +
+                      " cannot store fp16 (no storageBuffer16BitAccess): run with --precision fp32");
+}
+
+std::string shader_variant(std::string_view shader, Precision precision, std::string_view variant) {
+  std::string name(shader);
+  if (precision == Precision::Fp16) {
+    name += '_';
+    name += variant;
+  }
+  return name;
+}
+
+}  // namespace alexnet
