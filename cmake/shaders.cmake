@@ -89,3 +89,28 @@ ${entries}  };
   add_library(${target} STATIC ${registry} ${entry_sources})
   target_include_directories(${target} PUBLIC ${CMAKE_SOURCE_DIR} PRIVATE ${out_dir})
 endfunction()
+
+# GL_KHR_cooperative_matrix (AMD RDNA3, Intel Arc, NVIDIA) needs a newer glslc than Debian 12's;
+# find out once at configure time whether this one compiles it, so a build never depends on it.
+# Only the NV variant (gemm_coopmat_nv.glsl) is written so far: a KHR one would be built only when
+# this says yes.
+function(alexnet_detect_khr_cooperative_matrix)
+  set(probe ${CMAKE_BINARY_DIR}/khr_coopmat_probe.comp)
+  file(WRITE ${probe} "#version 450
+#extension GL_KHR_cooperative_matrix : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+layout(local_size_x = 32) in;
+void main() { coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator> c = coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator>(0.0); }
+")
+  execute_process(COMMAND ${GLSLC} --target-env=vulkan1.3 -o ${probe}.spv ${probe}
+                  RESULT_VARIABLE result OUTPUT_QUIET ERROR_QUIET)
+  if(result EQUAL 0)
+    set(ALEXNET_VK_GLSLC_KHR_COOPMAT ON CACHE INTERNAL "glslc compiles GL_KHR_cooperative_matrix")
+    message(STATUS "glslc compiles GL_KHR_cooperative_matrix (no KHR GEMM variant is written yet; the NV one is built)")
+  else()
+    set(ALEXNET_VK_GLSLC_KHR_COOPMAT OFF CACHE INTERNAL "glslc compiles GL_KHR_cooperative_matrix")
+    message(STATUS "glslc does not compile GL_KHR_cooperative_matrix: only the NV cooperative-matrix GEMM is built")
+  endif()
+endfunction()
+alexnet_detect_khr_cooperative_matrix()

@@ -275,13 +275,30 @@ Context::Context(const Instance& instance, int device_index) {
   storage_16bit_ = info_.storage_16bit;
   storage16.storageBuffer16BitAccess = storage_16bit_ ? VK_TRUE : VK_FALSE;
 
+  // Cooperative matrices (runtime/coopmat.h), with the shaderFloat16 their GEMM core needs for
+  // fp16 shared memory: enabled only where every piece is there. Unmeasured.
+  coopmat_ = query_coopmat_nv(instance.handle(), physical_);
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coopmat{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  coopmat.cooperativeMatrix = VK_TRUE;
+  VkPhysicalDeviceShaderFloat16Int8Features float16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
+  float16.shaderFloat16 = VK_TRUE;
+  std::vector<const char*> extensions;
+
   VkDeviceCreateInfo device_info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
-  if (timeline_semaphores_) {
-    device_info.pNext = &timeline;
-    if (storage_16bit_) timeline.pNext = &storage16;
-  } else if (storage_16bit_) {
-    device_info.pNext = &storage16;
+  // Each enabled feature struct goes on the front of the chain.
+  auto chain = [&device_info](auto& features) {
+    features.pNext = const_cast<void*>(device_info.pNext);
+    device_info.pNext = &features;
+  };
+  if (timeline_semaphores_) chain(timeline);
+  if (storage_16bit_) chain(storage16);
+  if (coopmat_.usable) {
+    chain(coopmat);
+    chain(float16);
+    extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
   }
+  device_info.enabledExtensionCount = static_cast<std::uint32_t>(extensions.size());
+  device_info.ppEnabledExtensionNames = extensions.data();
   device_info.queueCreateInfoCount = 1;
   device_info.pQueueCreateInfos = &queue_info;
   VKRT_TRY(vkCreateDevice(physical_, &device_info, nullptr, &device_));

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/coopmat.h"
 #include "runtime/pipeline_cache.h"
 
 namespace vkrt {
@@ -109,6 +110,9 @@ class Context {
   bool timeline_semaphores() const { return timeline_semaphores_; }
   // Whether storageBuffer16BitAccess was enabled (the device has it): fp16 storage variants run.
   bool storage_16bit() const { return storage_16bit_; }
+  // Whether the cooperative-matrix GEMM variants can run here (VK_NV_cooperative_matrix and the
+  // rest of runtime/coopmat.h, enabled), and why not. Unmeasured on any device that has them.
+  const CoopMatSupport& coopmat() const { return coopmat_; }
 
  private:
   VkPhysicalDevice physical_ = VK_NULL_HANDLE;
@@ -118,6 +122,7 @@ class Context {
   std::uint32_t timestamp_valid_bits_ = 0;
   bool timeline_semaphores_ = false;
   bool storage_16bit_ = false;
+  CoopMatSupport coopmat_;
   VkPhysicalDeviceProperties properties_{};
   VkPhysicalDeviceMemoryProperties memory_properties_{};
   DeviceInfo info_;

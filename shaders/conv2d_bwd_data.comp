@@ -32,7 +32,10 @@
 //   6 BATCH, 7 CIN, 8 H, 9 W, 10 COUT, 11 KH, 12 KW, 13 STRIDE, 14 PAD, 15 OH, 16 OW, 17 GROUPS
 // Dispatch: x/y = the flattened (M tiles x N tiles) grid, z = GROUPS * STRIDE * STRIDE.
 // Variant conv2d_bwd_data_fp16 (precision.glsl): dy and dx fp16; w and the sum fp32.
+// Variant conv2d_bwd_data_coopmat: the same storage on the cooperative-matrix core (gemm_coopmat_nv.glsl;
+// unmeasured).
 //!variant fp16 ALEXNET_FP16 ACT_FP16
+//!variant coopmat ALEXNET_FP16 ACT_FP16 GEMM_COOPMAT_NV
 #include "common.glsl"
 #include "precision.glsl"
 

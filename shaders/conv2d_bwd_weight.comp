@@ -27,7 +27,10 @@
 // Dispatch: x/y = the flattened (M tiles x N tiles) grid, z = SLICES * GROUPS (z = s * GROUPS + g).
 // Variant conv2d_bwd_weight_fp16 (precision.glsl): dy and x fp16; dw, the partial sums and the
 // sum fp32.
+// Variant conv2d_bwd_weight_coopmat: the same storage on the cooperative-matrix core (gemm_coopmat_nv.glsl;
+// unmeasured).
 //!variant fp16 ALEXNET_FP16 ACT_FP16
+//!variant coopmat ALEXNET_FP16 ACT_FP16 GEMM_COOPMAT_NV
 #include "common.glsl"
 #include "precision.glsl"
 

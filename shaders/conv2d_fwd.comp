@@ -21,7 +21,10 @@
 //   6 BATCH, 7 CIN, 8 H, 9 W, 10 COUT, 11 KH, 12 KW, 13 STRIDE, 14 PAD, 15 OH, 16 OW, 17 GROUPS
 // Dispatch: x/y = the flattened (M tiles x N tiles) grid, z = GROUPS.
 // Variant conv2d_fwd_fp16 (precision.glsl): x and y fp16; w, bias and the sum fp32.
+// Variant conv2d_fwd_coopmat: the same storage on the cooperative-matrix core (gemm_coopmat_nv.glsl;
+// unmeasured).
 //!variant fp16 ALEXNET_FP16 ACT_FP16
+//!variant coopmat ALEXNET_FP16 ACT_FP16 GEMM_COOPMAT_NV
 #include "common.glsl"
 #include "precision.glsl"
 

@@ -30,8 +30,12 @@
 // Variants (precision.glsl; bias and the sums stay fp32 in every one):
 //   gemm_fp16        A and C fp16: the fc forward (x, y) and data gradient (dy, dx), fp32 weights
 //   gemm_fp16_wgrad  A and B fp16: the fc weight gradient (dy, x), fp32 dw
+//   gemm_coopmat, gemm_coopmat_wgrad  the same on the cooperative-matrix core (gemm_coopmat_nv.glsl;
+//                    unmeasured)
 //!variant fp16 ALEXNET_FP16 GEMM_A_FP16 GEMM_C_FP16
 //!variant fp16_wgrad ALEXNET_FP16 GEMM_A_FP16 GEMM_B_FP16
+//!variant coopmat ALEXNET_FP16 GEMM_A_FP16 GEMM_C_FP16 GEMM_COOPMAT_NV
+//!variant coopmat_wgrad ALEXNET_FP16 GEMM_A_FP16 GEMM_B_FP16 GEMM_COOPMAT_NV
 #include "common.glsl"
 #include "precision.glsl"
 

@@ -142,9 +142,13 @@ TexelGemmShape weight_product(const ref::Conv2dShape& s) {
   return g;
 }
 
-// The path for `asked` at `precision`: fp16 has tiled variants only.
+// The path for `asked` at `precision`: fp16 has tiled and cooperative-matrix variants only.
 GemmPath conv_path(const vkrt::Context& context, GemmPath asked, Precision precision) {
   require_precision(context, precision);
+  if (asked == GemmPath::CoopMat) {
+    require_coopmat(context, precision, "Conv2dOp");
+    return asked;
+  }
   if (precision == Precision::Fp32) return resolve_gemm_path(context, asked);
   if (asked == GemmPath::Texel)
     throw std::invalid_argument("Conv2dOp: the texel path stores fp32 only; fp16 takes the tiled path");
@@ -157,19 +161,21 @@ vkrt::Buffer scratch(vkrt::Context& context, std::uint64_t floats) {
 
 }  // namespace
 
-Conv2dOp::Tiled::Tiled(vkrt::Context& context, const ref::Conv2dShape& s, Precision precision)
-    : forward_tile(choose_gemm_tile(context, cout_g(s), forward_n(s), std::uint64_t(cin_g(s)) * taps(s))),
-      data_tile(choose_gemm_tile(context, cin_g(s), data_n_max(s), data_k_max(s))),
-      weight_tile(choose_gemm_tile(context, cout_g(s), std::uint64_t(cin_g(s)) * taps(s), forward_n(s))),
+Conv2dOp::Tiled::Tiled(vkrt::Context& context, const ref::Conv2dShape& s, Precision precision, bool coopmat)
+    : forward_tile(coopmat ? coopmat_gemm_tile(context)
+                           : choose_gemm_tile(context, cout_g(s), forward_n(s), std::uint64_t(cin_g(s)) * taps(s))),
+      data_tile(coopmat ? coopmat_gemm_tile(context) : choose_gemm_tile(context, cin_g(s), data_n_max(s), data_k_max(s))),
+      weight_tile(coopmat ? coopmat_gemm_tile(context)
+                          : choose_gemm_tile(context, cout_g(s), std::uint64_t(cin_g(s)) * taps(s), forward_n(s))),
       weight_slices(choose_k_slices(ceil_div(cout_g(s), weight_tile.bm()) *
                                       ceil_div(std::uint64_t(cin_g(s)) * taps(s), weight_tile.bn()) * u32(s.groups),
                                   forward_n(s), weight_tile.bk, weight_count(s))),
-      forward(context, gemm_kernel_desc(shader_variant("conv2d_fwd", precision).c_str(), forward_tile,
+      forward(context, gemm_kernel_desc(gemm_variant("conv2d_fwd", precision, coopmat).c_str(), forward_tile,
                                         conv_constants(s))),
-      backward_data(context, gemm_kernel_desc(shader_variant("conv2d_bwd_data", precision).c_str(), data_tile,
+      backward_data(context, gemm_kernel_desc(gemm_variant("conv2d_bwd_data", precision, coopmat).c_str(), data_tile,
                                               conv_constants(s))),
-      backward_weight(context, gemm_kernel_desc(shader_variant("conv2d_bwd_weight", precision).c_str(), weight_tile,
-                                                weight_constants(s, weight_slices))),
+      backward_weight(context, gemm_kernel_desc(gemm_variant("conv2d_bwd_weight", precision, coopmat).c_str(),
+                                                weight_tile, weight_constants(s, weight_slices))),
       forward_groups(gemm_groups(forward_tile, cout_g(s), forward_n(s), u32(s.groups))),
       data_groups(gemm_groups(data_tile, cin_g(s), data_n_max(s), u32(s.groups * s.stride * s.stride))),
       weight_groups(gemm_groups(weight_tile, cout_g(s), std::uint64_t(cin_g(s)) * taps(s),
@@ -203,7 +209,7 @@ Conv2dOp::Conv2dOp(vkrt::Context& context, const ref::Conv2dShape& shape, GemmPa
       path_(conv_path(context, path, precision)),
       bias_grad_(context, u32(shape_.c_out), u32(shape_.out_h() * shape_.out_w()), u32(shape_.n), precision) {
   if (path_ == GemmPath::Texel) texel_.emplace(context, shape_);
-  else tiled_.emplace(context, shape_, precision_);
+  else tiled_.emplace(context, shape_, precision_, path_ == GemmPath::CoopMat);
 }
 
 void Conv2dOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& w,

@@ -9,6 +9,8 @@
 //
 // Precision (model/ops/precision.h): with fp16, x, y, dy and dx are fp16 (2 bytes an element) and
 // w, b, dw and db fp32; only the tiled path has fp16 variants, so fp16 takes it on every device.
+// GemmPath::CoopMat runs the tiled shaders on the cooperative-matrix core, fp16 only, where the
+// device has it (asked for explicitly; unmeasured).
 //
 // The caller puts stream.barrier() between dependent calls; a call never reads its inputs before an
 // earlier barrier, and the texel path starts each call with a barrier of its own (its scratch
@@ -63,7 +65,7 @@ class Conv2dOp {
  private:
   // The implicit-GEMM pipelines of the tiled path.
   struct Tiled {
-    Tiled(vkrt::Context& context, const ref::Conv2dShape& shape, Precision precision);
+    Tiled(vkrt::Context& context, const ref::Conv2dShape& shape, Precision precision, bool coopmat);
     GemmTile forward_tile, data_tile, weight_tile;
     KSlices weight_slices;  // the weight gradient's K (batch x output positions), sliced on a GPU
     vkrt::Kernel forward, backward_data, backward_weight;

@@ -123,6 +123,10 @@ TexelGemmShape texel_weight(const ref::FcShape& s) {
 // The texel path reads x and w as rows of whole texels, in fp32 only.
 GemmPath fc_path(const vkrt::Context& context, const ref::FcShape& s, GemmPath asked, Precision precision) {
   require_precision(context, precision);
+  if (asked == GemmPath::CoopMat) {
+    require_coopmat(context, precision, "FcOp");
+    return asked;
+  }
   if (precision == Precision::Fp16) {
     if (asked == GemmPath::Texel)
       throw std::invalid_argument("FcOp: the texel path stores fp32 only; fp16 takes the tiled path");
@@ -139,17 +143,17 @@ GemmPath fc_path(const vkrt::Context& context, const ref::FcShape& s, GemmPath a
 
 }  // namespace
 
-FcOp::Tiled::Tiled(vkrt::Context& context, const ref::FcShape& s, Precision precision)
+FcOp::Tiled::Tiled(vkrt::Context& context, const ref::FcShape& s, Precision precision, bool coopmat)
     : weight_hi_first(choose_weight_hi_first(context, s)),
-      forward_tile(choose_gemm_tile(context, u32(s.n), u32(s.out), u32(s.in))),
-      data_tile(choose_gemm_tile(context, u32(s.n), u32(s.in), u32(s.out))),
-      weight_tile(choose_gemm_tile(context, u32(s.out), u32(s.in), u32(s.n))),
-      forward(context, gemm_kernel_desc(shader_variant("gemm", precision).c_str(), forward_tile,
+      forward_tile(coopmat ? coopmat_gemm_tile(context) : choose_gemm_tile(context, u32(s.n), u32(s.out), u32(s.in))),
+      data_tile(coopmat ? coopmat_gemm_tile(context) : choose_gemm_tile(context, u32(s.n), u32(s.in), u32(s.out))),
+      weight_tile(coopmat ? coopmat_gemm_tile(context) : choose_gemm_tile(context, u32(s.out), u32(s.in), u32(s.n))),
+      forward(context, gemm_kernel_desc(gemm_variant("gemm", precision, coopmat).c_str(), forward_tile,
                                         forward_gemm(s, weight_hi_first).constants())),
-      backward_data(context, gemm_kernel_desc(shader_variant("gemm", precision).c_str(), data_tile,
+      backward_data(context, gemm_kernel_desc(gemm_variant("gemm", precision, coopmat).c_str(), data_tile,
                                               data_gemm(s, weight_hi_first).constants())),
-      backward_weight(context, gemm_kernel_desc(shader_variant("gemm", precision, "fp16_wgrad").c_str(), weight_tile,
-                                                weight_gemm(s, weight_hi_first).constants())),
+      backward_weight(context, gemm_kernel_desc(gemm_variant("gemm", precision, coopmat, "_wgrad").c_str(),
+                                                weight_tile, weight_gemm(s, weight_hi_first).constants())),
       forward_groups(gemm_groups(forward_tile, u32(s.n), u32(s.out))),
       data_groups(gemm_groups(data_tile, u32(s.n), u32(s.in))),
       weight_groups(gemm_groups(weight_tile, u32(s.out), u32(s.in))) {}
@@ -172,7 +176,7 @@ FcOp::FcOp(vkrt::Context& context, const ref::FcShape& shape, GemmPath path, Pre
       path_(fc_path(context, shape_, path, precision)),
       bias_grad_(context, u32(shape_.out), 1, u32(shape_.n), precision) {
   if (path_ == GemmPath::Texel) texel_.emplace(context, shape_);
-  else tiled_.emplace(context, shape_, precision_);
+  else tiled_.emplace(context, shape_, precision_, path_ == GemmPath::CoopMat);
 }
 
 vkrt::BufferRange FcOp::texel_dy(vkrt::Stream& stream, const vkrt::BufferRange& dy) const {

@@ -12,7 +12,9 @@
 //
 // Precision (model/ops/precision.h): with fp16, x, y, dy and dx are fp16 and w, b, dw and db
 // fp32 (gemm_fp16 for the forward and data gradient, gemm_fp16_wgrad for the weight gradient);
-// only the tiled path has fp16 variants, so fp16 takes it on every device.
+// only the tiled path has fp16 variants, so fp16 takes it on every device. GemmPath::CoopMat runs
+// the same shaders on the cooperative-matrix core, fp16 only, where the device has it (asked for
+// explicitly; unmeasured).
 //
 // The caller puts stream.barrier() between dependent calls; a texel-path call that repacks dy
 // starts with a barrier of its own (its scratch is reused by the next call).
@@ -59,7 +61,7 @@ class FcOp {
 
  private:
   struct Tiled {
-    Tiled(vkrt::Context& context, const ref::FcShape& shape, Precision precision);
+    Tiled(vkrt::Context& context, const ref::FcShape& shape, Precision precision, bool coopmat);
     std::uint32_t weight_hi_first;  // element where a weight-sized range's hi binding starts
     GemmTile forward_tile, data_tile, weight_tile;
     vkrt::Kernel forward, backward_data, backward_weight;

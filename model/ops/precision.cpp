@@ -1,5 +1,7 @@
 #include "model/ops/precision.h"
 
+#include <stdexcept>
+
 #include "runtime/context.h"
 #include "runtime/error.h"
 
@@ -26,6 +28,21 @@ std::string shader_variant(std::string_view shader, Precision precision, std::st
     name += variant;
   }
   return name;
+}
+
+std::string gemm_variant(std::string_view shader, Precision precision, bool coopmat, std::string_view pass_suffix) {
+  if (!coopmat && precision == Precision::Fp32) return std::string(shader);
+  std::string variant = coopmat ? "coopmat" : "fp16";
+  variant += pass_suffix;
+  return shader_variant(shader, Precision::Fp16, variant);
+}
+
+void require_coopmat(const vkrt::Context& context, Precision precision, const char* op) {
+  if (precision != Precision::Fp16)
+    throw std::invalid_argument(std::string(op) + ": the cooperative-matrix path stores fp16 only");
+  if (!context.coopmat().usable)
+    throw vkrt::Error("device " + context.info().name + " cannot run the cooperative-matrix GEMM: " +
+                      context.coopmat().reason);
 }
 
 }  // namespace alexnet

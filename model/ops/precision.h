@@ -38,4 +38,13 @@ void require_precision(const vkrt::Context& context, Precision precision);
 // "<shader>_<variant>" (variant "fp16" unless the shader names others, as gemm.comp does).
 std::string shader_variant(std::string_view shader, Precision precision, std::string_view variant = "fp16");
 
+// The GEMM shader to build: `shader` + `pass_suffix` ("" or "_wgrad", gemm.comp's weight-gradient
+// operands) as the variant "fp16" or, on the cooperative-matrix core, "coopmat"; fp32 takes the
+// plain shader (a pass suffix only exists in fp16 variants).
+std::string gemm_variant(std::string_view shader, Precision precision, bool coopmat, std::string_view pass_suffix = "");
+
+// Throws std::invalid_argument unless `precision` is fp16 (the cooperative-matrix variants store
+// fp16), and vkrt::Error naming the reason when the device cannot run them (vkrt::CoopMatSupport).
+void require_coopmat(const vkrt::Context& context, Precision precision, const char* op);
+
 }  // namespace alexnet

@@ -97,6 +97,12 @@ CheckResult check_gemm_pass(vkrt::Context& context, const Shape& s, const GemmFa
   const bool half = c.precision == Precision::Fp16;
   if (half && !context.storage_16bit())
     return skipped_check(c.op, c.shape, "no 16-bit storage on this device (storageBuffer16BitAccess)");
+  // The cooperative-matrix core rounds the fp32 weights to fp16 too (in shared memory): they count
+  // as a second rounded operand of the forward and data-gradient products.
+  const bool coopmat = c.path == GemmPath::CoopMat;
+  if (coopmat && !context.coopmat().usable) return skipped_check(c.op, c.shape, context.coopmat().reason);
+  const int weight_rounding = coopmat ? 1 : 0;
+  auto weight_abs = [&](const std::vector<float>& w) { return coopmat ? padded_abs(w) : abs_values(w); };
   const GemmReference<Shape>& reference = family.reference;
   const GemmTensors n = family.tensors(s);
   GpuScratch gpu(context);
@@ -121,8 +127,8 @@ CheckResult check_gemm_pass(vkrt::Context& context, const Shape& s, const GemmFa
       const auto &x_gpu = act_in(x), &w_gpu = gpu.input(w), &b_gpu = gpu.input(b);
       const auto& y_gpu = act_out(n.y);
       gpu.run([&](vkrt::Stream& st) { op.forward(st, x_gpu, w_gpu, b_gpu, y_gpu); });
-      auto sums = [&] { return reference.forward(s, padded_abs(x), abs_values(w), std::vector<float>(n.bias, 0.0f)); };
-      return result(act_read(y_gpu), reference.forward(s, x, w, b), sums, 1, true);
+      auto sums = [&] { return reference.forward(s, padded_abs(x), weight_abs(w), std::vector<float>(n.bias, 0.0f)); };
+      return result(act_read(y_gpu), reference.forward(s, x, w, b), sums, 1 + weight_rounding, true);
     }
     case GemmPass::BackwardData: {
       const auto w = random_uniform(n.w, seed + 2, -n.w_scale, n.w_scale);
@@ -130,8 +136,8 @@ CheckResult check_gemm_pass(vkrt::Context& context, const Shape& s, const GemmFa
       const auto &w_gpu = gpu.input(w), &dy_gpu = act_in(dy);
       const auto& dx_gpu = act_out(n.x);
       gpu.run([&](vkrt::Stream& st) { op.backward_data(st, dy_gpu, w_gpu, dx_gpu); });
-      auto sums = [&] { return reference.backward_data(s, padded_abs(dy), abs_values(w)); };
-      return result(act_read(dx_gpu), reference.backward_data(s, dy, w), sums, 1, true);
+      auto sums = [&] { return reference.backward_data(s, padded_abs(dy), weight_abs(w)); };
+      return result(act_read(dx_gpu), reference.backward_data(s, dy, w), sums, 1 + weight_rounding, true);
     }
     case GemmPass::BackwardWeight: {
       const auto x = random_uniform(n.x, seed + 1);
@@ -161,8 +167,9 @@ CheckResult check_gemm_pass(vkrt::Context& context, const Shape& s, const GemmFa
 }
 
 // Appends the checks of one pass of Op at one case, on every path gemm_check_paths gives, and with
-// `fp16` once more with fp16 activations (on the tiled path, the only one with fp16 variants),
-// its shape marked "[tiled fp16]" ("[fp16]" for the bias gradient).
+// `fp16` once more with fp16 activations on the tiled path, its shape marked "[tiled fp16]"
+// ("[fp16]" for the bias gradient), and once on the cooperative-matrix path ("[coopmat fp16]"),
+// which a device without cooperative matrices reports as skipped.
 template <class Op, class Shape>
 void add_gemm_checks(std::vector<Check>& checks, const GemmFamily<Shape>& family, const GemmCase<Shape>& c,
                      GemmPass pass, bool accumulate, std::uint32_t seed, bool fp16 = true) {
@@ -179,6 +186,7 @@ void add_gemm_checks(std::vector<Check>& checks, const GemmFamily<Shape>& family
   };
   for (GemmPath path : gemm_check_paths(pass, family.texel_ok(c.shape))) add(path, Precision::Fp32);
   if (fp16) add(pass == GemmPass::BackwardBias ? GemmPath::Auto : GemmPath::Tiled, Precision::Fp16);
+  if (fp16 && pass != GemmPass::BackwardBias) add(GemmPath::CoopMat, Precision::Fp16);
 }
 
 }  // namespace alexnet::verify
