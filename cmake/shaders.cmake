@@ -1,22 +1,56 @@
 # Compiles every GLSL compute shader with glslc at build time and embeds the SPIR-V in a static
 # library as 32-bit words. glslc writes a depfile, so editing an included .glsl rebuilds exactly
 # the shaders that include it. Nothing is compiled at run time and no SPIR-V is committed.
+#
+# Variants: a shader may ask to be compiled again under other preprocessor definitions with lines
+#   //!variant <suffix> <NAME>[=value] ...
+# each of which adds a shader named <name>_<suffix> built with -D<NAME>... (e.g. the fp16-storage
+# GEMMs: `//!variant fp16 ALEXNET_FP16 GEMM_A_FP16 GEMM_C_FP16`). The host picks a variant by name
+# when it builds the pipeline (alexnet::shader_variant), so one source serves every precision.
 function(alexnet_embed_shaders target sources)
   set(out_dir ${CMAKE_BINARY_DIR}/shaders)
   file(MAKE_DIRECTORY ${out_dir})
   set(word_files "")
   set(entries "")
   set(decls "")
+  # Every (source, name, definitions) to compile: the plain build of each source, then its variants.
+  set(builds "")
   foreach(src ${sources})
-    get_filename_component(name ${src} NAME_WE)
+    get_filename_component(base ${src} NAME_WE)
+    list(APPEND builds "${src}|${base}|")
+    # The variant lines are read here, at configure time: editing a shader re-reads them.
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${src})
+    file(STRINGS ${src} variant_lines REGEX "^//!variant ")
+    foreach(line ${variant_lines})
+      string(REGEX REPLACE "^//!variant +" "" spec "${line}")
+      string(REGEX REPLACE " +" ";" spec "${spec}")
+      list(POP_FRONT spec suffix)
+      set(defines "")
+      foreach(d ${spec})
+        string(APPEND defines "-D${d},")
+      endforeach()
+      list(APPEND builds "${src}|${base}_${suffix}|${defines}")
+    endforeach()
+  endforeach()
+  foreach(build ${builds})
+    string(REPLACE "|" ";" parts "${build}")
+    list(GET parts 0 src)
+    list(GET parts 1 name)
+    list(LENGTH parts part_count)
+    set(define_flags "")
+    if(part_count GREATER 2)
+      list(GET parts 2 define_text)
+      string(REPLACE "," ";" define_flags "${define_text}")
+      list(FILTER define_flags EXCLUDE REGEX "^$")
+    endif()
     set(words ${out_dir}/${name}.spv.inc)
     add_custom_command(
       OUTPUT ${words}
-      COMMAND ${GLSLC} --target-env=vulkan1.1 -O -I ${CMAKE_SOURCE_DIR}/shaders
+      COMMAND ${GLSLC} --target-env=vulkan1.1 -O -I ${CMAKE_SOURCE_DIR}/shaders ${define_flags}
               -MD -MF ${words}.d -mfmt=num -o ${words} ${src}
       DEPENDS ${src}
       DEPFILE ${words}.d
-      COMMENT "glslc ${name}.comp"
+      COMMENT "glslc ${name}"
       VERBATIM)
     list(APPEND word_files ${words})
     set(entry_src ${out_dir}/${name}.spv.cpp)
@@ -55,3 +89,28 @@ ${entries}  };
   add_library(${target} STATIC ${registry} ${entry_sources})
   target_include_directories(${target} PUBLIC ${CMAKE_SOURCE_DIR} PRIVATE ${out_dir})
 endfunction()
+
+# GL_KHR_cooperative_matrix (AMD RDNA3, Intel Arc, NVIDIA) needs a newer glslc than Debian 12's;
+# find out once at configure time whether this one compiles it, so a build never depends on it.
+# Only the NV variant (gemm_coopmat_nv.glsl) is written so far: a KHR one would be built only when
+# this says yes.
+function(alexnet_detect_khr_cooperative_matrix)
+  set(probe ${CMAKE_BINARY_DIR}/khr_coopmat_probe.comp)
+  file(WRITE ${probe} "#version 450
+#extension GL_KHR_cooperative_matrix : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+layout(local_size_x = 32) in;
+void main() { coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator> c = coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator>(0.0); }
+")
+  execute_process(COMMAND ${GLSLC} --target-env=vulkan1.3 -o ${probe}.spv ${probe}
+                  RESULT_VARIABLE result OUTPUT_QUIET ERROR_QUIET)
+  if(result EQUAL 0)
+    set(ALEXNET_VK_GLSLC_KHR_COOPMAT ON CACHE INTERNAL "glslc compiles GL_KHR_cooperative_matrix")
+    message(STATUS "glslc compiles GL_KHR_cooperative_matrix (no KHR GEMM variant is written yet; the NV one is built)")
+  else()
+    set(ALEXNET_VK_GLSLC_KHR_COOPMAT OFF CACHE INTERNAL "glslc compiles GL_KHR_cooperative_matrix")
+    message(STATUS "glslc does not compile GL_KHR_cooperative_matrix: only the NV cooperative-matrix GEMM is built")
+  endif()
+endfunction()
+alexnet_detect_khr_cooperative_matrix()

@@ -80,10 +80,13 @@ DeviceInfo describe_physical(VkPhysicalDevice physical, int index) {
 
   VkPhysicalDeviceShaderFloat16Int8Features float16{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
+  // 16-bit storage is core in Vulkan 1.1, the lowest version this project runs on.
+  VkPhysicalDevice16BitStorageFeatures storage16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
   VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
   const bool has_float16_query =
       has_1_2 || has_device_extension(physical, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME);
-  if (has_float16_query) features.pNext = &float16;
+  features.pNext = &storage16;
+  if (has_float16_query) storage16.pNext = &float16;
   vkGetPhysicalDeviceFeatures2(physical, &features);
 
   VkPhysicalDeviceMemoryProperties memory{};
@@ -104,6 +107,7 @@ DeviceInfo describe_physical(VkPhysicalDevice physical, int index) {
       info.device_local_bytes += memory.memoryHeaps[i].size;
   info.subgroup_size = subgroup.subgroupSize;
   info.fp16_arithmetic = has_float16_query && float16.shaderFloat16;
+  info.storage_16bit = storage16.storageBuffer16BitAccess == VK_TRUE;
   info.cooperative_matrix = has_device_extension(physical, "VK_KHR_cooperative_matrix") ||
                             has_device_extension(physical, "VK_NV_cooperative_matrix");
   return info;
@@ -265,8 +269,36 @@ Context::Context(const Instance& instance, int device_index) {
   timeline.pNext = nullptr;
   timeline.timelineSemaphore = timeline_semaphores_ ? VK_TRUE : VK_FALSE;
 
+  // 16-bit storage (the fp16 shader variants), enabled wherever the device has it: a shader that
+  // declares fp16 storage is only valid on a device that enabled the feature.
+  VkPhysicalDevice16BitStorageFeatures storage16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+  storage_16bit_ = info_.storage_16bit;
+  storage16.storageBuffer16BitAccess = storage_16bit_ ? VK_TRUE : VK_FALSE;
+
+  // Cooperative matrices (runtime/coopmat.h), with the shaderFloat16 their GEMM core needs for
+  // fp16 shared memory: enabled only where every piece is there. Unmeasured.
+  coopmat_ = query_coopmat_nv(instance.handle(), physical_);
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coopmat{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  coopmat.cooperativeMatrix = VK_TRUE;
+  VkPhysicalDeviceShaderFloat16Int8Features float16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
+  float16.shaderFloat16 = VK_TRUE;
+  std::vector<const char*> extensions;
+
   VkDeviceCreateInfo device_info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
-  if (timeline_semaphores_) device_info.pNext = &timeline;
+  // Each enabled feature struct goes on the front of the chain.
+  auto chain = [&device_info](auto& features) {
+    features.pNext = const_cast<void*>(device_info.pNext);
+    device_info.pNext = &features;
+  };
+  if (timeline_semaphores_) chain(timeline);
+  if (storage_16bit_) chain(storage16);
+  if (coopmat_.usable) {
+    chain(coopmat);
+    chain(float16);
+    extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
+  }
+  device_info.enabledExtensionCount = static_cast<std::uint32_t>(extensions.size());
+  device_info.ppEnabledExtensionNames = extensions.data();
   device_info.queueCreateInfoCount = 1;
   device_info.pQueueCreateInfos = &queue_info;
   VKRT_TRY(vkCreateDevice(physical_, &device_info, nullptr, &device_));

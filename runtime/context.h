@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/coopmat.h"
 #include "runtime/pipeline_cache.h"
 
 namespace vkrt {
@@ -38,6 +39,9 @@ struct DeviceInfo {
   std::uint64_t device_local_bytes = 0;
   std::uint32_t subgroup_size = 0;
   bool fp16_arithmetic = false;
+  // storageBuffer16BitAccess: fp16 values in storage buffers (what --precision fp16 needs; the
+  // arithmetic stays fp32, so shaderFloat16 above is reported, not required).
+  bool storage_16bit = false;
   bool cooperative_matrix = false;
   bool is_cpu() const { return type == "cpu"; }
 };
@@ -104,6 +108,11 @@ class Context {
   bool save_pipeline_cache() { return pipeline_cache_->save(); }
   // Whether the device has timeline semaphores (needed to run as one of two devices).
   bool timeline_semaphores() const { return timeline_semaphores_; }
+  // Whether storageBuffer16BitAccess was enabled (the device has it): fp16 storage variants run.
+  bool storage_16bit() const { return storage_16bit_; }
+  // Whether the cooperative-matrix GEMM variants can run here (VK_NV_cooperative_matrix and the
+  // rest of runtime/coopmat.h, enabled), and why not. Unmeasured on any device that has them.
+  const CoopMatSupport& coopmat() const { return coopmat_; }
 
  private:
   VkPhysicalDevice physical_ = VK_NULL_HANDLE;
@@ -112,6 +121,8 @@ class Context {
   std::uint32_t queue_family_ = 0;
   std::uint32_t timestamp_valid_bits_ = 0;
   bool timeline_semaphores_ = false;
+  bool storage_16bit_ = false;
+  CoopMatSupport coopmat_;
   VkPhysicalDeviceProperties properties_{};
   VkPhysicalDeviceMemoryProperties memory_properties_{};
   DeviceInfo info_;

@@ -15,13 +15,16 @@
 //   0, 1, 2  workgroup size (x = reduction width, y = z = 1)
 //   3 C, 4 S, 5 BATCH
 // Dispatch: one workgroup per channel, flattened over x/y (vkrt::linear_groups(C, 1)).
+// Variant bias_grad_fp16 (precision.glsl): dy fp16; the sum and db fp32.
+//!variant fp16 ALEXNET_FP16 ACT_FP16
 #include "common.glsl"
+#include "precision.glsl"
 
 layout(constant_id = 3) const uint C = 1;
 layout(constant_id = 4) const uint S = 1;
 layout(constant_id = 5) const uint BATCH = 1;
 
-layout(std430, binding = 0) readonly buffer DY { float dy[]; };
+layout(std430, binding = 0) readonly buffer DY { ACT_T dy[]; };
 layout(std430, binding = 1) buffer DB { float db[]; };
 layout(push_constant) uniform Push { uint accumulate; };
 
@@ -35,7 +38,7 @@ void main() {
   float sum = 0.0;
   for (uint i = t; i < BATCH * S; i += gl_WorkGroupSize.x) {
     const uint b = i / S, s = i % S;
-    sum += dy[(b * C + c) * S + s];
+    sum += float(dy[(b * C + c) * S + s]);
   }
   partial[t] = sum;
   barrier();

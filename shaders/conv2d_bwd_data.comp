@@ -31,7 +31,13 @@
 //   3 GEMM_TM, 4 GEMM_TN, 5 GEMM_BK  (gemm_tile.glsl)
 //   6 BATCH, 7 CIN, 8 H, 9 W, 10 COUT, 11 KH, 12 KW, 13 STRIDE, 14 PAD, 15 OH, 16 OW, 17 GROUPS
 // Dispatch: x/y = the flattened (M tiles x N tiles) grid, z = GROUPS * STRIDE * STRIDE.
+// Variant conv2d_bwd_data_fp16 (precision.glsl): dy and dx fp16; w and the sum fp32.
+// Variant conv2d_bwd_data_coopmat: the same storage on the cooperative-matrix core (gemm_coopmat_nv.glsl;
+// unmeasured).
+//!variant fp16 ALEXNET_FP16 ACT_FP16
+//!variant coopmat ALEXNET_FP16 ACT_FP16 GEMM_COOPMAT_NV
 #include "common.glsl"
+#include "precision.glsl"
 
 layout(constant_id = 6) const uint BATCH = 1;
 layout(constant_id = 7) const uint CIN = 1;
@@ -50,9 +56,9 @@ const uint CIN_G = CIN / GROUPS;
 const uint COUT_G = COUT / GROUPS;
 const uint KHW = KH * KW;
 
-layout(std430, binding = 0) readonly buffer DY { float dy[]; };
+layout(std430, binding = 0) readonly buffer DY { ACT_T dy[]; };
 layout(std430, binding = 1) readonly buffer Wt { float w[]; };
-layout(std430, binding = 2) writeonly buffer DX { float dx[]; };
+layout(std430, binding = 2) writeonly buffer DX { ACT_T dx[]; };
 
 const uint NKY = (KH + STRIDE - 1) / STRIDE;
 const uint NKX = (KW + STRIDE - 1) / STRIDE;
@@ -81,14 +87,14 @@ float load_b(uint k, uint n) {
   const uint oy = base_y + s / NIX - r / NKX;
   const uint ox = base_x + s % NIX - r % NKX;
   if (oy >= OH || ox >= OW) return 0.0;
-  return dy[((b * COUT + group_g * COUT_G + co) * OH + oy) * OW + ox];
+  return float(dy[((b * COUT + group_g * COUT_G + co) * OH + oy) * OW + ox]);
 }
 
 void store_c(uint m, uint n, float acc) {
   const uint b = n / (NIY * NIX), s = n % (NIY * NIX);
   const uint iy = iy0 + (s / NIX) * STRIDE, ix = ix0 + (s % NIX) * STRIDE;
   if (iy >= H || ix >= W) return;  // a position this phase does not have
-  dx[((b * CIN + group_g * CIN_G + m) * H + iy) * W + ix] = acc;
+  dx[((b * CIN + group_g * CIN_G + m) * H + iy) * W + ix] = ACT_T(acc);
 }
 
 #include "gemm_tile.glsl"

@@ -25,7 +25,14 @@
 //   6 BATCH, 7 CIN, 8 H, 9 W, 10 COUT, 11 KH, 12 KW, 13 STRIDE, 14 PAD, 15 OH, 16 OW, 17 GROUPS,
 //   18 SLICES, 19 SLICE_K (a multiple of GEMM_BK; SLICES * SLICE_K >= K; unread when SLICES = 1)
 // Dispatch: x/y = the flattened (M tiles x N tiles) grid, z = SLICES * GROUPS (z = s * GROUPS + g).
+// Variant conv2d_bwd_weight_fp16 (precision.glsl): dy and x fp16; dw, the partial sums and the
+// sum fp32.
+// Variant conv2d_bwd_weight_coopmat: the same storage on the cooperative-matrix core (gemm_coopmat_nv.glsl;
+// unmeasured).
+//!variant fp16 ALEXNET_FP16 ACT_FP16
+//!variant coopmat ALEXNET_FP16 ACT_FP16 GEMM_COOPMAT_NV
 #include "common.glsl"
+#include "precision.glsl"
 
 layout(constant_id = 6) const uint BATCH = 1;
 layout(constant_id = 7) const uint CIN = 1;
@@ -47,8 +54,8 @@ const uint COUT_G = COUT / GROUPS;
 const uint KHW = KH * KW;
 const uint OHW = OH * OW;
 
-layout(std430, binding = 0) readonly buffer DY { float dy[]; };
-layout(std430, binding = 1) readonly buffer X { float x[]; };
+layout(std430, binding = 0) readonly buffer DY { ACT_T dy[]; };
+layout(std430, binding = 1) readonly buffer X { ACT_T x[]; };
 layout(std430, binding = 2) buffer DW { float dw[]; };
 layout(std430, binding = 3) writeonly buffer Part { float part[]; };
 layout(push_constant) uniform Push { uint accumulate; };
@@ -61,7 +68,7 @@ uint group_g, slice_s;
 
 float load_a(uint m, uint k) {
   const uint b = k / OHW, s = k % OHW;
-  return dy[(b * COUT + group_g * COUT_G + m) * OHW + s];
+  return float(dy[(b * COUT + group_g * COUT_G + m) * OHW + s]);
 }
 
 float load_b(uint k, uint n) {
@@ -73,7 +80,7 @@ float load_b(uint k, uint n) {
   const uint iy = oy * STRIDE + ky - PAD;
   const uint ix = ox * STRIDE + kx - PAD;
   if (iy >= H || ix >= W) return 0.0;
-  return x[((b * CIN + group_g * CIN_G + ci) * H + iy) * W + ix];
+  return float(x[((b * CIN + group_g * CIN_G + ci) * H + iy) * W + ix]);
 }
 
 void store_c(uint m, uint n, float acc) {

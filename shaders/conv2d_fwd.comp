@@ -20,7 +20,13 @@
 //   3 GEMM_TM, 4 GEMM_TN, 5 GEMM_BK  (gemm_tile.glsl)
 //   6 BATCH, 7 CIN, 8 H, 9 W, 10 COUT, 11 KH, 12 KW, 13 STRIDE, 14 PAD, 15 OH, 16 OW, 17 GROUPS
 // Dispatch: x/y = the flattened (M tiles x N tiles) grid, z = GROUPS.
+// Variant conv2d_fwd_fp16 (precision.glsl): x and y fp16; w, bias and the sum fp32.
+// Variant conv2d_fwd_coopmat: the same storage on the cooperative-matrix core (gemm_coopmat_nv.glsl;
+// unmeasured).
+//!variant fp16 ALEXNET_FP16 ACT_FP16
+//!variant coopmat ALEXNET_FP16 ACT_FP16 GEMM_COOPMAT_NV
 #include "common.glsl"
+#include "precision.glsl"
 
 layout(constant_id = 6) const uint BATCH = 1;
 layout(constant_id = 7) const uint CIN = 1;
@@ -40,10 +46,10 @@ const uint COUT_G = COUT / GROUPS;
 const uint KHW = KH * KW;
 const uint OHW = OH * OW;
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(std430, binding = 0) readonly buffer X { ACT_T x[]; };
 layout(std430, binding = 1) readonly buffer Wt { float w[]; };
 layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
-layout(std430, binding = 3) writeonly buffer Y { float y[]; };
+layout(std430, binding = 3) writeonly buffer Y { ACT_T y[]; };
 
 uint group_g;  // this workgroup's group
 
@@ -58,13 +64,13 @@ float load_b(uint k, uint n) {
   const uint iy = oy * STRIDE + ky - PAD;
   const uint ix = ox * STRIDE + kx - PAD;
   if (iy >= H || ix >= W) return 0.0;
-  return x[((b * CIN + group_g * CIN_G + ci) * H + iy) * W + ix];
+  return float(x[((b * CIN + group_g * CIN_G + ci) * H + iy) * W + ix]);
 }
 
 void store_c(uint m, uint n, float acc) {
   const uint co = group_g * COUT_G + m;
   const uint b = n / OHW, s = n % OHW;
-  y[(b * COUT + co) * OHW + s] = acc + bias[co];
+  y[(b * COUT + co) * OHW + s] = ACT_T(acc + bias[co]);
 }
 
 #include "gemm_tile.glsl"

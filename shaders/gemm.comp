@@ -27,7 +27,33 @@
 //   6 M, 7 N, 8 K, 9 A_SM, 10 A_SK, 11 B_SK, 12 B_SN, 13 C_SM, 14 C_SN,
 //   15 BIAS_MODE (0 none, 1 bias[n], 2 bias[m]), 16 B_HI_FIRST, 17 C_HI_FIRST
 // Dispatch: x/y = the flattened (M tiles x N tiles) grid, z = 1 (store_c relies on it).
+// Variants (precision.glsl; bias and the sums stay fp32 in every one):
+//   gemm_fp16        A and C fp16: the fc forward (x, y) and data gradient (dy, dx), fp32 weights
+//   gemm_fp16_wgrad  A and B fp16: the fc weight gradient (dy, x), fp32 dw
+//   gemm_coopmat, gemm_coopmat_wgrad  the same on the cooperative-matrix core (gemm_coopmat_nv.glsl;
+//                    unmeasured)
+//!variant fp16 ALEXNET_FP16 GEMM_A_FP16 GEMM_C_FP16
+//!variant fp16_wgrad ALEXNET_FP16 GEMM_A_FP16 GEMM_B_FP16
+//!variant coopmat ALEXNET_FP16 GEMM_A_FP16 GEMM_C_FP16 GEMM_COOPMAT_NV
+//!variant coopmat_wgrad ALEXNET_FP16 GEMM_A_FP16 GEMM_B_FP16 GEMM_COOPMAT_NV
 #include "common.glsl"
+#include "precision.glsl"
+
+#ifdef GEMM_A_FP16
+#define A_T float16_t
+#else
+#define A_T float
+#endif
+#ifdef GEMM_B_FP16
+#define B_T float16_t
+#else
+#define B_T float
+#endif
+#ifdef GEMM_C_FP16
+#define C_T float16_t
+#else
+#define C_T float
+#endif
 
 layout(constant_id = 6) const uint M = 1;
 layout(constant_id = 7) const uint N = 1;
@@ -42,24 +68,24 @@ layout(constant_id = 15) const uint BIAS_MODE = 0;
 layout(constant_id = 16) const uint B_HI_FIRST = 0xffffffffu;
 layout(constant_id = 17) const uint C_HI_FIRST = 0xffffffffu;
 
-layout(std430, binding = 0) readonly buffer A { float a[]; };
-layout(std430, binding = 1) readonly buffer BLo { float b_lo[]; };
-layout(std430, binding = 2) readonly buffer BHi { float b_hi[]; };
+layout(std430, binding = 0) readonly buffer A { A_T a[]; };
+layout(std430, binding = 1) readonly buffer BLo { B_T b_lo[]; };
+layout(std430, binding = 2) readonly buffer BHi { B_T b_hi[]; };
 layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
-layout(std430, binding = 4) buffer CLo { float c_lo[]; };
-layout(std430, binding = 5) buffer CHi { float c_hi[]; };
+layout(std430, binding = 4) buffer CLo { C_T c_lo[]; };
+layout(std430, binding = 5) buffer CHi { C_T c_hi[]; };
 layout(push_constant) uniform Push { uint accumulate; };
 
 // Stage each operand along whichever axis is contiguous in memory.
 #define GEMM_A_K_FASTEST (A_SK == 1u)
 #define GEMM_B_N_FASTEST (B_SN == 1u)
 
-float load_a(uint m, uint k) { return a[m * A_SM + k * A_SK]; }
+float load_a(uint m, uint k) { return float(a[m * A_SM + k * A_SK]); }
 
 float load_b(uint k, uint n) {
   const uint i = k * B_SK + n * B_SN;
-  if (i < B_HI_FIRST) return b_lo[i];
-  return b_hi[i - B_HI_FIRST];
+  if (i < B_HI_FIRST) return float(b_lo[i]);
+  return float(b_hi[i - B_HI_FIRST]);
 }
 
 void store_c(uint m, uint n, float acc) {
@@ -72,12 +98,12 @@ void store_c(uint m, uint n, float acc) {
   // Measured on that GPU: every fc check passes this way; stores within a row still combine.
   const uint i = m * (C_SM + gl_NumWorkGroups.z - 1u) + n * C_SN;
   if (i < C_HI_FIRST) {
-    if (accumulate != 0) acc += c_lo[i];
-    c_lo[i] = acc;
+    if (accumulate != 0) acc += float(c_lo[i]);
+    c_lo[i] = C_T(acc);
   } else {
     const uint j = i - C_HI_FIRST;
-    if (accumulate != 0) acc += c_hi[j];
-    c_hi[j] = acc;
+    if (accumulate != 0) acc += float(c_hi[j]);
+    c_hi[j] = C_T(acc);
   }
 }
 

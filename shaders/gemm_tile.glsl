@@ -36,6 +36,12 @@
 #ifndef ALEXNET_GEMM_TILE_GLSL
 #define ALEXNET_GEMM_TILE_GLSL
 
+// A variant defining GEMM_COOPMAT_NV gets the cooperative-matrix core instead, with the same
+// functions and specialization ids (gemm_coopmat_nv.glsl; unmeasured).
+#ifdef GEMM_COOPMAT_NV
+#include "gemm_coopmat_nv.glsl"
+#else
+
 #extension GL_EXT_control_flow_attributes : require
 
 layout(constant_id = 3) const uint GEMM_TM = 4;
@@ -161,5 +167,7 @@ void gemm_tile_range(uint M, uint N, uint K0, uint K1, uint m0, uint n0) {
 
 // The whole sum, k in [0, K). K may be 0 (every element then stores 0).
 void gemm_tile(uint M, uint N, uint K, uint m0, uint n0) { gemm_tile_range(M, N, 0, K, m0, n0); }
+
+#endif  // GEMM_COOPMAT_NV
 
 #endif

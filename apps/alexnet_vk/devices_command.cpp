@@ -53,6 +53,7 @@ nlohmann::json to_json(const vkrt::DeviceInfo& d) {
           {"device_local_bytes", d.device_local_bytes},
           {"subgroup_size", d.subgroup_size},
           {"fp16_arithmetic", d.fp16_arithmetic},
+          {"fp16_storage", d.storage_16bit},
           {"cooperative_matrix", d.cooperative_matrix}};
 }
 
@@ -73,9 +74,11 @@ Runner add_devices_command(CLI::App& app, const GlobalOptions& global) {
       std::printf("[%d] %s\n", d.index, d.name.c_str());
       std::printf("    type %s, vendor %s (0x%04X), driver %s, Vulkan %s\n", d.type.c_str(), d.vendor.c_str(),
                   d.vendor_id, d.driver.c_str(), d.api_version.c_str());
-      std::printf("    device-local memory %.1f GiB, subgroup size %u, fp16 arithmetic %s, cooperative matrix %s\n",
+      std::printf("    device-local memory %.1f GiB, subgroup size %u, fp16 arithmetic %s, fp16 storage %s, "
+                  "cooperative matrix %s\n",
                   static_cast<double>(d.device_local_bytes) / (1ull << 30), d.subgroup_size,
-                  d.fp16_arithmetic ? "yes" : "no", d.cooperative_matrix ? "yes" : "no");
+                  d.fp16_arithmetic ? "yes" : "no", d.storage_16bit ? "yes" : "no",
+                  d.cooperative_matrix ? "yes" : "no");
     }
     return 0;
   };

@@ -34,6 +34,10 @@ nlohmann::json to_json(const verify::CheckResult& r, const std::string& device) 
                       {"worst_index", r.worst_index},
                       {"device", device}};
   if (!r.error.empty()) j["error"] = r.error;
+  if (r.skipped) {
+    j["skipped"] = true;
+    j["skip_reason"] = r.skip_reason;
+  }
   return j;
 }
 
@@ -52,7 +56,7 @@ int run_verify(const VerifyOptions& options, const GlobalOptions& global) {
     std::printf("%-24s %-5s %-44s %12s %12s\n", "op", "pass", "shape", "max abs err", "max rel err");
   }
   nlohmann::json results = nlohmann::json::array();
-  int failures = 0;
+  int failures = 0, skipped = 0;
   for (const auto& check : checks) {
     auto r = verify::run_check(check, context);
     if (global.validation && instance->validation_message_count() > 0) {
@@ -60,9 +64,15 @@ int run_verify(const VerifyOptions& options, const GlobalOptions& global) {
       r.error = "validation layer: " + instance->validation_messages().front();
       instance->clear_validation_messages();
     }
-    failures += r.pass ? 0 : 1;
+    failures += r.pass || r.skipped ? 0 : 1;
+    skipped += r.skipped ? 1 : 0;
     if (options.json) {
       results.push_back(to_json(r, device));
+      continue;
+    }
+    if (r.skipped) {
+      std::printf("%-24s %-5s %-44s %s\n", r.op.c_str(), "skip", r.shape.c_str(), r.skip_reason.c_str());
+      std::fflush(stdout);
       continue;
     }
     std::printf("%-24s %-5s %-44s %12.3g %12.3g\n", r.op.c_str(), r.pass ? "ok" : "FAIL", r.shape.c_str(),
@@ -74,6 +84,9 @@ int run_verify(const VerifyOptions& options, const GlobalOptions& global) {
     std::fflush(stdout);
   }
   if (options.json) std::printf("%s\n", results.dump(2).c_str());
+  else if (skipped > 0)
+    std::printf("%zu passed, %d failed, %d skipped (this device cannot run them)\n",
+                checks.size() - failures - skipped, failures, skipped);
   else std::printf("%zu passed, %d failed\n", checks.size() - failures, failures);
   return failures == 0 ? kExitOk : kExitCheckFailed;
 }

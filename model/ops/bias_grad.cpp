@@ -8,18 +8,19 @@ namespace alexnet {
 namespace {
 
 vkrt::KernelDesc bias_grad_kernel_desc(const vkrt::Context& context, std::uint32_t channels, std::uint32_t positions,
-                                       std::uint32_t batch) {
+                                       std::uint32_t batch, Precision precision) {
   const auto& limits = context.limits();
   // One invocation per summand up to 256; a power of two for the tree reduction.
   std::uint32_t local = pow2_at_least(std::uint64_t(batch) * positions, 256);
   while (local > limits.maxComputeWorkGroupSize[0] || local > limits.maxComputeWorkGroupInvocations) local /= 2;
-  return {"bias_grad", {local, 1, 1}, {channels, positions, batch}};
+  return {shader_variant("bias_grad", precision), {local, 1, 1}, {channels, positions, batch}};
 }
 
 }  // namespace
 
-BiasGradOp::BiasGradOp(vkrt::Context& context, std::uint32_t channels, std::uint32_t positions, std::uint32_t batch)
-    : kernel_(context, bias_grad_kernel_desc(context, channels, positions, batch)),
+BiasGradOp::BiasGradOp(vkrt::Context& context, std::uint32_t channels, std::uint32_t positions, std::uint32_t batch,
+                       Precision precision)
+    : kernel_(context, bias_grad_kernel_desc(context, channels, positions, batch, precision)),
       // One workgroup per channel.
       groups_(vkrt::linear_groups(channels, 1)) {}
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "model/ops/precision.h"
 #include "runtime/kernel.h"
 #include "runtime/stream.h"
 
@@ -16,7 +17,9 @@ namespace alexnet {
 
 class BiasGradOp {
  public:
-  BiasGradOp(vkrt::Context& context, std::uint32_t channels, std::uint32_t positions, std::uint32_t batch);
+  // `precision` is dy's storage (fp16: bias_grad_fp16); db is fp32 in both.
+  BiasGradOp(vkrt::Context& context, std::uint32_t channels, std::uint32_t positions, std::uint32_t batch,
+             Precision precision = Precision::Fp32);
 
   // dy (batch, channels, positions) -> db (channels); with `accumulate`, db += the sum instead of
   // db = it. The caller has validated both ranges.

@@ -142,22 +142,40 @@ TexelGemmShape weight_product(const ref::Conv2dShape& s) {
   return g;
 }
 
+// The path for `asked` at `precision`: fp16 has tiled and cooperative-matrix variants only.
+GemmPath conv_path(const vkrt::Context& context, GemmPath asked, Precision precision) {
+  require_precision(context, precision);
+  if (asked == GemmPath::CoopMat) {
+    require_coopmat(context, precision, "Conv2dOp");
+    return asked;
+  }
+  if (precision == Precision::Fp32) return resolve_gemm_path(context, asked);
+  if (asked == GemmPath::Texel)
+    throw std::invalid_argument("Conv2dOp: the texel path stores fp32 only; fp16 takes the tiled path");
+  return GemmPath::Tiled;
+}
+
 vkrt::Buffer scratch(vkrt::Context& context, std::uint64_t floats) {
   return context.allocator().allocate(std::max<std::uint64_t>(floats, 4) * sizeof(float), vkrt::Intent::DeviceLocal);
 }
 
 }  // namespace
 
-Conv2dOp::Tiled::Tiled(vkrt::Context& context, const ref::Conv2dShape& s)
-    : forward_tile(choose_gemm_tile(context, cout_g(s), forward_n(s), std::uint64_t(cin_g(s)) * taps(s))),
-      data_tile(choose_gemm_tile(context, cin_g(s), data_n_max(s), data_k_max(s))),
-      weight_tile(choose_gemm_tile(context, cout_g(s), std::uint64_t(cin_g(s)) * taps(s), forward_n(s))),
+Conv2dOp::Tiled::Tiled(vkrt::Context& context, const ref::Conv2dShape& s, Precision precision, bool coopmat)
+    : forward_tile(coopmat ? coopmat_gemm_tile(context)
+                           : choose_gemm_tile(context, cout_g(s), forward_n(s), std::uint64_t(cin_g(s)) * taps(s))),
+      data_tile(coopmat ? coopmat_gemm_tile(context) : choose_gemm_tile(context, cin_g(s), data_n_max(s), data_k_max(s))),
+      weight_tile(coopmat ? coopmat_gemm_tile(context)
+                          : choose_gemm_tile(context, cout_g(s), std::uint64_t(cin_g(s)) * taps(s), forward_n(s))),
       weight_slices(choose_k_slices(ceil_div(cout_g(s), weight_tile.bm()) *
                                       ceil_div(std::uint64_t(cin_g(s)) * taps(s), weight_tile.bn()) * u32(s.groups),
                                   forward_n(s), weight_tile.bk, weight_count(s))),
-      forward(context, gemm_kernel_desc("conv2d_fwd", forward_tile, conv_constants(s))),
-      backward_data(context, gemm_kernel_desc("conv2d_bwd_data", data_tile, conv_constants(s))),
-      backward_weight(context, gemm_kernel_desc("conv2d_bwd_weight", weight_tile, weight_constants(s, weight_slices))),
+      forward(context, gemm_kernel_desc(gemm_variant("conv2d_fwd", precision, coopmat).c_str(), forward_tile,
+                                        conv_constants(s))),
+      backward_data(context, gemm_kernel_desc(gemm_variant("conv2d_bwd_data", precision, coopmat).c_str(), data_tile,
+                                              conv_constants(s))),
+      backward_weight(context, gemm_kernel_desc(gemm_variant("conv2d_bwd_weight", precision, coopmat).c_str(),
+                                                weight_tile, weight_constants(s, weight_slices))),
       forward_groups(gemm_groups(forward_tile, cout_g(s), forward_n(s), u32(s.groups))),
       data_groups(gemm_groups(data_tile, cin_g(s), data_n_max(s), u32(s.groups * s.stride * s.stride))),
       weight_groups(gemm_groups(weight_tile, cout_g(s), std::uint64_t(cin_g(s)) * taps(s),
@@ -185,20 +203,21 @@ Conv2dOp::Texel::Texel(vkrt::Context& context, const ref::Conv2dShape& s)
       dcol(scratch(context, window_shape(s).col_floats())),
       dy_rows(scratch(context, std::uint64_t(s.c_out) * window_shape(s).np())) {}
 
-Conv2dOp::Conv2dOp(vkrt::Context& context, const ref::Conv2dShape& shape, GemmPath path)
+Conv2dOp::Conv2dOp(vkrt::Context& context, const ref::Conv2dShape& shape, GemmPath path, Precision precision)
     : shape_(validated(shape)),
-      path_(resolve_gemm_path(context, path)),
-      bias_grad_(context, u32(shape_.c_out), u32(shape_.out_h() * shape_.out_w()), u32(shape_.n)) {
+      precision_(precision),
+      path_(conv_path(context, path, precision)),
+      bias_grad_(context, u32(shape_.c_out), u32(shape_.out_h() * shape_.out_w()), u32(shape_.n), precision) {
   if (path_ == GemmPath::Texel) texel_.emplace(context, shape_);
-  else tiled_.emplace(context, shape_);
+  else tiled_.emplace(context, shape_, precision_, path_ == GemmPath::CoopMat);
 }
 
 void Conv2dOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& w,
                        const vkrt::BufferRange& b, const vkrt::BufferRange& y) const {
-  require_floats("Conv2dOp::forward", "x", x, input_count(shape_));
+  require_elements("Conv2dOp::forward", "x", x, input_count(shape_), activation_bytes(precision_));
   require_floats("Conv2dOp::forward", "w", w, weight_count(shape_));
   require_floats("Conv2dOp::forward", "b", b, static_cast<std::uint64_t>(shape_.c_out));
-  require_floats("Conv2dOp::forward", "y", y, output_count(shape_));
+  require_elements("Conv2dOp::forward", "y", y, output_count(shape_), activation_bytes(precision_));
   if (tiled_) {
     stream.dispatch(tiled_->forward, {x, w, b, y}, vkrt::NoPush{}, tiled_->forward_groups);
     return;
@@ -212,9 +231,9 @@ void Conv2dOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const v
 
 void Conv2dOp::backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& w,
                              const vkrt::BufferRange& dx) const {
-  require_floats("Conv2dOp::backward_data", "dy", dy, output_count(shape_));
+  require_elements("Conv2dOp::backward_data", "dy", dy, output_count(shape_), activation_bytes(precision_));
   require_floats("Conv2dOp::backward_data", "w", w, weight_count(shape_));
-  require_floats("Conv2dOp::backward_data", "dx", dx, input_count(shape_));
+  require_elements("Conv2dOp::backward_data", "dx", dx, input_count(shape_), activation_bytes(precision_));
   if (tiled_) {
     stream.dispatch(tiled_->backward_data, {dy, w, dx}, vkrt::NoPush{}, tiled_->data_groups);
     return;
@@ -231,8 +250,8 @@ void Conv2dOp::backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, 
 
 void Conv2dOp::backward_weight(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& x,
                                const vkrt::BufferRange& dw, bool accumulate) const {
-  require_floats("Conv2dOp::backward_weight", "dy", dy, output_count(shape_));
-  require_floats("Conv2dOp::backward_weight", "x", x, input_count(shape_));
+  require_elements("Conv2dOp::backward_weight", "dy", dy, output_count(shape_), activation_bytes(precision_));
+  require_elements("Conv2dOp::backward_weight", "x", x, input_count(shape_), activation_bytes(precision_));
   require_floats("Conv2dOp::backward_weight", "dw", dw, weight_count(shape_));
   if (tiled_) {
     if (!tiled_->sum_slices) {
@@ -257,7 +276,7 @@ void Conv2dOp::backward_weight(vkrt::Stream& stream, const vkrt::BufferRange& dy
 
 void Conv2dOp::backward_bias(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& db,
                              bool accumulate) const {
-  require_floats("Conv2dOp::backward_bias", "dy", dy, output_count(shape_));
+  require_elements("Conv2dOp::backward_bias", "dy", dy, output_count(shape_), activation_bytes(precision_));
   require_floats("Conv2dOp::backward_bias", "db", db, static_cast<std::uint64_t>(shape_.c_out));
   bias_grad_.record(stream, dy, db, accumulate);
 }

@@ -7,6 +7,11 @@
 //     per pass, with barriers between them; the op owns its scratch buffers.
 // The layer's shape is baked into the pipelines as specialization constants.
 //
+// Precision (model/ops/precision.h): with fp16, x, y, dy and dx are fp16 (2 bytes an element) and
+// w, b, dw and db fp32; only the tiled path has fp16 variants, so fp16 takes it on every device.
+// GemmPath::CoopMat runs the tiled shaders on the cooperative-matrix core, fp16 only, where the
+// device has it (asked for explicitly; unmeasured).
+//
 // The caller puts stream.barrier() between dependent calls; a call never reads its inputs before an
 // earlier barrier, and the texel path starts each call with a barrier of its own (its scratch
 // buffers are reused by the next call).
@@ -19,6 +24,7 @@
 #include "model/ops/bias_grad.h"
 #include "model/ops/gemm/gemm_tile.h"
 #include "model/ops/gemm/texel_gemm.h"
+#include "model/ops/precision.h"
 #include "model/reference/conv2d.h"
 #include "runtime/kernel.h"
 #include "runtime/stream.h"
@@ -33,7 +39,10 @@ class Conv2dOp {
  public:
   // Builds the pipelines specialized for `shape` on `path` (Auto: by device type); throws
   // std::invalid_argument for an invalid shape (ref::Conv2dShape::validate).
-  Conv2dOp(vkrt::Context& context, const ref::Conv2dShape& shape, GemmPath path = GemmPath::Auto);
+  // fp16 with path Texel throws std::invalid_argument; fp16 on a device without 16-bit storage
+  // throws vkrt::Error (require_precision).
+  Conv2dOp(vkrt::Context& context, const ref::Conv2dShape& shape, GemmPath path = GemmPath::Auto,
+           Precision precision = Precision::Fp32);
 
   // x (N, Cin, H, W), w (Cout, Cin/G, KH, KW), b (Cout) -> y (N, Cout, OH, OW)
   void forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& w,
@@ -51,11 +60,12 @@ class Conv2dOp {
 
   const ref::Conv2dShape& shape() const { return shape_; }
   GemmPath path() const { return path_; }
+  Precision precision() const { return precision_; }
 
  private:
   // The implicit-GEMM pipelines of the tiled path.
   struct Tiled {
-    Tiled(vkrt::Context& context, const ref::Conv2dShape& shape);
+    Tiled(vkrt::Context& context, const ref::Conv2dShape& shape, Precision precision, bool coopmat);
     GemmTile forward_tile, data_tile, weight_tile;
     KSlices weight_slices;  // the weight gradient's K (batch x output positions), sliced on a GPU
     vkrt::Kernel forward, backward_data, backward_weight;
@@ -75,6 +85,7 @@ class Conv2dOp {
     vkrt::Buffer w_rows, col, dcol, dy_rows;
   };
   ref::Conv2dShape shape_;
+  Precision precision_;
   GemmPath path_;
   std::optional<Tiled> tiled_;
   std::optional<Texel> texel_;

@@ -120,8 +120,18 @@ TexelGemmShape texel_weight(const ref::FcShape& s) {
   return g;
 }
 
-// The texel path reads x and w as rows of whole texels.
-GemmPath fc_path(const vkrt::Context& context, const ref::FcShape& s, GemmPath asked) {
+// The texel path reads x and w as rows of whole texels, in fp32 only.
+GemmPath fc_path(const vkrt::Context& context, const ref::FcShape& s, GemmPath asked, Precision precision) {
+  require_precision(context, precision);
+  if (asked == GemmPath::CoopMat) {
+    require_coopmat(context, precision, "FcOp");
+    return asked;
+  }
+  if (precision == Precision::Fp16) {
+    if (asked == GemmPath::Texel)
+      throw std::invalid_argument("FcOp: the texel path stores fp32 only; fp16 takes the tiled path");
+    return GemmPath::Tiled;
+  }
   const GemmPath path = resolve_gemm_path(context, asked);
   if (path == GemmPath::Texel && s.in % 4 != 0) {
     if (asked == GemmPath::Texel)
@@ -133,14 +143,17 @@ GemmPath fc_path(const vkrt::Context& context, const ref::FcShape& s, GemmPath a
 
 }  // namespace
 
-FcOp::Tiled::Tiled(vkrt::Context& context, const ref::FcShape& s)
+FcOp::Tiled::Tiled(vkrt::Context& context, const ref::FcShape& s, Precision precision, bool coopmat)
     : weight_hi_first(choose_weight_hi_first(context, s)),
-      forward_tile(choose_gemm_tile(context, u32(s.n), u32(s.out), u32(s.in))),
-      data_tile(choose_gemm_tile(context, u32(s.n), u32(s.in), u32(s.out))),
-      weight_tile(choose_gemm_tile(context, u32(s.out), u32(s.in), u32(s.n))),
-      forward(context, gemm_kernel_desc("gemm", forward_tile, forward_gemm(s, weight_hi_first).constants())),
-      backward_data(context, gemm_kernel_desc("gemm", data_tile, data_gemm(s, weight_hi_first).constants())),
-      backward_weight(context, gemm_kernel_desc("gemm", weight_tile, weight_gemm(s, weight_hi_first).constants())),
+      forward_tile(coopmat ? coopmat_gemm_tile(context) : choose_gemm_tile(context, u32(s.n), u32(s.out), u32(s.in))),
+      data_tile(coopmat ? coopmat_gemm_tile(context) : choose_gemm_tile(context, u32(s.n), u32(s.in), u32(s.out))),
+      weight_tile(coopmat ? coopmat_gemm_tile(context) : choose_gemm_tile(context, u32(s.out), u32(s.in), u32(s.n))),
+      forward(context, gemm_kernel_desc(gemm_variant("gemm", precision, coopmat).c_str(), forward_tile,
+                                        forward_gemm(s, weight_hi_first).constants())),
+      backward_data(context, gemm_kernel_desc(gemm_variant("gemm", precision, coopmat).c_str(), data_tile,
+                                              data_gemm(s, weight_hi_first).constants())),
+      backward_weight(context, gemm_kernel_desc(gemm_variant("gemm", precision, coopmat, "_wgrad").c_str(),
+                                                weight_tile, weight_gemm(s, weight_hi_first).constants())),
       forward_groups(gemm_groups(forward_tile, u32(s.n), u32(s.out))),
       data_groups(gemm_groups(data_tile, u32(s.n), u32(s.in))),
       weight_groups(gemm_groups(weight_tile, u32(s.out), u32(s.in))) {}
@@ -157,12 +170,13 @@ FcOp::Texel::Texel(vkrt::Context& context, const ref::FcShape& s)
   }
 }
 
-FcOp::FcOp(vkrt::Context& context, const ref::FcShape& shape, GemmPath path)
+FcOp::FcOp(vkrt::Context& context, const ref::FcShape& shape, GemmPath path, Precision precision)
     : shape_(validated(shape)),
-      path_(fc_path(context, shape_, path)),
-      bias_grad_(context, u32(shape_.out), 1, u32(shape_.n)) {
+      precision_(precision),
+      path_(fc_path(context, shape_, path, precision)),
+      bias_grad_(context, u32(shape_.out), 1, u32(shape_.n), precision) {
   if (path_ == GemmPath::Texel) texel_.emplace(context, shape_);
-  else tiled_.emplace(context, shape_);
+  else tiled_.emplace(context, shape_, precision_, path_ == GemmPath::CoopMat);
 }
 
 vkrt::BufferRange FcOp::texel_dy(vkrt::Stream& stream, const vkrt::BufferRange& dy) const {
@@ -176,10 +190,10 @@ vkrt::BufferRange FcOp::texel_dy(vkrt::Stream& stream, const vkrt::BufferRange& 
 void FcOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& w,
                    const vkrt::BufferRange& b, const vkrt::BufferRange& y) const {
   const std::uint64_t n = u32(shape_.n);
-  require_floats("FcOp::forward", "x", x, n * u32(shape_.in));
+  require_elements("FcOp::forward", "x", x, n * u32(shape_.in), activation_bytes(precision_));
   require_floats("FcOp::forward", "w", w, weight_count(shape_));
   require_floats("FcOp::forward", "b", b, u32(shape_.out));
-  require_floats("FcOp::forward", "y", y, n * u32(shape_.out));
+  require_elements("FcOp::forward", "y", y, n * u32(shape_.out), activation_bytes(precision_));
   if (texel_) {
     texel_->forward.record(stream, x, w, b, y, false);
     return;
@@ -191,9 +205,9 @@ void FcOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt:
 void FcOp::backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& w,
                          const vkrt::BufferRange& dx) const {
   const std::uint64_t n = u32(shape_.n);
-  require_floats("FcOp::backward_data", "dy", dy, n * u32(shape_.out));
+  require_elements("FcOp::backward_data", "dy", dy, n * u32(shape_.out), activation_bytes(precision_));
   require_floats("FcOp::backward_data", "w", w, weight_count(shape_));
-  require_floats("FcOp::backward_data", "dx", dx, n * u32(shape_.in));
+  require_elements("FcOp::backward_data", "dx", dx, n * u32(shape_.in), activation_bytes(precision_));
   if (texel_) {
     // No bias: w stands in for the unread bias binding.
     texel_->backward_data.record(stream, texel_dy(stream, dy), w, w, dx, false);
@@ -208,8 +222,8 @@ void FcOp::backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, cons
 void FcOp::backward_weight(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& x,
                            const vkrt::BufferRange& dw, bool accumulate) const {
   const std::uint64_t n = u32(shape_.n);
-  require_floats("FcOp::backward_weight", "dy", dy, n * u32(shape_.out));
-  require_floats("FcOp::backward_weight", "x", x, n * u32(shape_.in));
+  require_elements("FcOp::backward_weight", "dy", dy, n * u32(shape_.out), activation_bytes(precision_));
+  require_elements("FcOp::backward_weight", "x", x, n * u32(shape_.in), activation_bytes(precision_));
   require_floats("FcOp::backward_weight", "dw", dw, weight_count(shape_));
   if (texel_) {
     texel_->backward_weight.record(stream, texel_dy(stream, dy), x, x, dw, accumulate);
@@ -223,7 +237,8 @@ void FcOp::backward_weight(vkrt::Stream& stream, const vkrt::BufferRange& dy, co
 
 void FcOp::backward_bias(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& db,
                          bool accumulate) const {
-  require_floats("FcOp::backward_bias", "dy", dy, std::uint64_t(u32(shape_.n)) * u32(shape_.out));
+  require_elements("FcOp::backward_bias", "dy", dy, std::uint64_t(u32(shape_.n)) * u32(shape_.out),
+                   activation_bytes(precision_));
   require_floats("FcOp::backward_bias", "db", db, u32(shape_.out));
   bias_grad_.record(stream, dy, db, accumulate);
 }

@@ -10,6 +10,12 @@
 //     dy is first copied into rows padded to a multiple of 4.
 // The bias gradient is BiasGradOp (shaders/bias_grad.comp) on both.
 //
+// Precision (model/ops/precision.h): with fp16, x, y, dy and dx are fp16 and w, b, dw and db
+// fp32 (gemm_fp16 for the forward and data gradient, gemm_fp16_wgrad for the weight gradient);
+// only the tiled path has fp16 variants, so fp16 takes it on every device. GemmPath::CoopMat runs
+// the same shaders on the cooperative-matrix core, fp16 only, where the device has it (asked for
+// explicitly; unmeasured).
+//
 // The caller puts stream.barrier() between dependent calls; a texel-path call that repacks dy
 // starts with a barrier of its own (its scratch is reused by the next call).
 #pragma once
@@ -20,6 +26,7 @@
 #include "model/ops/bias_grad.h"
 #include "model/ops/gemm/gemm_tile.h"
 #include "model/ops/gemm/texel_gemm.h"
+#include "model/ops/precision.h"
 #include "model/reference/fc.h"
 #include "runtime/kernel.h"
 #include "runtime/stream.h"
@@ -29,7 +36,10 @@ namespace alexnet {
 class FcOp {
  public:
   // Throws std::invalid_argument for a non-positive size. `path` Auto picks by device type.
-  FcOp(vkrt::Context& context, const ref::FcShape& shape, GemmPath path = GemmPath::Auto);
+  // fp16 with path Texel throws std::invalid_argument; fp16 on a device without 16-bit storage
+  // throws vkrt::Error (require_precision).
+  FcOp(vkrt::Context& context, const ref::FcShape& shape, GemmPath path = GemmPath::Auto,
+       Precision precision = Precision::Fp32);
 
   // x (N, In), w (Out, In), b (Out) -> y (N, Out)
   void forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& w,
@@ -47,10 +57,11 @@ class FcOp {
 
   const ref::FcShape& shape() const { return shape_; }
   GemmPath path() const { return path_; }
+  Precision precision() const { return precision_; }
 
  private:
   struct Tiled {
-    Tiled(vkrt::Context& context, const ref::FcShape& shape);
+    Tiled(vkrt::Context& context, const ref::FcShape& shape, Precision precision, bool coopmat);
     std::uint32_t weight_hi_first;  // element where a weight-sized range's hi binding starts
     GemmTile forward_tile, data_tile, weight_tile;
     vkrt::Kernel forward, backward_data, backward_weight;
@@ -66,6 +77,7 @@ class FcOp {
   // dy as the texel products read it: dy itself, or its padded copy (recording the copy).
   vkrt::BufferRange texel_dy(vkrt::Stream& stream, const vkrt::BufferRange& dy) const;
   ref::FcShape shape_;
+  Precision precision_;
   GemmPath path_;
   std::optional<Tiled> tiled_;
   std::optional<Texel> texel_;

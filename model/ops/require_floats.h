@@ -19,4 +19,12 @@ inline void require_floats(const char* op, const char* what, const vkrt::BufferR
                                 " bytes, needs " + std::to_string(count * sizeof(float)));
 }
 
+// The same for `count` elements of `element_bytes` each (an fp16 activation is 2 bytes).
+inline void require_elements(const char* op, const char* what, const vkrt::BufferRange& range, std::uint64_t count,
+                             std::uint32_t element_bytes) {
+  if (range.size < count * element_bytes)
+    throw std::invalid_argument(std::string(op) + ": " + what + " spans " + std::to_string(range.size) +
+                                " bytes, needs " + std::to_string(count * element_bytes));
+}
+
 }  // namespace alexnet

@@ -12,12 +12,26 @@ namespace alexnet::verify {
 
 CheckResult compare(std::string op, std::string shape, std::span<const float> gpu, std::span<const float> ref,
                     Tolerance tolerance) {
+  return compare_within(std::move(op), std::move(shape), gpu, ref, tolerance, {});
+}
+
+CheckResult skipped_check(std::string op, std::string shape, std::string reason) {
+  CheckResult r;
+  r.op = std::move(op);
+  r.shape = std::move(shape);
+  r.skipped = true;
+  r.skip_reason = std::move(reason);
+  return r;
+}
+
+CheckResult compare_within(std::string op, std::string shape, std::span<const float> gpu,
+                           std::span<const float> ref, Tolerance tolerance, std::span<const double> extra) {
   CheckResult r;
   r.op = std::move(op);
   r.shape = std::move(shape);
   r.tolerance = tolerance;
   r.elements = ref.size();
-  if (gpu.size() != ref.size()) {
+  if (gpu.size() != ref.size() || (!extra.empty() && extra.size() != ref.size())) {
     r.error = "GPU output has " + std::to_string(gpu.size()) + " elements, reference " + std::to_string(ref.size());
     return r;
   }
@@ -35,7 +49,7 @@ CheckResult compare(std::string op, std::string shape, std::span<const float> gp
   for (std::size_t i = 0; i < ref.size(); ++i) {
     const double g = gpu[i], e = ref[i];
     const double diff = std::fabs(g - e);
-    const double allowed = tolerance.atol + tolerance.rtol * std::fabs(e);
+    const double allowed = tolerance.atol + tolerance.rtol * std::fabs(e) + (extra.empty() ? 0.0 : extra[i]);
     // A NaN compares false everywhere: count it as infinitely wrong.
     const double ratio = !std::isfinite(g) ? INFINITY : diff == 0 ? 0.0 : diff / allowed;
     if (!(ratio <= 1.0)) {
@@ -53,6 +67,7 @@ CheckResult compare(std::string op, std::string shape, std::span<const float> gp
       r.worst_index = i;
       r.worst_gpu = g;
       r.worst_ref = e;
+      r.worst_allowed = allowed;
     }
   }
   r.pass = all_within;
@@ -64,8 +79,10 @@ namespace {
 // How far past (or short of) its tolerance a result's worst element is; failures rank first.
 double badness(const CheckResult& r) {
   if (!r.error.empty() || !std::isfinite(r.worst_gpu)) return INFINITY;
-  const double ratio =
-      std::fabs(r.worst_gpu - r.worst_ref) / (r.tolerance.atol + r.tolerance.rtol * std::fabs(r.worst_ref));
+  if (r.skipped) return -1;  // a skipped part never stands for the whole
+  const double allowed = r.worst_allowed > 0 ? r.worst_allowed
+                                             : r.tolerance.atol + r.tolerance.rtol * std::fabs(r.worst_ref);
+  const double ratio = std::fabs(r.worst_gpu - r.worst_ref) / allowed;
   return r.pass ? ratio : 1.0 + ratio;
 }
 

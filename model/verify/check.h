@@ -37,12 +37,24 @@ struct CheckResult {
   double worst_gpu = 0, worst_ref = 0;
   std::size_t elements = 0;
   Tolerance tolerance;
+  double worst_allowed = 0;  // the worst element's allowed |gpu - ref| (with any per-element bound)
   std::string error;  // set when the check could not run (the check then fails)
+  // A check this device cannot run (e.g. an fp16 variant without 16-bit storage): neither passed
+  // nor failed, reported as skipped with the reason.
+  bool skipped = false;
+  std::string skip_reason;
 };
+
+// The result of a check that was not run on this device, saying why.
+CheckResult skipped_check(std::string op, std::string shape, std::string reason);
 
 // Compares one GPU output with its reference.
 CheckResult compare(std::string op, std::string shape, std::span<const float> gpu, std::span<const float> ref,
                     Tolerance tolerance);
+// The same, each element also allowed `extra[i]` more (a bound derived per element, such as the
+// fp16 storage rounding of model/verify/fp16_bound.h): |gpu - ref| <= atol + rtol*|ref| + extra[i].
+CheckResult compare_within(std::string op, std::string shape, std::span<const float> gpu,
+                           std::span<const float> ref, Tolerance tolerance, std::span<const double> extra);
 
 struct Check {
   std::string op;

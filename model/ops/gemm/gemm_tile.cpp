@@ -73,6 +73,23 @@ GemmTile choose_gemm_tile(const vkrt::Context& context, std::uint64_t m, std::ui
   return t;
 }
 
+GemmTile coopmat_gemm_tile(const vkrt::Context& context) {
+  GemmTile t;
+  t.wg_n = 32;
+  t.wg_m = 4;
+  t.tn = 2;   // BN = 64
+  t.tm = 16;  // BM = 64
+  t.bk = 32;
+  const auto& limits = context.limits();
+  // fp16 A and B tiles, the fp32 C block.
+  const std::uint64_t shared = (std::uint64_t(t.bm()) * t.bk + std::uint64_t(t.bk) * t.bn()) * 2 +
+                               std::uint64_t(t.bm()) * t.bn() * 4;
+  if (t.wg_n * t.wg_m > limits.maxComputeWorkGroupInvocations || t.wg_n > limits.maxComputeWorkGroupSize[0] ||
+      shared > limits.maxComputeSharedMemorySize)
+    throw vkrt::Error("the cooperative-matrix GEMM tile does not fit this device's workgroup limits");
+  return t;
+}
+
 vkrt::KernelDesc gemm_kernel_desc(const char* shader, const GemmTile& tile, std::vector<vkrt::SpecValue> shape) {
   vkrt::KernelDesc desc{shader, {tile.wg_n, tile.wg_m, 1}, {tile.tm, tile.tn, tile.bk}};
   desc.constants.insert(desc.constants.end(), shape.begin(), shape.end());

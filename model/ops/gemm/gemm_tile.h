@@ -45,6 +45,11 @@ KSlices choose_k_slices(std::uint64_t workgroups, std::uint64_t k, std::uint32_t
 // tm and tn are multiples of 4 (the core stages and reads vec4s).
 GemmTile choose_gemm_tile(const vkrt::Context& context, std::uint64_t m, std::uint64_t n, std::uint64_t k);
 
+// The tiling of the cooperative-matrix core (shaders/gemm_coopmat_nv.glsl): 4 subgroups of 32 (32 x 4
+// invocations) on a 64 x 64 block of 16 fragments, K steps of 32. Throws vkrt::Error when the
+// device's workgroup or shared-memory limits cannot hold it. Unmeasured.
+GemmTile coopmat_gemm_tile(const vkrt::Context& context);
+
 // The pipeline description for a shader built on gemm_tile.glsl: local size from the tile, spec
 // ids 3-5 the tile, then `shape` from id 6 on.
 vkrt::KernelDesc gemm_kernel_desc(const char* shader, const GemmTile& tile, std::vector<vkrt::SpecValue> shape);

@@ -38,6 +38,7 @@ const char* gemm_path_name(GemmPath path) {
     case GemmPath::Auto: return "auto";
     case GemmPath::Tiled: return "tiled";
     case GemmPath::Texel: return "texel";
+    case GemmPath::CoopMat: return "coopmat";
   }
   return "?";
 }

@@ -22,7 +22,9 @@ namespace alexnet {
 
 // Which GEMM kernels an op runs: the shared-memory tiles (GPUs) or the texel-buffer register tiles
 // (CPU drivers). Auto picks by device type.
-enum class GemmPath { Auto, Tiled, Texel };
+// CoopMat: the tiled shaders on the cooperative-matrix core (shaders/gemm_coopmat_nv.glsl), fp16
+// storage only; never chosen by Auto, because it has not been run on any device yet.
+enum class GemmPath { Auto, Tiled, Texel, CoopMat };
 GemmPath resolve_gemm_path(const vkrt::Context& context, GemmPath path);
 const char* gemm_path_name(GemmPath path);
 
