@@ -1,9 +1,11 @@
 #include "model/train/ranks.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 #include "model/data/subset_dataset.h"
 #include "model/train/recipe.h"
@@ -23,10 +25,14 @@ struct OptionFields {
   }
   template <class T>
   void operator()(const OptionInfo& info, const T& value) {
-    std::ostringstream text;
-    text.precision(9);
-    text << value;
-    add(info, text.str());
+    if constexpr (std::is_floating_point_v<T>) {  // the shortest text that reads back as this value
+      char text[64];
+      add(info, std::string(text, std::to_chars(text, text + sizeof text, value).ptr));
+    } else {
+      std::ostringstream text;
+      text << value;
+      add(info, text.str());
+    }
   }
   template <class E>
   void operator()(const OptionInfo& info, const Named<E>& named) {
@@ -41,14 +47,23 @@ struct OptionFields {
 
 }  // namespace
 
-void Ranks::handshake(const TrainOptions& options, std::size_t train_images, std::size_t val_images) {
+void Ranks::handshake(const TrainOptions& options, int batch, std::size_t train_images, std::size_t val_images) {
   if (size() == 1) return;
   Fields fields{{"the build", distributed::build_fingerprint()}};
   TrainOptions copy = options;  // visit_options hands out references; this only reads them
   visit_options(copy, OptionFields{fields});
+  fields.emplace_back("a global batch of", std::to_string(batch));
   fields.emplace_back("a training set of", std::to_string(train_images) + " images");
   fields.emplace_back("a validation set of", std::to_string(val_images) + " images");
   comm_.handshake(fields);
+  // The same options everywhere: rank 0 speaks for all, so the error is printed once.
+  std::optional<distributed::Failure> bad;
+  try {
+    local_batch(batch);
+  } catch (const std::invalid_argument& e) {
+    if (lead()) bad = distributed::Failure{0, distributed::FailureKind::Error, e.what()};
+  }
+  if (const auto f = comm_.first_failure(bad)) throw distributed::DistributedError(f->message);
 }
 
 int Ranks::local_batch(int batch) const {

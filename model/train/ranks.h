@@ -33,8 +33,9 @@ class Ranks {
   int size() const { return comm_.size(); }
   bool lead() const { return comm_.rank() == 0; }  // writes the run's files
 
-  // Every rank must run the same build on the same options and data (DistributedError otherwise).
-  void handshake(const TrainOptions& options, std::size_t train_images, std::size_t val_images);
+  // Every rank must run the same build on the same options and data, and `batch` (the global
+  // batch) must divide over the ranks: else DistributedError on every rank, one message.
+  void handshake(const TrainOptions& options, int batch, std::size_t train_images, std::size_t val_images);
   // This rank's images per step and its share of the step; std::invalid_argument when the batch
   // does not divide over the ranks.
   int local_batch(int batch) const;

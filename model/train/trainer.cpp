@@ -88,7 +88,7 @@ TrainingRun::TrainingRun(const DeviceList& devices, const TrainOptions& options,
       ranks_(comm),
       start_(start_of(options_, data_)),
       state_(start_.state) {
-  ranks_.handshake(options_, data_.train->size(), data_.val->size());
+  ranks_.handshake(options_, state_.batch, data_.train->size(), data_.val->size());
   const int batch = state_.batch;  // the global batch: each rank trains on its share
   Progress::phase("compiling pipelines and allocating the network");
   model_ = open_model(devices, start_.arch,
