@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <vector>
 
 namespace alexnet::distributed {
@@ -85,14 +86,18 @@ std::uint64_t parameter_checksum(ParameterSet& parameters) {
 void check_ranks_agree(ParameterSet& parameters, Communicator& comm, const std::string& when) {
   if (comm.size() == 1) return;
   const auto sums = comm.allgather(parameter_checksum(parameters));
-  for (int r = 1; r < comm.size(); ++r)
+  // Every rank sees the same sums; rank 0 speaks for all, so the error is agreed and printed once.
+  std::optional<Failure> diverged;
+  for (int r = 1; r < comm.size() && comm.rank() == 0 && !diverged; ++r)
     if (sums[r] != sums[0]) {
-      char text[160];
-      std::snprintf(text, sizeof text, "the weights of rank %d differ from rank 0's %s (checksum %016llx, rank 0 has "
-                    "%016llx): the ranks diverged", r, when.c_str(), static_cast<unsigned long long>(sums[r]),
-                    static_cast<unsigned long long>(sums[0]));
-      throw DistributedError(text);
+      char text[200];
+      std::snprintf(text, sizeof text,
+                    "the weights of rank %d differ from rank 0's %s (checksum %016llx, rank 0 has %016llx): the ranks "
+                    "diverged",
+                    r, when.c_str(), static_cast<unsigned long long>(sums[r]), static_cast<unsigned long long>(sums[0]));
+      diverged = Failure{0, FailureKind::Error, text};
     }
+  if (const auto f = comm.first_failure(diverged)) throw DistributedError(f->message);
 }
 
 std::string build_fingerprint() {

@@ -47,8 +47,9 @@ void broadcast_parameters(ParameterSet& parameters, Communicator& comm, int root
 // XXH3 of every parameter's value and momentum, bit for bit.
 std::uint64_t parameter_checksum(ParameterSet& parameters);
 
-// Compares the ranks' parameter checksums; throws DistributedError on every rank naming the first
-// rank whose weights differ from rank 0's, `when` ("after step 12").
+// Compares the ranks' parameter checksums; throws DistributedError on every rank (an agreed
+// failure: Communicator::first_failure) naming the first rank whose weights differ from rank 0's,
+// `when` ("after step 12").
 void check_ranks_agree(ParameterSet& parameters, Communicator& comm, const std::string& when);
 
 // What identifies this build for the start-up handshake: the version and a hash of the executable.

@@ -193,6 +193,28 @@ TEST_F(DataParallel, ARankThatLosesItsDeviceStopsEveryRankWithOneLine) {
   EXPECT_EQ(load_checkpoint(checkpoint).header["train"]["step"].get<long>(), 2);
 }
 
+// A NaN written into one weight of rank 1 after step 2 (what a faulty device or a bit flip would
+// leave): here the loss stays finite (conv1's first weight reaches the loss through a ReLU that
+// hides it), so the weight checksum at the next checkpoint finds the ranks apart: the end of the
+// epoch (step 4), or step 2 itself with --checkpoint-every 1. One line either way.
+TEST_F(DataParallel, WeightsThatDivergeOnOneRankStopEveryRank) {
+  const std::string flags = "--val-limit 16 --batch 16 --epochs 1 --seed 3 --out ";
+  const std::string nan = "env ALEXNET_VK_TEST_NAN_WEIGHT_AT_STEP=2 ";
+  const std::string loss = "ALEXNET_VK train " + data_ + flags + (root_ / "loss").string();
+  const auto a = mpirun({{1, loss}, {1, nan + loss}});
+  EXPECT_NE(a.exit_code, 0);
+  EXPECT_EQ(error_lines(a.err), 1) << a.err;
+  EXPECT_NE(a.err.find("alexnet_vk: error: the weights of rank 1 differ from rank 0's after step 4"), std::string::npos)
+      << a.err;
+
+  const std::string sum = "ALEXNET_VK train " + data_ + "--checkpoint-every 1 " + flags + (root_ / "sum").string();
+  const auto b = mpirun({{1, sum}, {1, nan + sum}});
+  EXPECT_NE(b.exit_code, 0);
+  EXPECT_EQ(error_lines(b.err), 1) << b.err;
+  EXPECT_NE(b.err.find("the weights of rank 1 differ from rank 0's after step 2"), std::string::npos) << b.err;
+  EXPECT_EQ(load_checkpoint((root_ / "sum" / "last.ckpt").string()).header["train"]["step"].get<long>(), 1);
+}
+
 TEST_F(DataParallel, BadLaunchesAreOneLineErrors) {
   const std::string train = "ALEXNET_VK train " + data_ + kFlags + " --out " + (root_ / "bad").string();
   const auto lr = mpirun({{1, train}, {1, train + " --lr 0.02"}});
