@@ -71,11 +71,22 @@ struct StepStats {
   double gpu_ms = 0;                    // the sum of `layers`
 };
 
+// A model's share of a larger training step (data parallelism over processes,
+// model/distributed/): its batch is the step's samples [first_sample, first_sample + batch) of
+// step_batch, so dropout draws each sample's mask at its index in the whole step and the loss is
+// the mean over the whole step. The gradients the ranks sum are then exactly the gradient one
+// model would compute over the step, up to the order of the float additions.
+struct StepShare {
+  std::uint64_t first_sample = 0;
+  int step_batch = 0;  // 0: the model's own batch (a whole step)
+};
+
 struct ModelOptions {
   int batch = 128;      // images per training step (inference: the micro-batch is chosen for it)
   int micro_batch = 0;  // images per round; 0: the largest that fits the device (choose_micro_batch)
   bool train = true;    // false: inference only (no training buffers are allocated)
   SgdConfig sgd;
+  StepShare share;      // the default: the batch is the whole step
 };
 
 class Model : public ParameterSet {

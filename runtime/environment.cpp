@@ -30,6 +30,7 @@ Switches read() {
   s.verify_dump = text("ALEXNET_VK_VERIFY_DUMP");
   const std::string cache = text("ALEXNET_VK_PIPELINE_CACHE");
   s.pipeline_cache = !(cache == "0" || cache == "off" || cache == "false");
+  if (auto timeout = number("ALEXNET_VK_COLLECTIVE_TIMEOUT_S")) s.collective_timeout_s = *timeout;
   s.test_kill_at = text("ALEXNET_VK_TEST_KILL_AT");
   s.test_device_lost_at_step = number("ALEXNET_VK_TEST_DEVICE_LOST_AT_STEP");
   s.test_nan_weight_at_step = number("ALEXNET_VK_TEST_NAN_WEIGHT_AT_STEP");

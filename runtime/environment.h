@@ -10,6 +10,9 @@
 //   ALEXNET_VK_VERIFY_DUMP=TEXT            verify: print every element of the checks whose op and
 //                                          shape contain TEXT (chasing a driver-specific failure)
 //   ALEXNET_VK_PIPELINE_CACHE=0|off|false  no pipeline cache on disk (runtime/pipeline_cache.h)
+//   ALEXNET_VK_COLLECTIVE_TIMEOUT_S=S      data parallelism: a rank gives up on the others after S
+//                                          seconds in one collective (default 600;
+//                                          model/distributed/communicator.h)
 // Test-only fault hooks (model/io/faults.h says what each does):
 //   ALEXNET_VK_TEST_KILL_AT=POINT, ALEXNET_VK_TEST_DEVICE_LOST_AT_STEP=K,
 //   ALEXNET_VK_TEST_NAN_WEIGHT_AT_STEP=K, ALEXNET_VK_TEST_STEP_LOG=FILE
@@ -26,6 +29,7 @@ struct Switches {
   bool split_serial = false;
   std::string verify_dump;
   bool pipeline_cache = true;
+  std::uint64_t collective_timeout_s = 600;
   std::string test_kill_at;
   std::optional<std::uint64_t> test_device_lost_at_step, test_nan_weight_at_step;
   std::string test_step_log;

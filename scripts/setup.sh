@@ -24,6 +24,9 @@ build_packages=(
 test_packages=(
   libgtest-dev               # the suite; without it CMake builds the tool alone
   vulkan-validationlayers    # tests run with the Khronos validation layer on
+  # data-parallel training (mpirun -np N alexnet_vk train) and its tests (tests/distributed);
+  # without it the tool builds and trains as one process
+  openmpi-bin libopenmpi-dev
   # scripts/sanitize.sh and tests/fuzz/run.sh: clang with ASan/UBSan/libFuzzer runtimes (not a
   # dependency of clang-14 under --no-install-recommends) and llvm-symbolizer for readable reports
   clang-14 libclang-rt-14-dev llvm-14

@@ -33,6 +33,9 @@ Loader::Loader(const Dataset& dataset, AugmentConfig augment, Normalization norm
     : dataset_(dataset), augment_(augment), norm_(std::move(norm)), config_(config) {
   if (config_.batch < 1 || config_.prefetch < 1 || config_.threads < 0)
     throw std::invalid_argument("Loader: batch and prefetch must be >= 1 and threads >= 0");
+  if (config_.shards < 1 || config_.shard < 0 || config_.shard >= config_.shards)
+    throw std::invalid_argument("Loader: shard " + std::to_string(config_.shard) + " of " +
+                                std::to_string(config_.shards) + " does not exist");
   check_augment_config(augment_, norm_, config_.view);  // fail here, not in a worker
   const std::size_t n = dataset_.size();
   const std::size_t b = static_cast<std::size_t>(config_.batch);
@@ -67,8 +70,11 @@ Loader::~Loader() {
 
 void Loader::build(std::size_t batch_index, Batch& out) const {
   const std::size_t b = static_cast<std::size_t>(config_.batch);
-  const std::size_t first = batch_index * b;
-  const std::size_t count = std::min(b, order_.size() - first);
+  const std::size_t whole = std::min(b, order_.size() - batch_index * b);  // the batch, all shards
+  const std::size_t shards = static_cast<std::size_t>(config_.shards), k = static_cast<std::size_t>(config_.shard);
+  const std::size_t first = batch_index * b + whole * k / shards;
+  const std::size_t count = batch_index * b + whole * (k + 1) / shards - first;
+  out.first_position = first;
   out.index_in_epoch = batch_index;
   out.count = static_cast<int>(count);
   const bool bytes = config_.output == PixelFormat::Uint8;

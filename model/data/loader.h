@@ -53,6 +53,11 @@ struct LoaderConfig {
   // Decode JPEGs straight to the smallest DCT scale whose short side still covers the resize
   // target (decode_image's min_short_side). Off: full decodes, as before this option existed.
   bool scaled_decode = true;
+  // Data parallelism: of each batch's `batch` positions this loader builds only shard k of
+  // `shards` equal parts (positions [k*count/shards, (k+1)*count/shards) of the batch), the same
+  // images, augmented the same way, as a single loader puts there. Batch numbering is unchanged.
+  int shards = 1;
+  int shard = 0;
 };
 
 struct Batch {
@@ -61,6 +66,7 @@ struct Batch {
   std::vector<int32_t> labels;  // (count)
   std::vector<std::size_t> indices;  // (count) data set index of each example (after any
                                      // substitution of a corrupt one)
+  std::size_t first_position = 0;    // the epoch position of the first example (shards: of this one's)
   std::size_t index_in_epoch = 0;    // this batch's number within the epoch
   int count = 0;
 };

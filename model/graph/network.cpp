@@ -256,9 +256,11 @@ void Network::record_train_gradients(vkrt::Stream& stream, const vkrt::Buffer& i
     const vkrt::BufferRange y(labels, first * 4, mb * 4);
     const vkrt::BufferRange l(loss, first * 4, mb * 4);
     const vkrt::BufferRange p(probs, first * classes * 4, mb * classes * 4);
-    record_forward(stream, x, key, first);
+    const std::uint64_t sample = first_sample_ + first;  // in the whole step, for dropout
+    record_forward(stream, x, key, sample);
     record_loss(stream, y, l, p);
-    record_backward(stream, x, y, p, key, first, 1.0f / static_cast<float>(batch), round > 0);
+    record_backward(stream, x, y, p, key, sample, 1.0f / static_cast<float>(step_batch_ ? step_batch_ : batch),
+                    round > 0);
   }
 }
 
@@ -286,7 +288,7 @@ std::string Network::locate_non_finite(const vkrt::Buffer& images, const vkrt::B
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     stream.begin();
     stream.barrier();  // the previous submission's writes, visible to this one
-    layers_[i]->forward(stream, io_for(i, x, key, first));
+    layers_[i]->forward(stream, io_for(i, x, key, first_sample_ + first));
     stream.end();
     stream.submit_and_wait();
     const std::size_t count = mb * layers_[i]->output_shape().count();

@@ -51,6 +51,12 @@ class Network : public ParameterSet {
   // Writes the dropout key (seed, step) the next submitted step draws its masks from; recordings
   // read it when they run, so one recording serves every step.
   void set_step_key(const net::StepKey& key) { dropout_key_.set(key.seed, key.step); }
+  // The recorded training steps cover samples [first_sample, first_sample + batch) of a step of
+  // step_batch samples (model/model.h: StepShare); by default a step is the recorded batch.
+  void set_step_share(std::uint64_t first_sample, int step_batch) {
+    first_sample_ = first_sample;
+    step_batch_ = step_batch;
+  }
 
   // The paper's init: weights N(0, arch.weight_std), biases 1 for conv2/4/5 and fc6/7, else 0;
   // momentum zero. Deterministic in `seed`.
@@ -130,6 +136,8 @@ class Network : public ParameterSet {
   SoftmaxXentOp loss_op_;
   SgdOp sgd_op_;
   DropoutKeyBuffer dropout_key_;
+  std::uint64_t first_sample_ = 0;  // set_step_share
+  int step_batch_ = 0;
 };
 
 }  // namespace alexnet

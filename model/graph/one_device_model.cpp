@@ -24,6 +24,7 @@ OneDeviceModel::OneDeviceModel(vkrt::Context& context, const Arch& arch, const M
   if (batch_ < 1 || batch_ % network_.micro_batch() != 0)
     throw std::invalid_argument("batch " + std::to_string(batch_) + " is not a multiple of the micro-batch " +
                                 std::to_string(network_.micro_batch()));
+  network_.set_step_share(options.share.first_sample, options.share.step_batch);
   if (train_) {
     begin(update_, false);
     update_.stream.barrier();  // the gradients written by the previous submission

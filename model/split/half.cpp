@@ -386,10 +386,12 @@ void Half::record_step(Recorder& r, int b, const net::StepKey& key, std::vector<
     const vkrt::BufferRange y(io.labels, first * F, mb * F);
     const vkrt::BufferRange l(io.loss, first * F, mb * F);
     const vkrt::BufferRange p(io.probs, first * classes * F, mb * classes * F);
-    record_forward(r, x, key, first, slots);
+    const std::uint64_t sample = first_sample + first;  // in the whole step, for dropout
+    record_forward(r, x, key, sample, slots);
     loss_op.forward(r.stream(), output_of(nodes.size() - 1, x), y, p, l, static_cast<std::uint32_t>(mb));
     r.stream().barrier();
-    record_backward(r, x, y, p, key, first, 1.0f / static_cast<float>(b), round > 0, slots);
+    record_backward(r, x, y, p, key, sample, 1.0f / static_cast<float>(step_batch ? step_batch : b), round > 0,
+                    slots);
   }
   io.record_readback(r.stream(), b, true);
   r.finish();

@@ -129,6 +129,8 @@ struct Half {
   int device;
   const Arch& arch;
   int micro_batch, batch;
+  std::uint64_t first_sample = 0;  // the training step's share (model/model.h: StepShare)
+  int step_batch = 0;
   vkrt::HostExchange& exchange;
   std::vector<std::unique_ptr<Node>> nodes;
   std::vector<vkrt::Buffer> activations;  // the outputs of the nodes that are not in place

@@ -42,8 +42,11 @@ SplitNetwork::SplitNetwork(vkrt::Context& first, vkrt::Context& second, const Ar
   exchange_ = std::make_unique<vkrt::HostExchange>(first, second);
   split::assign_slots(specs, micro_batch_, *exchange_);
   const int buffered = train_ ? batch_ : micro_batch_;  // images the step buffers hold
-  for (int d = 0; d < 2; ++d)
+  for (int d = 0; d < 2; ++d) {
     halves_[d] = std::make_unique<split::Half>(*contexts_[d], d, arch_, specs, micro_batch_, buffered, *exchange_);
+    halves_[d]->first_sample = options.share.first_sample;
+    halves_[d]->step_batch = options.share.step_batch;
+  }
 }
 
 SplitNetwork::~SplitNetwork() {

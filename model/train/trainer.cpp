@@ -19,6 +19,7 @@
 #include "model/train/evaluate.h"
 #include "model/train/predictor.h"
 #include "model/train/progress.h"
+#include "model/train/ranks.h"
 #include "model/train/run_folder.h"
 #include "model/train/train_setup.h"
 #include "runtime/error.h"
@@ -38,7 +39,7 @@ std::string format_loss(double loss) {
 
 class TrainingRun {
  public:
-  TrainingRun(const DeviceList& devices, const TrainOptions& options);
+  TrainingRun(const DeviceList& devices, const TrainOptions& options, distributed::Communicator& comm);
   TrainResult run();
 
  private:
@@ -57,6 +58,8 @@ class TrainingRun {
 
   TrainOptions options_;
   TrainingData data_;
+  Ranks ranks_;  // the other processes of a data-parallel run (none: every call is free)
+  const data::Dataset* val_ = nullptr;  // this rank's part of the validation set
   RunStart start_;
   TrainState& state_;
   std::unique_ptr<Model> model_;
@@ -79,14 +82,17 @@ class TrainingRun {
   double seconds_before_ = 0, wait_before_ = 0;
 };
 
-TrainingRun::TrainingRun(const DeviceList& devices, const TrainOptions& options)
+TrainingRun::TrainingRun(const DeviceList& devices, const TrainOptions& options, distributed::Communicator& comm)
     : options_(resolve(options)),
       data_(open_training_data(options_)),
+      ranks_(comm),
       start_(start_of(options_, data_)),
       state_(start_.state) {
-  const int batch = state_.batch;
+  ranks_.handshake(options_, state_.batch, data_.train->size(), data_.val->size());
+  const int batch = state_.batch;  // the global batch: each rank trains on its share
   Progress::phase("compiling pipelines and allocating the network");
-  model_ = open_model(devices, start_.arch, ModelOptions{batch, 0, true, options_.sgd});
+  model_ = open_model(devices, start_.arch,
+                      ModelOptions{ranks_.local_batch(batch), 0, true, options_.sgd, ranks_.share(batch)});
   if (data_.train->size() < std::size_t(batch))
     throw std::invalid_argument("the training set has " + std::to_string(data_.train->size()) +
                                 " images, fewer than one batch of " + std::to_string(batch));
@@ -106,10 +112,12 @@ TrainingRun::TrainingRun(const DeviceList& devices, const TrainOptions& options)
     if (!options_.init_from.empty()) import_initial_weights(options_, start_, *model_);
   }
   start_.resume.reset();  // the tensors are on the device now
+  ranks_.start(*model_);
+  val_ = &ranks_.shard(*data_.val);
   predictor_ = std::make_unique<Predictor>(*model_);
   augment_ = augment_for(start_.arch, data_.source, options_.augment);
   if (options_.out_dir.empty()) options_.out_dir = new_run_folder("runs");
-  std::filesystem::create_directories(options_.out_dir);
+  if (ranks_.lead()) std::filesystem::create_directories(options_.out_dir);
   out_ = options_.out_dir + "/";
   checkpoint_path_ = out_ + "last.ckpt";
   // Recorded absolute, so eval finds the run's data from anywhere.
@@ -127,7 +135,7 @@ void TrainingRun::resume_history() {
   history_ = state_.has_history ? state_.history : read_metrics_csv(out_ + "metrics.csv");
   while (!history_.empty() && history_.back().epoch > state_.epoch) history_.pop_back();
   // metrics.csv may be ahead of the checkpoint (killed between the two): make it agree.
-  if (!history_.empty() || std::filesystem::exists(out_ + "metrics.csv")) {
+  if (ranks_.lead() && (!history_.empty() || std::filesystem::exists(out_ + "metrics.csv"))) {
     write_metrics_csv(out_ + "metrics.csv", history_);
     write_curves_png(out_ + "curves.png", history_);
   }
@@ -145,6 +153,12 @@ std::string TrainingRun::kept() const {
 
 void TrainingRun::save(TrainState s, const std::string& label) {
   faults::kill_point(label + ":begin");
+  ranks_.check_weights(*model_, s.step);
+  if (!ranks_.lead()) {  // rank 0 writes the run's one checkpoint; the others keep its name
+    kept_path_ = checkpoint_path_;
+    kept_step_ = checked_step_ = s.step;
+    return;
+  }
   s.history = history_;
   s.recipe = recipe_;
   Checkpoint checkpoint;
@@ -180,24 +194,36 @@ void TrainingRun::train_step(const data::Batch& b, std::size_t steps, const data
   // Dropout masks are keyed by (seed, step): a resumed run draws the same ones.
   const net::StepKey key{static_cast<std::uint32_t>(state_.seed), static_cast<std::uint32_t>(state_.step), true};
   faults::kill_point(step_name + ":uploaded");
-  if (faults::device_lost_at(n)) model_->simulate_device_lost();
   if (result_.steps == 0) Progress::phase("first step (a driver may compile shaders at first use)");
-  model_->submit_gradients(key);
-  faults::kill_point(step_name + ":on-gpu");
-  prefetch();  // the next batch's upload overlaps this step
-  model_->wait();
-
-  const auto loss = model_->loss();
   double sum = 0;
-  for (float l : loss) sum += l;
-  const double mean = sum / state_.batch;
-  if (!std::isfinite(mean)) {
-    std::size_t sample = 0;
-    while (sample + 1 < loss.size() && std::isfinite(loss[sample])) ++sample;
-    const std::string where = model_->locate_non_finite(key, sample);
-    throw NonFiniteError("the loss became " + format_loss(mean) + " " + doing_ + "; the first non-finite values are in " +
-                         where + "; the step's update was not applied and " + kept() + "; try a lower --lr");
+  // Whatever stops this rank is caught and agreed on with the others (Ranks::agree), so every
+  // rank stops on it together; alone, it is thrown as it was.
+  std::exception_ptr failure;
+  const auto compute_start = Clock::now();
+  try {
+    if (faults::device_lost_at(n)) model_->simulate_device_lost();
+    model_->submit_gradients(key);
+    faults::kill_point(step_name + ":on-gpu");
+    prefetch();  // the next batch's upload overlaps this step
+    model_->wait();
+    const auto loss = model_->loss();
+    for (float l : loss) sum += l;
+    if (!std::isfinite(sum)) {
+      std::size_t sample = 0;
+      while (sample + 1 < loss.size() && std::isfinite(loss[sample])) ++sample;
+      const std::string where = model_->locate_non_finite(key, sample);
+      throw NonFiniteError("the loss became " + format_loss(sum / state_.batch) + " " + doing_ +
+                           "; the first non-finite values are in " + where + "; the step's update was not applied and " +
+                           kept() + "; try a lower --lr");
+    }
+  } catch (...) {
+    failure = std::current_exception();
   }
+  ranks_.add_compute_ms(std::chrono::duration<double, std::milli>(Clock::now() - compute_start).count());
+  ranks_.agree(failure);
+  const double mean = ranks_.reduce_step(sum, state_.batch, model_->probs(), b.labels, start_.arch.classes,
+                                         state_.epoch_tally);
+  ranks_.reduce_gradients();
   faults::kill_point(step_name + ":update-on-gpu");
   model_->update(state_.lr);
   if (faults::nan_weight_at(n)) {  // test-only: a NaN the loss has not seen
@@ -208,7 +234,6 @@ void TrainingRun::train_step(const data::Batch& b, std::size_t steps, const data
   faults::kill_point(step_name + ":done");
 
   faults::log_step(n, mean);
-  state_.epoch_tally.add(model_->probs(), b.labels, start_.arch.classes);
   result_.step_losses.push_back(mean);
   result_.last_loss = state_.last_loss = mean;
   ++state_.step;
@@ -236,6 +261,8 @@ bool TrainingRun::train_epoch(const std::vector<int>& lr_steps) {
   config.epoch = state_.epoch;
   config.start_batch = state_.batch_in_epoch;
   config.output = data::PixelFormat::Uint8;
+  config.shards = ranks_.size();  // this rank's share of every batch
+  config.shard = ranks_.rank();
   data::Loader loader(*data_.train, augment_, start_.norm, config);
   const data::InputTransform transform = loader.input_transform();
   transform_mean_ = transform.mean;
@@ -283,8 +310,10 @@ bool TrainingRun::train_epoch(const std::vector<int>& lr_steps) {
   const std::string epoch_name = std::to_string(m.epoch);
   // metrics.csv first: were the run killed between the two, the resumed run (at the older
   // checkpoint) drops the row and writes it again, whereas the other order would lose it.
-  write_metrics_csv(out_ + "metrics.csv", history_);
-  write_curves_png(out_ + "curves.png", history_);
+  if (ranks_.lead()) {
+    write_metrics_csv(out_ + "metrics.csv", history_);
+    write_curves_png(out_ + "curves.png", history_);
+  }
   faults::kill_point("epoch:" + epoch_name + ":metrics");
   TrainState next = state_;
   next.epoch = state_.epoch + 1;
@@ -312,7 +341,7 @@ EpochMetrics TrainingRun::finish_epoch(double seconds, double data_wait_seconds)
   if (!options_.skip_validation) {
     doing_ = "while validating epoch " + epoch_name;
     const auto validation_start = Clock::now();
-    const auto val = evaluate(*predictor_, *data_.val, augment_, start_.norm, false, options_.threads);
+    const auto val = ranks_.reduce(evaluate(*predictor_, *val_, augment_, start_.norm, false, options_.threads));
     progress_.validated(seconds_since(validation_start));
     m.val_loss = val.loss;
     m.val_top1_error = val.top1_error;
@@ -355,14 +384,29 @@ TrainResult TrainingRun::run() {
     if (!kept_path_.empty()) message += ": continue with --resume " + kept_path_;
     throw vkrt::DeviceLostError(message, e.result());
   }
+  if (const std::string line = ranks_.summary(); !line.empty()) progress_.line(line);
   return result_;
 }
 
 }  // namespace
 
 TrainResult train(const DeviceList& devices, const TrainOptions& options) {
-  TrainingRun run(devices, options);
-  return run.run();
+  return train(devices, options, *distributed::single_process());
+}
+
+TrainResult train(const DeviceList& devices, const TrainOptions& options, distributed::Communicator& comm) {
+  try {
+    TrainingRun run(devices, options, comm);
+    return run.run();
+  } catch (const distributed::DistributedError&) {
+    throw;  // names its ranks already
+  } catch (const std::exception& e) {
+    if (comm.size() == 1) throw;
+    // Every rank learnt the same failure (Ranks::agree): say which rank it was on.
+    const int rank = comm.agreed_failure() ? comm.agreed_failure()->rank : comm.rank();
+    throw distributed::DistributedError("rank " + std::to_string(rank) + " of " + std::to_string(comm.size()) + ": " +
+                                        e.what());
+  }
 }
 
 }  // namespace alexnet

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/distributed/communicator.h"
 #include "model/model.h"
 #include "model/train/recipe.h"
 #include "model/train/schedule.h"
@@ -38,5 +39,10 @@ struct TrainResult {
 // The model is laid out over `devices` (model/model.h: one device, or the paper's two-device
 // split): the same numbers to float rounding either way, checkpoints interchangeable.
 TrainResult train(const DeviceList& devices, const TrainOptions& options);
+// The same run as one of comm.size() data-parallel ranks (model/train/ranks.h): each trains on its
+// share of every batch and rank 0 writes the files. Errors as above, and on every rank at once
+// (named "rank R of N: ..."), plus distributed::DistributedError for a launch that cannot work
+// (the batch does not divide over the ranks; ranks that differ in build, options or data).
+TrainResult train(const DeviceList& devices, const TrainOptions& options, distributed::Communicator& comm);
 
 }  // namespace alexnet

@@ -32,14 +32,21 @@ std::string slurp(const fs::path& path) {
 
 RunResult run_tool(const std::string& args, const std::map<std::string, std::string>& env, double kill_after_seconds,
                    double timeout_seconds) {
+  std::vector<std::string> argv_text{ALEXNET_VK_BINARY};
+  std::istringstream split(args);
+  for (std::string word; split >> word;) argv_text.push_back(word);
+  return run_program(argv_text, env, kill_after_seconds, timeout_seconds);
+}
+
+RunResult run_program(const std::vector<std::string>& argv_given, const std::map<std::string, std::string>& env,
+                      double kill_after_seconds, double timeout_seconds) {
   static int counter = 0;
   const fs::path base = fs::path(::testing::TempDir()) /
                         ("alexnet_vk_reliability_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
   const std::string out_path = base.string() + ".out", err_path = base.string() + ".err";
-
-  std::vector<std::string> argv_text{ALEXNET_VK_BINARY};
-  std::istringstream split(args);
-  for (std::string word; split >> word;) argv_text.push_back(word);
+  std::vector<std::string> argv_text = argv_given;
+  std::string args;  // for messages
+  for (std::size_t i = 1; i < argv_text.size(); ++i) args += (i > 1 ? " " : "") + argv_text[i];
   std::vector<char*> argv;
   for (auto& a : argv_text) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -82,7 +89,7 @@ RunResult run_tool(const std::string& args, const std::map<std::string, std::str
     if (elapsed() >= timeout_seconds) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
-      ADD_FAILURE() << "alexnet_vk " << args << " still running after " << timeout_seconds << " s";
+      ADD_FAILURE() << argv_text[0] << " " << args << " still running after " << timeout_seconds << " s";
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

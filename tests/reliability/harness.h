@@ -33,6 +33,9 @@ struct RunResult {
 // child still running after `timeout_seconds` is killed and reported as a test failure.
 RunResult run_tool(const std::string& args, const std::map<std::string, std::string>& env = {},
                    double kill_after_seconds = 0, double timeout_seconds = 240);
+// The same for any program: argv[0] is its path (tests/distributed runs mpirun).
+RunResult run_program(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
+                      double kill_after_seconds = 0, double timeout_seconds = 240);
 
 // The loss of each step from ALEXNET_VK_TEST_STEP_LOG lines "K HEXFLOAT": step -> every loss
 // logged for it (a step redone after a kill is logged again).
