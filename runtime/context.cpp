@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <tuple>
+#include <utility>
 
 #include "runtime/error.h"
 #include "runtime/memory.h"
@@ -229,17 +231,15 @@ DeviceInfo Instance::describe(int index) const {
   return describe_physical(physical_devices_[index], index);
 }
 
-Context::Context(const Instance& instance, int device_index) {
-  info_ = instance.describe(device_index);  // validates the index
-  physical_ = instance.physical_devices()[device_index];
-  vkGetPhysicalDeviceProperties(physical_, &properties_);
-  vkGetPhysicalDeviceMemoryProperties(physical_, &memory_properties_);
+namespace {
 
+// Prefer a compute-only family (an async compute engine on discrete GPUs), else any with compute.
+// Returns the family index and its timestamp bits; throws when the device has no compute queue.
+std::pair<std::uint32_t, std::uint32_t> choose_compute_family(VkPhysicalDevice physical, const std::string& name) {
   std::uint32_t family_count = 0;
-  vkGetPhysicalDeviceQueueFamilyProperties(physical_, &family_count, nullptr);
+  vkGetPhysicalDeviceQueueFamilyProperties(physical, &family_count, nullptr);
   std::vector<VkQueueFamilyProperties> families(family_count);
-  vkGetPhysicalDeviceQueueFamilyProperties(physical_, &family_count, families.data());
-  // Prefer a compute-only family (an async compute engine on discrete GPUs), else any with compute.
+  vkGetPhysicalDeviceQueueFamilyProperties(physical, &family_count, families.data());
   int chosen = -1;
   for (std::uint32_t i = 0; i < family_count; ++i) {
     const auto flags = families[i].queueFlags;
@@ -247,37 +247,43 @@ Context::Context(const Instance& instance, int device_index) {
     if (chosen < 0 || !(flags & VK_QUEUE_GRAPHICS_BIT)) chosen = static_cast<int>(i);
     if (!(flags & VK_QUEUE_GRAPHICS_BIT)) break;
   }
-  if (chosen < 0) throw Error("device " + info_.name + " has no compute queue");
-  queue_family_ = static_cast<std::uint32_t>(chosen);
-  timestamp_valid_bits_ = families[queue_family_].timestampValidBits;
+  if (chosen < 0) throw Error("device " + name + " has no compute queue");
+  return {static_cast<std::uint32_t>(chosen), families[chosen].timestampValidBits};
+}
 
+// Timeline semaphores (core in 1.2) let two devices' queues wait on exchanges the host relays
+// (runtime/exchange.h); a device without them still runs everything on one device.
+bool has_timeline_semaphores(VkPhysicalDevice physical, std::uint32_t api_version) {
+  if (api_version < VK_API_VERSION_1_2) return false;
+  VkPhysicalDeviceTimelineSemaphoreFeatures timeline{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES};
+  VkPhysicalDeviceFeatures2 query{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  query.pNext = &timeline;
+  vkGetPhysicalDeviceFeatures2(physical, &query);
+  return timeline.timelineSemaphore == VK_TRUE;
+}
+
+// The optional features a device is created with, each only where the device has it.
+struct EnabledFeatures {
+  bool timeline_semaphores = false;
+  // 16-bit storage (the fp16 shader variants): a shader that declares fp16 storage is only valid
+  // on a device that enabled the feature.
+  bool storage_16bit = false;
+  // Cooperative matrices (runtime/coopmat.h), with the shaderFloat16 their GEMM core needs for
+  // fp16 shared memory: enabled only where every piece is there. Unmeasured.
+  bool coopmat_nv = false;
+};
+
+VkDevice create_device(VkPhysicalDevice physical, std::uint32_t queue_family, const EnabledFeatures& enabled) {
   const float priority = 1.0f;
   VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
-  queue_info.queueFamilyIndex = queue_family_;
+  queue_info.queueFamilyIndex = queue_family;
   queue_info.queueCount = 1;
   queue_info.pQueuePriorities = &priority;
 
-  // Timeline semaphores (core in 1.2) let two devices' queues wait on exchanges the host relays
-  // (runtime/exchange.h); a device without them still runs everything on one device.
   VkPhysicalDeviceTimelineSemaphoreFeatures timeline{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES};
-  if (properties_.apiVersion >= VK_API_VERSION_1_2) {
-    VkPhysicalDeviceFeatures2 query{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
-    query.pNext = &timeline;
-    vkGetPhysicalDeviceFeatures2(physical_, &query);
-    timeline_semaphores_ = timeline.timelineSemaphore == VK_TRUE;
-  }
-  timeline.pNext = nullptr;
-  timeline.timelineSemaphore = timeline_semaphores_ ? VK_TRUE : VK_FALSE;
-
-  // 16-bit storage (the fp16 shader variants), enabled wherever the device has it: a shader that
-  // declares fp16 storage is only valid on a device that enabled the feature.
+  timeline.timelineSemaphore = VK_TRUE;
   VkPhysicalDevice16BitStorageFeatures storage16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
-  storage_16bit_ = info_.storage_16bit;
-  storage16.storageBuffer16BitAccess = storage_16bit_ ? VK_TRUE : VK_FALSE;
-
-  // Cooperative matrices (runtime/coopmat.h), with the shaderFloat16 their GEMM core needs for
-  // fp16 shared memory: enabled only where every piece is there. Unmeasured.
-  coopmat_ = query_coopmat_nv(instance.handle(), physical_);
+  storage16.storageBuffer16BitAccess = VK_TRUE;
   VkPhysicalDeviceCooperativeMatrixFeaturesNV coopmat{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
   coopmat.cooperativeMatrix = VK_TRUE;
   VkPhysicalDeviceShaderFloat16Int8Features float16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
@@ -290,9 +296,9 @@ Context::Context(const Instance& instance, int device_index) {
     features.pNext = const_cast<void*>(device_info.pNext);
     device_info.pNext = &features;
   };
-  if (timeline_semaphores_) chain(timeline);
-  if (storage_16bit_) chain(storage16);
-  if (coopmat_.usable) {
+  if (enabled.timeline_semaphores) chain(timeline);
+  if (enabled.storage_16bit) chain(storage16);
+  if (enabled.coopmat_nv) {
     chain(coopmat);
     chain(float16);
     extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
@@ -301,7 +307,24 @@ Context::Context(const Instance& instance, int device_index) {
   device_info.ppEnabledExtensionNames = extensions.data();
   device_info.queueCreateInfoCount = 1;
   device_info.pQueueCreateInfos = &queue_info;
-  VKRT_TRY(vkCreateDevice(physical_, &device_info, nullptr, &device_));
+  VkDevice device = VK_NULL_HANDLE;
+  VKRT_TRY(vkCreateDevice(physical, &device_info, nullptr, &device));
+  return device;
+}
+
+}  // namespace
+
+Context::Context(const Instance& instance, int device_index) {
+  info_ = instance.describe(device_index);  // validates the index
+  physical_ = instance.physical_devices()[device_index];
+  vkGetPhysicalDeviceProperties(physical_, &properties_);
+  vkGetPhysicalDeviceMemoryProperties(physical_, &memory_properties_);
+  std::tie(queue_family_, timestamp_valid_bits_) = choose_compute_family(physical_, info_.name);
+
+  timeline_semaphores_ = has_timeline_semaphores(physical_, properties_.apiVersion);
+  storage_16bit_ = info_.storage_16bit;
+  coopmat_ = query_coopmat_nv(instance.handle(), physical_);
+  device_ = create_device(physical_, queue_family_, {timeline_semaphores_, storage_16bit_, coopmat_.usable});
   vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
   allocator_ = std::make_unique<Allocator>(*this);
   try {

@@ -20,7 +20,10 @@ std::string resolve_lr_schedule(const TrainOptions& o) {
   if (o.lr_schedule != "auto") return o.lr_schedule;
   const int epochs = resolve_epochs(o);
   if (o.arch == "alexnet" || epochs < 3) return "plateau";
-  return "step:" + std::to_string(epochs * 2 / 3) + "," + std::to_string(epochs - 1);
+  // At 3 epochs the two drops fall on the same epoch; one drop there, not a hundredfold one.
+  const int first = epochs * 2 / 3, second = epochs - 1;
+  if (first == second) return "step:" + std::to_string(first);
+  return "step:" + std::to_string(first) + "," + std::to_string(second);
 }
 
 std::vector<int> parse_step_schedule(const std::string& schedule) {

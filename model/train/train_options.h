@@ -23,8 +23,9 @@ struct TrainOptions {
   int batch = 128;
   float lr = 0;  // 0: the architecture's default (resolve_lr)
   // "plateau", "step:E1,E2,..." or "auto": plateau for the paper's alexnet; for alexnet-small,
-  // step at 2/3 of the epochs and before the last (20 epochs: step:13,19), because a short run on a
-  // small data set keeps improving its validation loss, so a plateau would never lower the rate.
+  // step at 2/3 of the epochs and before the last (20 epochs: step:13,19; 3 epochs: step:2, one
+  // drop where the two coincide), because a short run on a small data set keeps improving its
+  // validation loss, so a plateau would never lower the rate.
   std::string lr_schedule = "auto";
   int patience = 2;                     // plateau: epochs without improvement before lr /= 10
   SgdConfig sgd;

@@ -298,6 +298,10 @@ TEST(LrSchedule, AutoResolvesPerArchitecture) {
   EXPECT_EQ(resolve_lr_schedule(o), "step:8,11");
   o.epochs = 30;
   EXPECT_EQ(resolve_lr_schedule(o), "step:20,29");
+  o.epochs = 4;
+  EXPECT_EQ(resolve_lr_schedule(o), "step:2,3");
+  o.epochs = 3;  // 2/3 of the epochs is the one before the last: a single tenfold drop
+  EXPECT_EQ(resolve_lr_schedule(o), "step:2");
   o.epochs = 2;
   EXPECT_EQ(resolve_lr_schedule(o), "plateau");
   o.epochs = 0;
