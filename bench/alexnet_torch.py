@@ -9,7 +9,9 @@ Conventions that differ from PyTorch's defaults (README, "Conventions that matte
   - conv1 at 224 pads (left 0, right pad_end, top 0, bottom pad_end): cuda-convnet's output rule;
   - LRN is the paper's formula, alpha NOT divided by size; nn.LocalResponseNorm divides, so it is
     given alpha * size (its zero padding at the channel edges then gives the paper's clipped sums);
-  - dropout is inverted dropout (nn.Dropout's behaviour too), on after fc6 and fc7 when training.
+  - dropout is inverted dropout (nn.Dropout's behaviour too), on after fc6 and fc7 when training
+    (or where each fully connected layer's "dropout" / "input_dropout" says);
+  - "avgpool": N (the torchvision layout) adds an adaptive average pool to NxN before fc6.
 """
 
 import torch
@@ -101,13 +103,21 @@ class AlexNet(nn.Module):
                 size = (size - arch["pool_kernel"]) // arch["pool_stride"] + 1
         self.blocks = nn.ModuleList(b for _, b in blocks)
         self.block_names = [n for n, _ in blocks]
+        # "avgpool": N (torchvision's layout): an adaptive average pool to NxN after the convolutions.
+        self.avgpool = nn.AdaptiveAvgPool2d(arch["avgpool"]) if arch.get("avgpool", 0) > 0 else None
+        if self.avgpool is not None:
+            size = arch["avgpool"]
         features = channels * size * size
         self.fcs = nn.ModuleList()
-        self.fc_names, self.fc_hidden = [], []
+        self.fc_names, self.fc_hidden, self.fc_dropout, self.fc_input_dropout = [], [], [], []
         for f in arch["fcs"]:
             self.fcs.append(nn.Linear(features, f["out"]))
             self.fc_names.append(f["name"])
             self.fc_hidden.append(f["hidden"])
+            # Dropout after a hidden layer's activation unless the layer says otherwise (the
+            # paper's); "input_dropout": dropout on the layer's input too (torchvision's fc6).
+            self.fc_dropout.append(f.get("dropout", f["hidden"]))
+            self.fc_input_dropout.append(f.get("input_dropout", False))
             features = f["out"]
         self.act = nn.ReLU() if arch["activation"] == "relu" else nn.Tanh()
         self.dropout = nn.Dropout(arch["dropout"]) if arch["dropout"] > 0 else nn.Identity()
@@ -115,11 +125,17 @@ class AlexNet(nn.Module):
     def forward(self, x):
         for b in self.blocks:
             x = b(x)
+        if self.avgpool is not None:
+            x = self.avgpool(x)
         x = torch.flatten(x, 1)
-        for fc, hidden in zip(self.fcs, self.fc_hidden):
+        for fc, hidden, dropout, input_dropout in zip(self.fcs, self.fc_hidden, self.fc_dropout, self.fc_input_dropout):
+            if input_dropout:
+                x = self.dropout(x)
             x = fc(x)
             if hidden:
-                x = self.dropout(self.act(x))
+                x = self.act(x)
+                if dropout:
+                    x = self.dropout(x)
         return x  # logits
 
     def named_tensors(self):

@@ -11,7 +11,8 @@ same centre-crop preprocessing as `alexnet_vk eval` (model/data/augment.cpp's Ce
   - IDX data (MNIST / Fashion-MNIST, the default): zero-pad by in_size/14, centre crop in_size;
   - an image folder (DIR/val/<class>/*.jpg|png): antialiased bilinear resize of the short side to
     in_size*256/224 (rounded to 8 bits), the centre square, the centre in_size crop;
-then (pixel - mean[c]) * pixel_scale with the normalization stored in the file.
+then (pixel - mean[c]) * pixel_scale / std[c] with the normalization stored in the file (std 1
+when it has none).
 
 Prints top-1 / top-5 error and the mean cross-entropy. With --compare-checkpoint it also runs
 `alexnet_vk eval --json` on that checkpoint (or reads its saved output with --compare-json) and
@@ -199,7 +200,11 @@ def evaluate(model, arch, norm, data_dir, batch=256):
                  for n in ("t10k-images-idx3-ubyte", "t10k-images-idx3-ubyte.gz"))
     views, labels = (idx_examples if is_idx else folder_examples)(data_dir, arch)
     mean = torch.tensor(norm["mean"], dtype=torch.float32).view(1, -1, 1, 1)
-    scale = float(norm["pixel_scale"])
+    # (pixel - mean[c]) * pixel_scale / std[c]: model/data/normalization.cpp's per-channel scale,
+    # computed in float32 as there; no "std" (the paper's recipe) means std 1.
+    std = norm.get("std") or [1.0] * mean.shape[1]
+    scale = torch.tensor([np.float32(norm["pixel_scale"]) / np.float32(s) for s in std],
+                         dtype=torch.float32).view(1, -1, 1, 1)
     probs, chunk = [], []
 
     def flush():
