@@ -2,6 +2,7 @@
 """alexnet_vk versus PyTorch on the same network, batch and input size, in one run.
 
     python3 bench/compare_pytorch.py [--arch alexnet] [--batch 32] [--input-size 224] [--iters 5]
+                                     [--tf32] [--amp] [--vk-precision fp16]
 
 Builds the paper's AlexNet in PyTorch (bench/alexnet_torch.py: LRN as the paper defines it,
 conv2/4/5 in 2 groups, conv1 padded 0 before and 3 after at 224, dropout 0.5, fp32), times a
@@ -16,6 +17,7 @@ the project; on Debian 12: apt-get install python3-torch libopenblas0-pthread.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -80,19 +82,27 @@ def time_torch(args, device, train):
     x = (torch.randn(args.batch, 3, arch["in_size"], arch["in_size"], generator=g) * 50).to(device)
     y = torch.randint(0, args.classes, (args.batch,), generator=g).to(device)
     opt = alexnet_torch.sgd_paper(model, lr=1e-4)  # alexnet_vk bench uses lr 1e-4 too
+    # --amp: PyTorch's mixed precision as its users train: fp16 autocast, a dynamic loss scale.
+    scaler = torch.cuda.amp.GradScaler() if args.amp else None
     model.train(train)
     times = []
     for it in range(args.warmup + args.iters):
         sync(device)
         t0 = time.perf_counter()
-        if train:
-            opt.zero_grad(set_to_none=False)
-            loss = torch.nn.functional.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-        else:
-            with torch.no_grad():
-                torch.softmax(model(x), dim=1)
+        with torch.autocast(device.type, dtype=torch.float16) if args.amp else contextlib.nullcontext():
+            if train:
+                opt.zero_grad(set_to_none=False)
+                loss = torch.nn.functional.cross_entropy(model(x), y)
+                if scaler:
+                    scaler.scale(loss).backward()
+                    scaler.step(opt)
+                    scaler.update()
+                else:
+                    loss.backward()
+                    opt.step()
+            else:
+                with torch.no_grad():
+                    torch.softmax(model(x), dim=1)
         sync(device)
         if it >= args.warmup:
             times.append(time.perf_counter() - t0)
@@ -107,6 +117,8 @@ def run_vk(args, mode):
            str(args.warmup), "--mode", mode, "--json"]
     if args.vk_device is not None:
         cmd += ["--device", str(args.vk_device)]
+    if args.vk_precision:
+        cmd += ["--precision", args.vk_precision]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out[out.index("{"):]), " ".join(cmd)
 
@@ -129,6 +141,10 @@ def main():
     ap.add_argument("--tf32", action="store_true",
                     help="let cuDNN/cuBLAS use TF32 tensor cores (PyTorch's default for convolutions); "
                          "off by default so that both sides compute in fp32 as alexnet_vk does")
+    ap.add_argument("--amp", action="store_true",
+                    help="PyTorch with automatic mixed precision (fp16 autocast and GradScaler); CUDA only")
+    ap.add_argument("--vk-precision", choices=["fp32", "fp16"], default=None,
+                    help="alexnet_vk bench --precision (default: its own, fp32)")
     args = ap.parse_args()
     if args.input_size is None:
         args.input_size = 224 if args.arch == "alexnet" else 28
@@ -140,9 +156,11 @@ def main():
     torch.backends.cudnn.allow_tf32 = args.tf32
     torch.backends.cuda.matmul.allow_tf32 = args.tf32
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    if args.amp and device.type != "cuda":
+        ap.error("--amp needs a CUDA device: PyTorch's fp16 autocast and GradScaler are CUDA features")
     env = {"torch_version": torch.__version__, "torch_device": str(device),
            "torch_device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_name(),
-           "torch_threads": torch.get_num_threads(), "tf32": args.tf32, "cpu_count": os.cpu_count(), "blas": blas_backend()}
+           "torch_threads": torch.get_num_threads(), "tf32": args.tf32, "amp": args.amp, "cpu_count": os.cpu_count(), "blas": blas_backend()}
     result = {"arch": args.arch, "batch": args.batch, "input_size": args.input_size, "classes": args.classes,
               "iters": args.iters, "warmup": args.warmup, "env": env, "modes": {}}
     for mode in modes:
@@ -163,7 +181,7 @@ def main():
     print(f"PyTorch {env['torch_version']} on {env['torch_device']} ({env['torch_device_name']}), "
           f"{env['torch_threads']} threads of {env['cpu_count']} cores; BLAS {env['blas']['blas_info']} "
           f"{' '.join(env['blas']['loaded']) or '(no BLAS library mapped)'}; oneDNN {env['blas']['mkldnn']}"
-          + (f"; TF32 {'on' if args.tf32 else 'off'}" if device.type == "cuda" else ""))
+          + (f"; TF32 {'on' if args.tf32 else 'off'}; AMP {'fp16' if args.amp else 'off'}" if device.type == "cuda" else ""))
     vk_device = next((r["alexnet_vk"]["device"] for r in result["modes"].values() if "alexnet_vk" in r), None)
     if vk_device:
         print(f"alexnet_vk on {vk_device} ({os.path.relpath(args.tool)})")
