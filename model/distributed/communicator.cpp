@@ -19,6 +19,13 @@ class SingleProcess final : public Communicator {
   std::string description() const override { return "single process"; }
   void allreduce_sum(std::span<float>) override {}
   void allreduce_sum(std::span<double>) override {}
+  std::unique_ptr<PendingSum> start_sum(std::span<float>) override {
+    struct Done final : PendingSum {
+      bool test() override { return true; }
+      void wait() override {}
+    };
+    return std::make_unique<Done>();
+  }
   std::vector<std::uint64_t> allgather(std::uint64_t value) override { return {value}; }
   void broadcast(std::span<std::byte>, int) override {}
 };

@@ -50,6 +50,19 @@ class Communicator {
   // Element-wise sums over every rank, in place (the same result on every rank).
   virtual void allreduce_sum(std::span<float> values) = 0;
   virtual void allreduce_sum(std::span<double> values) = 0;
+  // A sum over the ranks that was started and not yet waited for (start_sum).
+  class PendingSum {
+   public:
+    virtual ~PendingSum() = default;
+    // Whether it has finished; each call also moves it on (MPI progresses a non-blocking
+    // collective only inside MPI calls).
+    virtual bool test() = 0;
+    // Waits for it (a DistributedError after the collective timeout).
+    virtual void wait() = 0;
+  };
+  // allreduce_sum(values) without waiting: `values` hold the sum once it has finished and must
+  // stay in place until then. Every rank must start the same sums in the same order.
+  virtual std::unique_ptr<PendingSum> start_sum(std::span<float> values) = 0;
   // Every rank's value, in rank order.
   virtual std::vector<std::uint64_t> allgather(std::uint64_t value) = 0;
   // root's bytes into every rank's `bytes` (the same size on every rank).

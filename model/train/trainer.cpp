@@ -205,6 +205,7 @@ void TrainingRun::train_step(const data::Batch& b, std::size_t steps, const data
     model_->submit_gradients(key);
     faults::kill_point(step_name + ":on-gpu");
     prefetch();  // the next batch's upload overlaps this step
+    ranks_.overlap_backward();  // the gradient sums start as the backward pass makes them
     model_->wait();
     const auto loss = model_->loss();
     for (float l : loss) sum += l;

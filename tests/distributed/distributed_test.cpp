@@ -118,6 +118,16 @@ TEST_F(DataParallel, TwoRanksComputeWhatOneProcessComputes) {
     expect_tensors_close(testing::read_floats(two / ("grad_s" + step + ".f32")),
                          testing::read_floats(one / ("grad_s" + step + ".f32")), counts, "gradients of step " + step);
   }
+  // The sums overlapped the backward pass: several buckets, started as the device made them.
+  for (const std::string rank : {"0", "1"}) {
+    std::ifstream f(two / ("exchange_r" + rank + ".txt"));
+    int overlapped = 0, buckets = 0, early = 0;
+    ASSERT_TRUE(f >> overlapped >> buckets >> early) << "rank " << rank;
+    EXPECT_EQ(overlapped, 1) << "rank " << rank;
+    EXPECT_GE(buckets, 2) << "rank " << rank;
+    std::printf("rank %s: %d buckets, %d of %d started before the backward pass ended\n", rank.c_str(), buckets,
+                early, buckets * testing::kProbeSteps);
+  }
   for (const std::string part : {"value", "momentum"}) {
     const auto rank0 = testing::read_floats(two / (part + "_r0.f32"));
     EXPECT_EQ(rank0, testing::read_floats(two / (part + "_r1.f32"))) << part << ": the ranks must agree bit for bit";
