@@ -202,6 +202,12 @@ void TrainingRun::train_step(const data::Batch& b, std::size_t steps, const data
   const auto compute_start = Clock::now();
   try {
     if (faults::device_lost_at(n)) model_->simulate_device_lost();
+    if (faults::nan_loss_at(n)) {  // test-only: every logit, and so every loss, NaN
+      const std::size_t last = model_->parameter_infos().size() - 1;
+      auto bias = model_->read_parameter(last, ParameterPart::Value);
+      bias.assign(bias.size(), std::nanf(""));
+      model_->write_parameter(last, ParameterPart::Value, bias);
+    }
     model_->submit_gradients(key);
     faults::kill_point(step_name + ":on-gpu");
     prefetch();  // the next batch's upload overlaps this step

@@ -6,7 +6,8 @@
 //     sharded validation and rank 0's metrics.csv are in it), then 1 process again train as one
 //     uninterrupted process does;
 //   - a rank killed mid-step stops the job within seconds, naming the rank, with the last
-//     checkpoint intact; a rank that loses its device stops every rank with one line naming it;
+//     checkpoint intact; a rank that loses its device, or whose loss becomes NaN, stops every rank
+//     with one line naming it;
 //   - ranks started with different options, or a batch that does not divide over the ranks, are
 //     a one-line error.
 // Why 1e-5 and not bit-identity: one process sums each weight gradient over 16 samples in one
@@ -201,6 +202,30 @@ TEST_F(DataParallel, ARankThatLosesItsDeviceStopsEveryRankWithOneLine) {
   const std::string checkpoint = (out / "last.ckpt").string();
   EXPECT_NE(r.err.find(checkpoint + " (after step 2) is kept"), std::string::npos) << r.err;
   EXPECT_EQ(load_checkpoint(checkpoint).header["train"]["step"].get<long>(), 2);
+}
+
+// Rank 1 alone diverges at step 3 (test hook: its classifier's bias NaN before the step, so every
+// loss of its share is NaN): every rank stops at that step's agreement, within seconds of rank 0's
+// step 2, with one line naming rank 1 and the cause; the checkpoint after step 2 is kept, finite.
+TEST_F(DataParallel, ANonFiniteLossOnOneRankStopsEveryRankWithOneLine) {
+  const fs::path out = root_ / "nan", log = root_ / "nan.log";
+  const std::string train = "ALEXNET_VK train " + data_ + "--val-limit 16 --batch 16 --epochs 2 --checkpoint-every 2 --seed 3 --out " + out.string();
+  const auto r = mpirun({{1, "env ALEXNET_VK_TEST_STEP_LOG=" + log.string() + " " + train},
+                         {1, "env ALEXNET_VK_TEST_NAN_LOSS_AT_STEP=3 " + train}});
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(error_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("alexnet_vk: error: rank 1 of 2: the loss became "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" at step 3 (epoch 1, batch 3 of 4)"), std::string::npos) << r.err;
+  const std::string checkpoint = (out / "last.ckpt").string();
+  EXPECT_NE(r.err.find(checkpoint + " (after step 2) is kept"), std::string::npos) << r.err;
+  struct stat logged {};
+  ASSERT_EQ(::stat(log.c_str(), &logged), 0);
+  EXPECT_LT(double(std::time(nullptr) - logged.st_mtime), 15) << r.err;
+  EXPECT_EQ(losses(log).size(), 2u) << "rank 0 must not finish step 3";
+  const Checkpoint c = load_checkpoint(checkpoint);
+  EXPECT_EQ(c.header["train"]["step"].get<long>(), 2);
+  for (const auto& [name, t] : c.tensors)
+    for (float v : t.data) ASSERT_TRUE(std::isfinite(v)) << name;
 }
 
 // A NaN written into one weight of rank 1 after step 2 (what a faulty device or a bit flip would
