@@ -105,6 +105,8 @@ Communicator& world() {
 
 bool launched_by_mpi() { return launcher_size() > 1; }
 
+bool under_mpi_launcher() { return launcher_size() > 0; }
+
 const char* how_to_get_mpi() {
   return "install Open MPI (apt-get install openmpi-bin libopenmpi-dev, or scripts/setup.sh test) and configure "
          "and build again; then run `mpirun -np N alexnet_vk train ...`";

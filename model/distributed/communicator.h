@@ -93,6 +93,10 @@ Communicator& world();
 
 // True when an MPI launcher (mpirun, mpiexec, srun) started this process with more than one rank.
 bool launched_by_mpi();
+// True when an MPI launcher started this process, with any number of ranks. Its stdout may then
+// be a pseudo-terminal whatever mpirun's own output is (Open MPI gives each rank one), so
+// isatty() cannot say whether a person is watching.
+bool under_mpi_launcher();
 // This build has MPI (CMake found it).
 bool built_with_mpi();
 // How to get a build with MPI, for messages.
