@@ -35,6 +35,12 @@ const char* env(const char* name) {
   return value && *value ? value : nullptr;
 }
 
+int launcher_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"})
+    if (const char* value = env(name)) return std::atoi(value);
+  return 0;
+}
+
 int launcher_size() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"})
     if (const char* value = env(name)) return std::atoi(value);
@@ -107,9 +113,16 @@ bool launched_by_mpi() { return launcher_size() > 1; }
 
 bool under_mpi_launcher() { return launcher_size() > 0; }
 
+int rank_given_by_launcher() { return under_mpi_launcher() ? launcher_rank() : 0; }
+
 const char* how_to_get_mpi() {
+#if ALEXNET_VK_MPI_OFF
+  return "configure with -DALEXNET_VK_MPI=ON (this build was configured with -DALEXNET_VK_MPI=OFF) and build again; "
+         "then run `mpirun -np N alexnet_vk train ...`";
+#else
   return "install Open MPI (apt-get install openmpi-bin libopenmpi-dev, or scripts/setup.sh test) and configure "
          "and build again; then run `mpirun -np N alexnet_vk train ...`";
+#endif
 }
 
 void finish(bool clean) {

@@ -97,6 +97,9 @@ bool launched_by_mpi();
 // be a pseudo-terminal whatever mpirun's own output is (Open MPI gives each rank one), so
 // isatty() cannot say whether a person is watching.
 bool under_mpi_launcher();
+// This process's rank as the launcher numbered it (0 when none did): who speaks for all ranks
+// before there is a communicator (a build without MPI under mpirun).
+int rank_given_by_launcher();
 // This build has MPI (CMake found it).
 bool built_with_mpi();
 // How to get a build with MPI, for messages.
