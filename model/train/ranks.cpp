@@ -1,6 +1,5 @@
 #include "model/train/ranks.h"
 
-#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -186,15 +185,15 @@ std::string Ranks::summary() const {
   const double n = double(reductions_ - 1), steps = double(compute_steps_ - 1);
   char line[400];
   if (exchange_->overlapped()) {
-    // The device copies the gradients to the host inside its step and back inside the update.
+    // The device copies the gradients to the host inside its step and back inside the update; the
+    // sums are in flight from the first bucket's start (early in the backward pass) to the last's
+    // end, and the step waits only for what is left of them after its backward pass.
     std::snprintf(line, sizeof line,
                   "data parallel: %d ranks (%s); per step after the first: compute %.1f ms, gradient allreduce of %.2f "
-                  "MB in %zu buckets %.1f ms, overlapped with backward: %.1f ms of it after the backward pass "
-                  "(%.0f%% hidden; %.1f buckets a step started before the backward ended)",
+                  "MB in %zu buckets overlapped with backward: %.1f ms waited for after it (in flight %.1f ms; %.1f "
+                  "buckets a step started before the backward pass ended)",
                   size(), comm_.description().c_str(), compute_ms_ / steps, double(totals_.bytes) / 1e6,
-                  totals_.buckets, totals_.allreduce_ms / n, totals_.exposed_ms / n,
-                  totals_.allreduce_ms > 0 ? 100 * std::max(0.0, 1 - totals_.exposed_ms / totals_.allreduce_ms) : 0.0,
-                  double(totals_.early) / n);
+                  totals_.buckets, totals_.exposed_ms / n, totals_.allreduce_ms / n, double(totals_.early) / n);
     return line;
   }
   std::snprintf(line, sizeof line,
