@@ -6,8 +6,6 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "model/distributed/communicator.h"
-
 namespace alexnet {
 namespace {
 
@@ -23,10 +21,7 @@ std::string printed(const char* format, auto... args) {
 
 }  // namespace
 
-// Under mpirun, rank 0's stdout is a pseudo-terminal even when mpirun's output goes to a file or a
-// pipe, where redraws would leave every bar in the log: plain lines there.
-Progress::Progress()
-    : Progress(Output{stdout, ::isatty(STDOUT_FILENO) != 0 && !distributed::under_mpi_launcher(), 0}) {}
+Progress::Progress() : Progress(Output{stdout, ::isatty(STDOUT_FILENO) != 0, 0}) {}
 
 Progress::Progress(Output output) : out_(output) {}
 

@@ -28,7 +28,7 @@ class Progress {
     int columns = 0;
   };
 
-  Progress();  // stdout; a terminal when isatty says so and no MPI launcher started this process
+  Progress();  // stdout; a terminal when isatty says so (the trainer: and not under mpirun)
   explicit Progress(Output output);
 
   // `eta_seconds`: the training time left (this epoch's steps and the later epochs'); the line

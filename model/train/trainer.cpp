@@ -3,6 +3,8 @@
 // validation, metrics and checkpoints.
 #include "model/train/trainer.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -68,7 +70,9 @@ class TrainingRun {
   std::string out_, checkpoint_path_;
   std::vector<EpochMetrics> history_;
   nlohmann::json recipe_;
-  Progress progress_;
+  // Plain lines under mpirun: rank 0's stdout is a pseudo-terminal there even when mpirun's own
+  // output is a pipe or a file (Open MPI's), where redraws would leave every bar in the log.
+  Progress progress_{{stdout, ::isatty(STDOUT_FILENO) != 0 && !distributed::under_mpi_launcher(), 0}};
   TrainResult result_;
   // The newest checkpoint this run can fall back on, for the error messages.
   std::string kept_path_;
