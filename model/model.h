@@ -81,6 +81,11 @@ struct StepShare {
   int step_batch = 0;  // 0: the model's own batch (a whole step)
 };
 
+// Parameters [first, last) in parameter_infos() order.
+struct ParameterRange {
+  std::size_t first = 0, last = 0;
+};
+
 struct ModelOptions {
   int batch = 128;      // images per training step (inference: the micro-batch is chosen for it)
   int micro_batch = 0;  // images per round; 0: the largest that fits the device (choose_micro_batch)
@@ -123,6 +128,19 @@ class Model : public ParameterSet {
   virtual void update(float lr) = 0;
   // submit_gradients + wait + update in as few submissions as the layout allows.
   virtual void run_step(const net::StepKey& key, float lr) = 0;
+
+  // ---- data parallelism: the gradients on the host as the backward pass makes them ----
+  // Asks every later training step to copy its parameter gradients into host memory too, group by
+  // group (`groups`: ranges of parameter indices, from the last parameters to the first, which is
+  // the order the backward pass finishes them), each as soon as the device has finished it, so
+  // that the ranks can start summing them while the device works on the layers before. False when
+  // the layout cannot (then the caller reads and writes whole tensors after wait()).
+  virtual bool mirror_gradients(const std::vector<ParameterRange>& /*groups*/) { return false; }
+  // After submit_gradients: group g's gradients in host memory (its tensors' floats one after the
+  // other), or an empty span when the device has not finished them within `timeout_ms`. Writable:
+  // update() applies what they hold then (the sum over the ranks), not the device's own gradients.
+  // Throws vkrt::DeviceLostError when the device was lost.
+  virtual std::span<float> mirrored_gradients(std::size_t /*group*/, double /*timeout_ms*/) { return {}; }
 
   // ---- inference ----
   // images (micro_batch(), C, H, W) -> probs (micro_batch(), classes); dropout is the identity.

@@ -39,6 +39,16 @@ void Timeline::wait(std::uint64_t value) const {
   }
 }
 
+bool Timeline::reached(std::uint64_t value, std::uint64_t timeout_ns) const {
+  VkSemaphoreWaitInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO};
+  info.semaphoreCount = 1;
+  info.pSemaphores = &semaphore_;
+  info.pValues = &value;
+  const VkResult r = vkWaitSemaphores(context_.device(), &info, timeout_ns);
+  if (r != VK_SUCCESS && r != VK_TIMEOUT) throw_if_failed(r, "vkWaitSemaphores");
+  return r == VK_SUCCESS;
+}
+
 void Timeline::signal(std::uint64_t value) {
   VkSemaphoreSignalInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO};
   info.semaphore = semaphore_;

@@ -34,6 +34,8 @@ class Timeline {
   // Host-side wait, in slices of `poll` so that a lost device (whose semaphore never advances)
   // becomes DeviceLostError instead of a hang. Throws DeviceLostError.
   void wait(std::uint64_t value) const;
+  // Whether `value` is reached within `timeout_ns` (0: now). Throws DeviceLostError.
+  bool reached(std::uint64_t value, std::uint64_t timeout_ns) const;
   void signal(std::uint64_t value);
 
  private:

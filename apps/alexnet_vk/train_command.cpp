@@ -76,6 +76,21 @@ struct FlagBinder {
 int run_train(const GlobalOptions& global, TrainOptions options, const std::map<std::string, CLI::Option*>& flags,
               DeviceChoice device, CLI::App* command, distributed::Communicator& comm);
 
+namespace {
+
+// This process's communicator. When there can be none (a build without MPI under mpirun), every
+// rank fails alike: rank 0 alone says so (a rank whose stderr cannot be silenced says it too).
+distributed::Communicator& open_world() {
+  try {
+    return distributed::world();
+  } catch (const distributed::DistributedError&) {
+    if (distributed::rank_given_by_launcher() > 0) (void)!std::freopen("/dev/null", "w", stderr);
+    throw;
+  }
+}
+
+}  // namespace
+
 Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
   auto* command = app.add_subcommand("train", "train on a data set (default: Fashion-MNIST, alexnet-small)");
   auto o = std::make_shared<TrainOptions>();
@@ -86,7 +101,7 @@ Runner add_train_command(CLI::App& app, const GlobalOptions& global) {
   add_device_options(command, device);
 
   return [=, &global]() {
-    distributed::Communicator& comm = distributed::world();  // MPI under a launcher, else one process
+    distributed::Communicator& comm = open_world();  // MPI under a launcher, else one process
     if (comm.rank() != 0 && !std::freopen("/dev/null", "w", stdout))  // rank 0 alone reports progress
       throw std::runtime_error("rank " + std::to_string(comm.rank()) + ": cannot silence stdout");
     try {

@@ -19,6 +19,13 @@ class SingleProcess final : public Communicator {
   std::string description() const override { return "single process"; }
   void allreduce_sum(std::span<float>) override {}
   void allreduce_sum(std::span<double>) override {}
+  std::unique_ptr<PendingSum> start_sum(std::span<float>) override {
+    struct Done final : PendingSum {
+      bool test() override { return true; }
+      void wait() override {}
+    };
+    return std::make_unique<Done>();
+  }
   std::vector<std::uint64_t> allgather(std::uint64_t value) override { return {value}; }
   void broadcast(std::span<std::byte>, int) override {}
 };
@@ -26,6 +33,12 @@ class SingleProcess final : public Communicator {
 const char* env(const char* name) {
   const char* value = std::getenv(name);
   return value && *value ? value : nullptr;
+}
+
+int launcher_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"})
+    if (const char* value = env(name)) return std::atoi(value);
+  return 0;
 }
 
 int launcher_size() {
@@ -98,9 +111,18 @@ Communicator& world() {
 
 bool launched_by_mpi() { return launcher_size() > 1; }
 
+bool under_mpi_launcher() { return launcher_size() > 0; }
+
+int rank_given_by_launcher() { return under_mpi_launcher() ? launcher_rank() : 0; }
+
 const char* how_to_get_mpi() {
+#if ALEXNET_VK_MPI_OFF
+  return "configure with -DALEXNET_VK_MPI=ON (this build was configured with -DALEXNET_VK_MPI=OFF) and build again; "
+         "then run `mpirun -np N alexnet_vk train ...`";
+#else
   return "install Open MPI (apt-get install openmpi-bin libopenmpi-dev, or scripts/setup.sh test) and configure "
          "and build again; then run `mpirun -np N alexnet_vk train ...`";
+#endif
 }
 
 void finish(bool clean) {

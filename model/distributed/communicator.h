@@ -50,6 +50,19 @@ class Communicator {
   // Element-wise sums over every rank, in place (the same result on every rank).
   virtual void allreduce_sum(std::span<float> values) = 0;
   virtual void allreduce_sum(std::span<double> values) = 0;
+  // A sum over the ranks that was started and not yet waited for (start_sum).
+  class PendingSum {
+   public:
+    virtual ~PendingSum() = default;
+    // Whether it has finished; each call also moves it on (MPI progresses a non-blocking
+    // collective only inside MPI calls).
+    virtual bool test() = 0;
+    // Waits for it (a DistributedError after the collective timeout).
+    virtual void wait() = 0;
+  };
+  // allreduce_sum(values) without waiting: `values` hold the sum once it has finished and must
+  // stay in place until then. Every rank must start the same sums in the same order.
+  virtual std::unique_ptr<PendingSum> start_sum(std::span<float> values) = 0;
   // Every rank's value, in rank order.
   virtual std::vector<std::uint64_t> allgather(std::uint64_t value) = 0;
   // root's bytes into every rank's `bytes` (the same size on every rank).
@@ -80,6 +93,13 @@ Communicator& world();
 
 // True when an MPI launcher (mpirun, mpiexec, srun) started this process with more than one rank.
 bool launched_by_mpi();
+// True when an MPI launcher started this process, with any number of ranks. Its stdout may then
+// be a pseudo-terminal whatever mpirun's own output is (Open MPI gives each rank one), so
+// isatty() cannot say whether a person is watching.
+bool under_mpi_launcher();
+// This process's rank as the launcher numbered it (0 when none did): who speaks for all ranks
+// before there is a communicator (a build without MPI under mpirun).
+int rank_given_by_launcher();
 // This build has MPI (CMake found it).
 bool built_with_mpi();
 // How to get a build with MPI, for messages.

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <climits>
 #include <thread>
+#include <vector>
 
 #include "model/distributed/mpi_communicator.h"
 #include "runtime/environment.h"
@@ -44,8 +45,11 @@ class MpiCommunicator final : public Communicator {
   int local_rank() const override { return local_rank_; }
   std::string description() const override { return library_ + ", " + std::to_string(size_) + " ranks"; }
 
-  void allreduce_sum(std::span<float> values) override { allreduce(values.data(), values.size(), MPI_FLOAT); }
-  void allreduce_sum(std::span<double> values) override { allreduce(values.data(), values.size(), MPI_DOUBLE); }
+  void allreduce_sum(std::span<float> values) override { start(values.data(), values.size(), MPI_FLOAT)->wait(); }
+  void allreduce_sum(std::span<double> values) override { start(values.data(), values.size(), MPI_DOUBLE)->wait(); }
+  std::unique_ptr<PendingSum> start_sum(std::span<float> values) override {
+    return start(values.data(), values.size(), MPI_FLOAT);
+  }
 
   std::vector<std::uint64_t> allgather(std::uint64_t value) override {
     std::vector<std::uint64_t> all(size_);
@@ -67,7 +71,24 @@ class MpiCommunicator final : public Communicator {
   }
 
  private:
-  void allreduce(void* data, std::size_t count, MPI_Datatype type) {
+  class Pending final : public PendingSum {
+   public:
+    explicit Pending(MpiCommunicator& comm) : comm_(comm) {}
+    bool test() override {
+      int done = 0;
+      comm_.check(MPI_Testall(int(requests_.size()), requests_.data(), &done, MPI_STATUSES_IGNORE), "MPI_Iallreduce");
+      return done != 0;
+    }
+    void wait() override { comm_.poll([this] { return test(); }, "MPI_Iallreduce"); }
+    std::vector<MPI_Request> requests_;
+
+   private:
+    MpiCommunicator& comm_;
+  };
+
+  // MPI_Iallreduce in place, in pieces of at most INT_MAX / 2 elements (MPI counts are ints).
+  std::unique_ptr<Pending> start(void* data, std::size_t count, MPI_Datatype type) {
+    auto pending = std::make_unique<Pending>(*this);
     int element = 0;
     MPI_Type_size(type, &element);
     for (std::size_t done = 0; done < count;) {
@@ -76,19 +97,29 @@ class MpiCommunicator final : public Communicator {
       check(MPI_Iallreduce(MPI_IN_PLACE, static_cast<char*>(data) + done * element, n, type, MPI_SUM, MPI_COMM_WORLD,
                            &request),
             "MPI_Iallreduce");
-      wait(request, "MPI_Iallreduce");
+      pending->requests_.push_back(request);
       done += std::size_t(n);
     }
+    return pending;
   }
 
-  // Polls the request: at first without pause (a reduction of a few KB is done in microseconds),
-  // then with short sleeps, so a rank waiting for a slower one leaves the CPU to it.
   void wait(MPI_Request& request, const char* what) {
+    poll(
+        [&] {
+          int done = 0;
+          check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), what);
+          return done != 0;
+        },
+        what);
+  }
+
+  // Polls until `done()`: at first without pause (a reduction of a few KB is done in
+  // microseconds), then with short sleeps, so a rank waiting for a slower one leaves the CPU to it.
+  template <class Done>
+  void poll(Done done, const char* what) {
     const auto start = std::chrono::steady_clock::now();
     for (int polls = 0;; ++polls) {
-      int done = 0;
-      check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), what);
-      if (done) return;
+      if (done()) return;
       if (polls < 1000) continue;
       std::this_thread::sleep_for(std::chrono::microseconds(polls < 20000 ? 20 : 500));
       if (std::chrono::steady_clock::now() - start > timeout_) {

@@ -180,9 +180,11 @@ void Network::record_loss(vkrt::Stream& stream, const vkrt::BufferRange& labels,
 
 void Network::record_backward(vkrt::Stream& stream, const vkrt::BufferRange& images, const vkrt::BufferRange& labels,
                               const vkrt::BufferRange& probs, const net::StepKey& key, std::uint64_t sample_offset,
-                              float loss_scale, bool accumulate) {
+                              float loss_scale, bool accumulate, const BackwardCuts* cuts) {
   loss_op_.backward(stream, probs, labels, logits_grad_, static_cast<std::uint32_t>(micro_batch_), loss_scale);
   stream.barrier();
+  vkrt::Stream* s = &stream;  // the part being recorded (cuts move on to the next)
+  std::size_t next_cut = 0;
   auto grad = [&](int which) -> vkrt::BufferRange {
     return which == 0 ? vkrt::BufferRange(grad_a_) : which == 1 ? vkrt::BufferRange(grad_b_) : vkrt::BufferRange(logits_grad_);
   };
@@ -207,14 +209,18 @@ void Network::record_backward(vkrt::Stream& stream, const vkrt::BufferRange& ima
     if (profile_) {
       marker.spans = profile_;
       marker.layer = layers_[i]->name();
-      marker.last = stream.timestamp();
+      marker.last = s->timestamp();
       io.passes = &marker;
     }
     const std::size_t spans_before = profile_ ? profile_->size() : 0;
-    layers_[i]->backward(stream, io, accumulate);
-    stream.barrier();
+    layers_[i]->backward(*s, io, accumulate);
+    s->barrier();
     if (profile_ && profile_->size() == spans_before)
-      profile_->push_back({layers_[i]->name() + " backward", marker.last, stream.timestamp()});
+      profile_->push_back({layers_[i]->name() + " backward", marker.last, s->timestamp()});
+    for (; cuts && next_cut < cuts->after_layers.size() && cuts->after_layers[next_cut] == i; ++next_cut) {
+      s = &cuts->next(next_cut);
+      s->barrier();  // the part before, in submission order
+    }
   }
 }
 
@@ -245,7 +251,7 @@ void Network::record_train_step(vkrt::Stream& stream, const vkrt::Buffer& images
 
 void Network::record_train_gradients(vkrt::Stream& stream, const vkrt::Buffer& images, const vkrt::Buffer& labels,
                                      int batch, const net::StepKey& key, const vkrt::Buffer& loss,
-                                     const vkrt::Buffer& probs) {
+                                     const vkrt::Buffer& probs, const BackwardCuts* cuts) {
   if (batch % micro_batch_ != 0)
     throw std::invalid_argument("batch " + std::to_string(batch) + " is not a multiple of the micro-batch " +
                                 std::to_string(micro_batch_));
@@ -259,9 +265,19 @@ void Network::record_train_gradients(vkrt::Stream& stream, const vkrt::Buffer& i
     const std::uint64_t sample = first_sample_ + first;  // in the whole step, for dropout
     record_forward(stream, x, key, sample);
     record_loss(stream, y, l, p);
+    const bool last = round + 1 == batch / micro_batch_;
     record_backward(stream, x, y, p, key, sample, 1.0f / static_cast<float>(step_batch_ ? step_batch_ : batch),
-                    round > 0);
+                    round > 0, last ? cuts : nullptr);
   }
+}
+
+std::size_t Network::layer_of_parameter(std::size_t i) const {
+  for (std::size_t layer = 0; layer < layers_.size(); ++layer) {
+    const std::size_t here = layers_[layer]->parameters().size();
+    if (i < here) return layer;
+    i -= here;
+  }
+  throw std::out_of_range("layer_of_parameter: no parameter " + std::to_string(i));
 }
 
 std::string Network::first_non_finite_parameter() {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <random>
 #include <span>
@@ -76,14 +77,27 @@ class Network : public ParameterSet {
                       std::uint64_t sample_offset);
   void record_loss(vkrt::Stream& stream, const vkrt::BufferRange& labels, const vkrt::BufferRange& loss,
                    const vkrt::BufferRange& probs);
+  // Where a backward pass is cut into separate submissions, so that the host learns early when the
+  // later layers' gradients are final (data parallelism: model/graph/gradient_mirror.h): after the
+  // backward of each layer in `after_layers` (descending), `next(k)` ends the part recorded so far
+  // (cut k) and returns the stream the rest is recorded into.
+  struct BackwardCuts {
+    std::vector<std::size_t> after_layers;
+    std::function<vkrt::Stream&(std::size_t cut)> next;
+  };
   void record_backward(vkrt::Stream& stream, const vkrt::BufferRange& images, const vkrt::BufferRange& labels,
                        const vkrt::BufferRange& probs, const net::StepKey& key, std::uint64_t sample_offset,
-                       float loss_scale, bool accumulate);
+                       float loss_scale, bool accumulate, const BackwardCuts* cuts = nullptr);
   void record_update(vkrt::Stream& stream, const vkrt::Buffer& lr, const SgdConfig& sgd);
   // A training step without its update: every micro-batch round's forward, loss and backward,
   // leaving the step's parameter gradients in place. record_train_step is this + record_update.
+  // With `cuts`, the last round's backward is cut there (the parameter gradients are final only
+  // after the last round).
   void record_train_gradients(vkrt::Stream& stream, const vkrt::Buffer& images, const vkrt::Buffer& labels, int batch,
-                              const net::StepKey& key, const vkrt::Buffer& loss, const vkrt::Buffer& probs);
+                              const net::StepKey& key, const vkrt::Buffer& loss, const vkrt::Buffer& probs,
+                              const BackwardCuts* cuts = nullptr);
+  // The layer whose parameters include parameter i (parameter_infos() order).
+  std::size_t layer_of_parameter(std::size_t i) const;
 
   // For the error report after a step whose loss was not finite, before its update (the device
   // still holds the step's inputs and the weights it started from): where the first NaN or

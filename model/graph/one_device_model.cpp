@@ -81,6 +81,7 @@ OneDeviceModel::Recording& OneDeviceModel::recording(Recordings& all) {
 
 void OneDeviceModel::submit_gradients(const net::StepKey& key) {
   require_training();
+  if (mirror_) return submit_mirrored(key);
   Recording& r = recording(gradients_);
   if (!current(r)) {
     begin(r, profiling_);
@@ -93,24 +94,85 @@ void OneDeviceModel::submit_gradients(const net::StepKey& key) {
   throw_if_lost();
   network_.set_step_key(key);
   r.stream.submit();
-  in_flight_ = &r;
+  in_flight_ = {&r};
   io_.advance();  // the next batch may be staged while this step runs
 }
 
 void OneDeviceModel::wait() {
-  if (!in_flight_) return;
-  in_flight_->stream.wait();
-  collect_profile(*in_flight_);
-  in_flight_ = nullptr;
-  stats_.submissions = 1;
+  if (in_flight_.empty()) return;
+  for (Recording* r : in_flight_) r->stream.wait();
+  collect_profile(*in_flight_.front());
+  stats_.submissions = in_flight_.size();
+  in_flight_.clear();
 }
 
 void OneDeviceModel::update(float lr) {
   require_training();
   io_.set_lr(lr);
-  update_.stream.submit();
-  update_.stream.wait();
-  stats_.submissions = 2;
+  Recording& r = mirror_ ? *mirrored_update_ : update_;
+  r.stream.submit();
+  r.stream.wait();
+  ++stats_.submissions;
+}
+
+bool OneDeviceModel::mirror_gradients(const std::vector<ParameterRange>& groups) {
+  require_training();
+  if (!context_.timeline_semaphores()) return false;
+  wait();
+  mirror_ = std::make_unique<GradientMirror>(context_, network_, groups);
+  mirrored_.clear();
+  mirrored_update_ = std::make_unique<Recording>(context_);
+  begin(*mirrored_update_, false);
+  mirrored_update_->stream.barrier();  // after the gradients' own writes (the host's are visible at submission)
+  mirror_->record_write_back(mirrored_update_->stream);
+  mirrored_update_->stream.barrier();
+  network_.record_update(mirrored_update_->stream, io_.lr, sgd_);
+  end(*mirrored_update_);
+  return true;
+}
+
+std::span<float> OneDeviceModel::mirrored_gradients(std::size_t group, double timeout_ms) {
+  return mirror_ ? mirror_->ready(group, timeout_ms) : std::span<float>{};
+}
+
+void OneDeviceModel::submit_mirrored(const net::StepKey& key) {
+  Parts& parts = mirrored_[{io_.pending_slot(), io_.pending_kind()}];
+  const std::size_t count = profiling_ ? 1 : mirror_->parts().size();
+  if (parts.size() != count || !current(*parts.front())) record_mirrored(parts, key);
+  throw_if_lost();
+  network_.set_step_key(key);
+  mirror_->begin_step();
+  in_flight_.clear();
+  for (std::size_t p = 0; p < parts.size(); ++p) {
+    parts[p]->stream.submit({}, parts.size() == 1 ? mirror_->signal_all() : mirror_->signal(p));
+    in_flight_.push_back(parts[p].get());
+  }
+  io_.advance();
+}
+
+// Part 0: the upload, every round but the last and the last one's forward, loss and backward down
+// to the first cut; then one part per cut; the last part ends with the loss readback. Each part
+// copies the gradient groups it completed to the host.
+void OneDeviceModel::record_mirrored(Parts& parts, const net::StepKey& key) {
+  const std::size_t count = profiling_ ? 1 : mirror_->parts().size();
+  parts.resize(count);
+  for (auto& r : parts)
+    if (!r) r = std::make_unique<Recording>(context_);
+  begin(*parts[0], profiling_);
+  parts[0]->stream.barrier();  // the previous step's reads of the input buffers finish first
+  io_.record_upload(parts[0]->stream, io_.pending_slot(), io_.pending_kind(), batch_, true);
+  Network::BackwardCuts cuts{mirror_->cut_layers(), [&](std::size_t k) -> vkrt::Stream& {
+                               mirror_->record_copies(parts[k]->stream, k);
+                               end(*parts[k]);
+                               begin(*parts[k + 1], false);
+                               return parts[k + 1]->stream;
+                             }};
+  network_.record_train_gradients(parts[0]->stream, io_.images, io_.labels, batch_, key, io_.loss, io_.probs,
+                                  count > 1 ? &cuts : nullptr);
+  Recording& last = *parts.back();
+  for (std::size_t p = count - 1; p < mirror_->parts().size(); ++p) mirror_->record_copies(last.stream, p);
+  io_.record_readback(last.stream, batch_, true);
+  end(last);
 }
 
 void OneDeviceModel::run_step(const net::StepKey& key, float lr) {

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "model/graph/gradient_mirror.h"
 #include "model/graph/network.h"
 #include "model/graph/step_io.h"
 #include "model/model.h"
@@ -52,6 +53,9 @@ class OneDeviceModel : public Model {
   void update(float lr) override;
   void run_step(const net::StepKey& key, float lr) override;
 
+  bool mirror_gradients(const std::vector<ParameterRange>& groups) override;
+  std::span<float> mirrored_gradients(std::size_t group, double timeout_ms) override;
+
   void infer(std::span<const float> images, std::span<float> probs) override;
   void infer_features(std::span<const float> images, const std::string& layer, std::span<float> features,
                       std::span<float> probs) override;
@@ -84,6 +88,11 @@ class OneDeviceModel : public Model {
   void throw_if_lost();
   // The timings of the last profiled recording `r` ran.
   void collect_profile(const Recording& r);
+  // With a gradient mirror: the step's gradients as parts (gradient_mirror.h), one part when
+  // profiling (timestamps are read per command buffer).
+  using Parts = std::vector<std::unique_ptr<Recording>>;
+  void submit_mirrored(const net::StepKey& key);
+  void record_mirrored(Parts& parts, const net::StepKey& key);
 
   vkrt::Context& context_;
   std::uint64_t bytes_before_;  // the allocator's bytes in use before this model
@@ -95,7 +104,10 @@ class OneDeviceModel : public Model {
   std::uint64_t bytes_after_;  // ... and after constructing it
   Recording update_;
   Recordings gradients_, fused_, inference_;
-  Recording* in_flight_ = nullptr;  // the gradients submitted and not yet waited for
+  std::vector<Recording*> in_flight_;  // the gradients submitted and not yet waited for
+  std::unique_ptr<GradientMirror> mirror_;  // mirror_gradients: the gradients in host memory too
+  std::map<std::pair<int, InputKind>, Parts> mirrored_;
+  std::unique_ptr<Recording> mirrored_update_;  // the host's gradients back to the device, then SGD
   std::map<std::string, std::unique_ptr<Recording>> feature_copies_;
   std::map<std::string, vkrt::Buffer> feature_readbacks_;
   bool profiling_ = false;

@@ -7,6 +7,9 @@
 //                                            VK_ERROR_DEVICE_LOST (simulated in the trainer)
 //   ALEXNET_VK_TEST_NAN_WEIGHT_AT_STEP=K     after step K's update, a NaN is written into the first
 //                                            weight (a non-finite update the loss has not seen yet)
+//   ALEXNET_VK_TEST_NAN_LOSS_AT_STEP=K       before step K, a NaN is written into the last
+//                                            parameter (the classifier's bias), so every loss of
+//                                            step K is NaN: a diverged run, on this process only
 //   ALEXNET_VK_TEST_STEP_LOG=FILE            append "K LOSS" per finished step, LOSS as a C99 hex
 //                                            float (exact), flushed before the step is counted
 //
@@ -45,6 +48,9 @@ bool device_lost_at(std::uint64_t step);
 
 // True when ALEXNET_VK_TEST_NAN_WEIGHT_AT_STEP equals `step`.
 bool nan_weight_at(std::uint64_t step);
+
+// True when ALEXNET_VK_TEST_NAN_LOSS_AT_STEP equals `step`.
+bool nan_loss_at(std::uint64_t step);
 
 // Appends one line to ALEXNET_VK_TEST_STEP_LOG, when set.
 void log_step(std::uint64_t step, double loss);

@@ -1,7 +1,7 @@
 // Training progress on the terminal: a bar redrawn in place when stdout is a terminal, fitted to
 // its width (asked with TIOCGWINSZ at every update, so a resized window is followed), and plain
-// log lines when it is a file or a pipe (one per tenth of an epoch, or every 30 s if that comes
-// first, and at the epoch's end).
+// log lines when it is a file or a pipe, or under mpirun (one per tenth of an epoch, or every 30 s
+// if that comes first, and at the epoch's end). A data-parallel run prints from rank 0 only.
 //
 // The trainer's calls, in order:
 //   Progress::phase("computing normalization over 10000 images");  // before the header: each
@@ -28,7 +28,7 @@ class Progress {
     int columns = 0;
   };
 
-  Progress();  // stdout; a terminal when isatty says so
+  Progress();  // stdout; a terminal when isatty says so (the trainer: and not under mpirun)
   explicit Progress(Output output);
 
   // `eta_seconds`: the training time left (this epoch's steps and the later epochs'); the line

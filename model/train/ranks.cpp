@@ -110,8 +110,10 @@ void Ranks::agree(std::exception_ptr failure) {
     if (failure) std::rethrow_exception(failure);
     return;
   }
+  if (exchange_) exchange_->start_rest();  // a rank that failed mid-step starts the sums it owes
   const auto first = comm_.first_failure(mine);
   if (!first) return;
+  if (exchange_) exchange_->discard();  // every rank's sums finish before MPI can be finalized
   if (first->rank == rank()) std::rethrow_exception(failure);
   switch (first->kind) {
     case distributed::FailureKind::DeviceLost:
@@ -140,15 +142,21 @@ double Ranks::reduce_step(double loss_sum, int batch, std::span<const float> pro
   return sums[0] / batch;
 }
 
+void Ranks::overlap_backward() {
+  if (exchange_) exchange_->start_during_backward();
+}
+
 void Ranks::reduce_gradients() {
   if (!exchange_) return;
-  const auto s = exchange_->reduce();
+  const auto s = exchange_->finish();
   if (++reductions_ == 1) return;  // the first step's is left out (see add_compute_ms)
   totals_.readback_ms += s.readback_ms;
   totals_.allreduce_ms += s.allreduce_ms;
+  totals_.exposed_ms += s.exposed_ms;
   totals_.write_ms += s.write_ms;
   totals_.bytes = s.bytes;
   totals_.buckets = s.buckets;
+  totals_.early += s.early;
 }
 
 EvalResult Ranks::reduce(const EvalResult& mine) {
@@ -175,7 +183,19 @@ void Ranks::check_weights(Model& model, std::uint64_t step) {
 std::string Ranks::summary() const {
   if (size() == 1 || reductions_ < 2) return "";
   const double n = double(reductions_ - 1), steps = double(compute_steps_ - 1);
-  char line[320];
+  char line[400];
+  if (exchange_->overlapped()) {
+    // The device copies the gradients to the host inside its step and back inside the update; the
+    // sums are in flight from the first bucket's start (early in the backward pass) to the last's
+    // end, and the step waits only for what is left of them after its backward pass.
+    std::snprintf(line, sizeof line,
+                  "data parallel: %d ranks (%s); per step after the first: compute %.1f ms, gradient allreduce of %.2f "
+                  "MB in %zu buckets overlapped with backward: %.1f ms waited for after it (in flight %.1f ms; %.1f "
+                  "buckets a step started before the backward pass ended)",
+                  size(), comm_.description().c_str(), compute_ms_ / steps, double(totals_.bytes) / 1e6,
+                  totals_.buckets, totals_.exposed_ms / n, totals_.allreduce_ms / n, double(totals_.early) / n);
+    return line;
+  }
   std::snprintf(line, sizeof line,
                 "data parallel: %d ranks (%s); per step after the first: compute %.1f ms, gradient exchange %.1f ms (device to host "
                 "%.1f, allreduce %.1f, host to device %.1f) of %.2f MB in %zu buckets, not overlapped with backward",

@@ -47,6 +47,10 @@ class Ranks {
   // the ranks start identical whatever each computed.
   void start(Model& model);
 
+  // Between submit_gradients and wait: each bucket of gradients starts its sum over the ranks as
+  // soon as the device has made it (model/distributed/data_parallel.h), overlapping the rest of
+  // the backward pass. Throws vkrt::DeviceLostError when the device is lost.
+  void overlap_backward();
   // The agreement step, after each step's backward: `failure` is what this rank caught (or
   // null). When any rank failed, every rank throws: the failing rank its own exception, the
   // others the same kind with its message (vkrt::DeviceLostError, NonFiniteError or

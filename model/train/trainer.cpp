@@ -3,6 +3,8 @@
 // validation, metrics and checkpoints.
 #include "model/train/trainer.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -68,7 +70,9 @@ class TrainingRun {
   std::string out_, checkpoint_path_;
   std::vector<EpochMetrics> history_;
   nlohmann::json recipe_;
-  Progress progress_;
+  // Plain lines under mpirun: rank 0's stdout is a pseudo-terminal there even when mpirun's own
+  // output is a pipe or a file (Open MPI's), where redraws would leave every bar in the log.
+  Progress progress_{{stdout, ::isatty(STDOUT_FILENO) != 0 && !distributed::under_mpi_launcher(), 0}};
   TrainResult result_;
   // The newest checkpoint this run can fall back on, for the error messages.
   std::string kept_path_;
@@ -202,9 +206,16 @@ void TrainingRun::train_step(const data::Batch& b, std::size_t steps, const data
   const auto compute_start = Clock::now();
   try {
     if (faults::device_lost_at(n)) model_->simulate_device_lost();
+    if (faults::nan_loss_at(n)) {  // test-only: every logit, and so every loss, NaN
+      const std::size_t last = model_->parameter_infos().size() - 1;
+      auto bias = model_->read_parameter(last, ParameterPart::Value);
+      bias.assign(bias.size(), std::nanf(""));
+      model_->write_parameter(last, ParameterPart::Value, bias);
+    }
     model_->submit_gradients(key);
     faults::kill_point(step_name + ":on-gpu");
     prefetch();  // the next batch's upload overlaps this step
+    ranks_.overlap_backward();  // the gradient sums start as the backward pass makes them
     model_->wait();
     const auto loss = model_->loss();
     for (float l : loss) sum += l;

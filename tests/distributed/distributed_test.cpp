@@ -6,7 +6,8 @@
 //     sharded validation and rank 0's metrics.csv are in it), then 1 process again train as one
 //     uninterrupted process does;
 //   - a rank killed mid-step stops the job within seconds, naming the rank, with the last
-//     checkpoint intact; a rank that loses its device stops every rank with one line naming it;
+//     checkpoint intact; a rank that loses its device, or whose loss becomes NaN, stops every rank
+//     with one line naming it;
 //   - ranks started with different options, or a batch that does not divide over the ranks, are
 //     a one-line error.
 // Why 1e-5 and not bit-identity: one process sums each weight gradient over 16 samples in one
@@ -118,6 +119,16 @@ TEST_F(DataParallel, TwoRanksComputeWhatOneProcessComputes) {
     expect_tensors_close(testing::read_floats(two / ("grad_s" + step + ".f32")),
                          testing::read_floats(one / ("grad_s" + step + ".f32")), counts, "gradients of step " + step);
   }
+  // The sums overlapped the backward pass: several buckets, started as the device made them.
+  for (const std::string rank : {"0", "1"}) {
+    std::ifstream f(two / ("exchange_r" + rank + ".txt"));
+    int overlapped = 0, buckets = 0, early = 0;
+    ASSERT_TRUE(f >> overlapped >> buckets >> early) << "rank " << rank;
+    EXPECT_EQ(overlapped, 1) << "rank " << rank;
+    EXPECT_GE(buckets, 2) << "rank " << rank;
+    std::printf("rank %s: %d buckets, %d of %d started before the backward pass ended\n", rank.c_str(), buckets,
+                early, buckets * testing::kProbeSteps);
+  }
   for (const std::string part : {"value", "momentum"}) {
     const auto rank0 = testing::read_floats(two / (part + "_r0.f32"));
     EXPECT_EQ(rank0, testing::read_floats(two / (part + "_r1.f32"))) << part << ": the ranks must agree bit for bit";
@@ -141,6 +152,12 @@ TEST_F(DataParallel, CheckpointsMoveBetweenOneProcessAndTwoRanks) {
                          {1, "ALEXNET_VK " + resume}});
   ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
   EXPECT_NE(c.out.find("data parallel: 2 ranks"), std::string::npos) << c.out;
+  // Rank 0 alone prints progress, in plain lines: its stdout is a pseudo-terminal under mpirun
+  // (Open MPI's), but mpirun's is this test's pipe, where a redrawn bar would be garbage.
+  EXPECT_EQ(c.out.find('\r'), std::string::npos) << c.out;
+  const std::size_t step4 = c.out.find("epoch 1/2 step 4/4 ");
+  EXPECT_NE(step4, std::string::npos) << c.out;
+  EXPECT_EQ(step4, c.out.rfind("epoch 1/2 step 4/4 ")) << "one progress line per step:\n" << c.out;
   EXPECT_EQ(load_checkpoint((run / "last.ckpt").string()).header["train"]["step"].get<long>(), 6);
   const auto d = run_tool("train --resume " + (run / "last.ckpt").string(), logged);
   ASSERT_EQ(d.exit_code, 0) << d.err;
@@ -191,6 +208,30 @@ TEST_F(DataParallel, ARankThatLosesItsDeviceStopsEveryRankWithOneLine) {
   const std::string checkpoint = (out / "last.ckpt").string();
   EXPECT_NE(r.err.find(checkpoint + " (after step 2) is kept"), std::string::npos) << r.err;
   EXPECT_EQ(load_checkpoint(checkpoint).header["train"]["step"].get<long>(), 2);
+}
+
+// Rank 1 alone diverges at step 3 (test hook: its classifier's bias NaN before the step, so every
+// loss of its share is NaN): every rank stops at that step's agreement, within seconds of rank 0's
+// step 2, with one line naming rank 1 and the cause; the checkpoint after step 2 is kept, finite.
+TEST_F(DataParallel, ANonFiniteLossOnOneRankStopsEveryRankWithOneLine) {
+  const fs::path out = root_ / "nan", log = root_ / "nan.log";
+  const std::string train = "ALEXNET_VK train " + data_ + "--val-limit 16 --batch 16 --epochs 2 --checkpoint-every 2 --seed 3 --out " + out.string();
+  const auto r = mpirun({{1, "env ALEXNET_VK_TEST_STEP_LOG=" + log.string() + " " + train},
+                         {1, "env ALEXNET_VK_TEST_NAN_LOSS_AT_STEP=3 " + train}});
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(error_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("alexnet_vk: error: rank 1 of 2: the loss became "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" at step 3 (epoch 1, batch 3 of 4)"), std::string::npos) << r.err;
+  const std::string checkpoint = (out / "last.ckpt").string();
+  EXPECT_NE(r.err.find(checkpoint + " (after step 2) is kept"), std::string::npos) << r.err;
+  struct stat logged {};
+  ASSERT_EQ(::stat(log.c_str(), &logged), 0);
+  EXPECT_LT(double(std::time(nullptr) - logged.st_mtime), 15) << r.err;
+  EXPECT_EQ(losses(log).size(), 2u) << "rank 0 must not finish step 3";
+  const Checkpoint c = load_checkpoint(checkpoint);
+  EXPECT_EQ(c.header["train"]["step"].get<long>(), 2);
+  for (const auto& [name, t] : c.tensors)
+    for (float v : t.data) ASSERT_TRUE(std::isfinite(v)) << name;
 }
 
 // A NaN written into one weight of rank 1 after step 2 (what a faulty device or a bit flip would

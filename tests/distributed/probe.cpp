@@ -1,6 +1,7 @@
 #include "tests/distributed/probe.h"
 
 #include <fstream>
+#include <memory>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -46,7 +47,10 @@ std::vector<std::size_t> run_probe(distributed::Communicator& comm, vkrt::Contex
   auto model = open_model({&context}, arch, options);
   model->initialize(7);
   distributed::broadcast_parameters(*model, comm);
-  distributed::GradientExchange exchange(*model, comm);
+  // The trainer's exchange (model/train/ranks.h); one process has none.
+  std::unique_ptr<distributed::GradientExchange> exchange;
+  if (comm.size() > 1) exchange = std::make_unique<distributed::GradientExchange>(*model, comm);
+  std::size_t early = 0;
   const std::size_t in = model->input_count();
   const std::string r = std::to_string(comm.rank());
   for (int step = 0; step < kProbeSteps; ++step) {
@@ -60,12 +64,21 @@ std::vector<std::size_t> run_probe(distributed::Communicator& comm, vkrt::Contex
     const std::size_t first = std::size_t(comm.rank()) * local;
     model->stage({std::span(images).subspan(first * in, local * in), std::span(labels).subspan(first, local), {}, {}, {}});
     model->submit_gradients({7, std::uint32_t(step), true});
+    if (exchange) exchange->start_during_backward();
     model->wait();
     const auto loss = model->loss();
     write_floats(out / ("loss_r" + r + "_s" + std::to_string(step) + ".f32"), {loss.begin(), loss.end()});
-    if (comm.size() > 1) exchange.reduce();
-    if (comm.rank() == 0) write_floats(out / ("grad_s" + std::to_string(step) + ".f32"), all_of(*model, ParameterPart::Gradient));
+    if (exchange) {
+      exchange->start_rest();
+      early += exchange->finish().early;
+    }
     model->update(0.05f);
+    // What the update applied: with overlap, the sums reach the device's gradients in the update.
+    if (comm.rank() == 0) write_floats(out / ("grad_s" + std::to_string(step) + ".f32"), all_of(*model, ParameterPart::Gradient));
+  }
+  if (exchange) {
+    std::ofstream f(out / ("exchange_r" + r + ".txt"));
+    f << exchange->overlapped() << " " << exchange->buckets() << " " << early << "\n";
   }
   write_floats(out / ("value_r" + r + ".f32"), all_of(*model, ParameterPart::Value));
   write_floats(out / ("momentum_r" + r + ".f32"), all_of(*model, ParameterPart::Momentum));
