@@ -7,6 +7,9 @@
 //                                            VK_ERROR_DEVICE_LOST (simulated in the trainer)
 //   ALEXNET_VK_TEST_NAN_WEIGHT_AT_STEP=K     after step K's update, a NaN is written into the first
 //                                            weight (a non-finite update the loss has not seen yet)
+//   ALEXNET_VK_TEST_OVERFLOW_AT_STEP=K       --precision fp16: step K runs with its loss scale
+//                                            times 2^40, so its fp16 gradients really overflow
+//                                            (the loss scaler must skip the step and halve)
 //   ALEXNET_VK_TEST_STEP_LOG=FILE            append "K LOSS" per finished step, LOSS as a C99 hex
 //                                            float (exact), flushed before the step is counted
 //
@@ -45,6 +48,9 @@ bool device_lost_at(std::uint64_t step);
 
 // True when ALEXNET_VK_TEST_NAN_WEIGHT_AT_STEP equals `step`.
 bool nan_weight_at(std::uint64_t step);
+
+// True when ALEXNET_VK_TEST_OVERFLOW_AT_STEP equals `step`.
+bool overflow_at(std::uint64_t step);
 
 // Appends one line to ALEXNET_VK_TEST_STEP_LOG, when set.
 void log_step(std::uint64_t step, double loss);
