@@ -71,7 +71,7 @@ void visit_options(TrainOptions& o, Visitor&& v) {
   v(OptionInfo{"precision", "fp32, or fp16: activations and their gradients stored in 16 bits (sums, weights and "
                             "momentum fp32) with dynamic loss scaling; one device",
                true},
-    Named<Precision>{o.precision, {{"fp32", Precision::Fp32}, {"fp16", Precision::Fp16}}});
+    Named<Precision>{o.precision, precision_choices()});
   v(OptionInfo{"seed", "seed for init, data order, augmentation and dropout"}, o.seed);
   v(OptionInfo{"out", "folder for metrics.csv, curves.png and last.ckpt (default: a new runs/<date>-<time>, with "
                "runs/latest linking to it)", false, false},
