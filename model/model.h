@@ -23,6 +23,7 @@
 #include "model/graph/arch.h"
 #include "model/graph/parameter_set.h"
 #include "model/layers/layer.h"
+#include "model/ops/precision.h"
 #include "model/ops/sgd.h"
 
 namespace vkrt {
@@ -92,6 +93,9 @@ struct ModelOptions {
   bool train = true;    // false: inference only (no training buffers are allocated)
   SgdConfig sgd;
   StepShare share;      // the default: the batch is the whole step
+  // Storage of activations and their gradients (--precision): fp16 on one device only; weights,
+  // their gradients and momentum are fp32 either way (model/ops/precision.h).
+  Precision precision = Precision::Fp32;
 };
 
 class Model : public ParameterSet {
@@ -165,6 +169,15 @@ class Model : public ParameterSet {
   // Command buffers this model has recorded so far, on all devices: a training step is recorded
   // once and replayed, so this stops growing after the first step (tests count it).
   virtual std::size_t recordings() const = 0;
+
+  // ---- mixed precision (--precision fp16) ----
+  virtual Precision precision() const { return Precision::Fp32; }
+  // Dynamic loss scaling, fp16 only (std::logic_error otherwise): the loss gradient of the next
+  // steps is multiplied by `scale` and the update divides by it. After wait(): whether the step's
+  // (scaled) parameter gradients held a NaN or an infinity, in which case the caller skips its
+  // update(). Always false at fp32.
+  virtual void set_loss_scale(float scale);
+  virtual bool gradients_overflowed() const { return false; }
 
   // ---- faults ----
   // For the message after a non-finite loss of the step just waited for (before its update):

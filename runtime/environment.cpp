@@ -35,6 +35,7 @@ Switches read() {
   s.test_device_lost_at_step = number("ALEXNET_VK_TEST_DEVICE_LOST_AT_STEP");
   s.test_nan_weight_at_step = number("ALEXNET_VK_TEST_NAN_WEIGHT_AT_STEP");
   s.test_nan_loss_at_step = number("ALEXNET_VK_TEST_NAN_LOSS_AT_STEP");
+  s.test_overflow_at_step = number("ALEXNET_VK_TEST_OVERFLOW_AT_STEP");
   s.test_step_log = text("ALEXNET_VK_TEST_STEP_LOG");
   return s;
 }

@@ -15,7 +15,8 @@
 //                                          model/distributed/communicator.h)
 // Test-only fault hooks (model/io/faults.h says what each does):
 //   ALEXNET_VK_TEST_KILL_AT=POINT, ALEXNET_VK_TEST_DEVICE_LOST_AT_STEP=K,
-//   ALEXNET_VK_TEST_NAN_WEIGHT_AT_STEP=K, ALEXNET_VK_TEST_NAN_LOSS_AT_STEP=K, ALEXNET_VK_TEST_STEP_LOG=FILE
+//   ALEXNET_VK_TEST_NAN_WEIGHT_AT_STEP=K, ALEXNET_VK_TEST_NAN_LOSS_AT_STEP=K, ALEXNET_VK_TEST_STEP_LOG=FILE,
+//   ALEXNET_VK_TEST_OVERFLOW_AT_STEP=K
 #pragma once
 
 #include <cstdint>
@@ -31,7 +32,8 @@ struct Switches {
   bool pipeline_cache = true;
   std::uint64_t collective_timeout_s = 600;
   std::string test_kill_at;
-  std::optional<std::uint64_t> test_device_lost_at_step, test_nan_weight_at_step, test_nan_loss_at_step;
+  std::optional<std::uint64_t> test_device_lost_at_step, test_nan_weight_at_step, test_nan_loss_at_step,
+      test_overflow_at_step;
   std::string test_step_log;
 };
 

@@ -125,12 +125,19 @@ void Stream::check_storage_range(const std::string& name, std::size_t i, const B
                 std::to_string(limits.minStorageBufferOffsetAlignment));
 }
 
-// A texel-buffer binding is viewed with the range's texel_format (RGBA32F or R32F). The view spans
+// A texel-buffer binding is viewed with the range's texel_format (RGBA32F, R32F, RGBA16F or R16F). The view spans
 // the range rounded up to whole texels; the allocator aligns every buffer to at least 256 bytes, so
 // the rounding never reaches past the VkBuffer (shaders never read the extra floats).
 VkBufferView Stream::texel_view(const std::string& name, std::size_t i, const BufferRange& b) {
-  const VkDeviceSize texel = b.texel_format == VK_FORMAT_R32_SFLOAT ? 4 : 16;
-  if (b.texel_format != VK_FORMAT_R32_SFLOAT && b.texel_format != VK_FORMAT_R32G32B32A32_SFLOAT)
+  VkDeviceSize texel = 0;
+  switch (b.texel_format) {
+    case VK_FORMAT_R32_SFLOAT: texel = 4; break;
+    case VK_FORMAT_R32G32B32A32_SFLOAT: texel = 16; break;
+    case VK_FORMAT_R16_SFLOAT: texel = 2; break;
+    case VK_FORMAT_R16G16B16A16_SFLOAT: texel = 8; break;
+    default: break;
+  }
+  if (texel == 0)
     throw Error("dispatch of " + name + ": buffer " + std::to_string(i) + " asks for an unsupported texel format");
   const auto& limits = context_.limits();
   const VkDeviceSize range = (b.size + texel - 1) / texel * texel;

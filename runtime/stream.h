@@ -27,7 +27,8 @@ class Kernel;
 
 // A range of a Buffer to bind: the whole buffer, or [offset, offset + size) inside it.
 // A range bound to a texel-buffer binding is viewed with `texel_format`: RGBA32F (a vec4 per texel)
-// unless the caller asks for scalar texels (R32F) with scalar_texels().
+// unless the caller asks for scalar texels (R32F) with scalar_texels(), or 16-bit ones (RGBA16F, R16F)
+// with half_texels().
 struct BufferRange {
   VkBuffer handle = VK_NULL_HANDLE;
   VkDeviceSize offset = 0;
@@ -48,6 +49,16 @@ struct BufferRange {
 // The same range, viewed as one float per texel (R32F) when bound to a texel-buffer binding.
 inline BufferRange scalar_texels(BufferRange range) {
   range.texel_format = VK_FORMAT_R32_SFLOAT;
+  return range;
+}
+
+// The same range holding 16-bit floats: viewed as RGBA16F (or R16F for a scalar view) when bound to
+// a texel-buffer binding, so that a shader's texelFetch widens each element to fp32 as it loads.
+// Both formats must support uniform texel buffers on every Vulkan device (the spec's required
+// format support), so no feature check is needed beyond storing fp16 at all.
+inline BufferRange half_texels(BufferRange range) {
+  range.texel_format =
+      range.texel_format == VK_FORMAT_R32_SFLOAT ? VK_FORMAT_R16_SFLOAT : VK_FORMAT_R16G16B16A16_SFLOAT;
   return range;
 }
 

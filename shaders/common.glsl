@@ -9,6 +9,8 @@
 #ifndef ALEXNET_COMMON_GLSL
 #define ALEXNET_COMMON_GLSL
 
+#include "precision.glsl"
+
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 
 // Flat invocation index for 1-D work dispatched with vkrt::linear_groups(), which spills group

@@ -4,6 +4,9 @@
 //   binding 0: dy (count), RGBA32F texel view   binding 1: dx (count), storage buffer
 //   binding 2: the step key (dropout.glsl)
 // Texel layout, work assignment and the TAIL pipeline: "Texel-wise element ops" in common.glsl.
+// fp16 variant (ACT_FP16): the inputs are bound as RGBA16F views and the output is fp16 storage;
+// the arithmetic is fp32 (precision.glsl).
+//!variant fp16 ALEXNET_FP16 ACT_FP16
 #include "common.glsl"
 #include "dropout.glsl"
 

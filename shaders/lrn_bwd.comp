@@ -15,6 +15,9 @@
 //   spec: 3 SIZE (odd), 4 K (unused here: s comes from the forward pass), 5 ALPHA, 6 BETA, 7 C,
 //         8 PLANE (H * W), 9 TAIL (the partial-quad pipeline), 10 HALO, 11 FIRST, 12 TOTAL
 //         (channel slices, lrn.glsl)
+// fp16 variant (ACT_FP16): x, y and dy bound as RGBA16F views, dx stored in fp16; scale (and the
+// ratio halo) stay fp32, as does every sum.
+//!variant fp16 ALEXNET_FP16 ACT_FP16
 #include "common.glsl"
 #include "lrn.glsl"
 
@@ -22,8 +25,8 @@ layout(binding = 0) uniform samplerBuffer x;
 layout(binding = 1) uniform samplerBuffer y;
 layout(binding = 2) uniform samplerBuffer scale;
 layout(binding = 3) uniform samplerBuffer dy;
-layout(std430, binding = 4) writeonly buffer DX { float dx[]; };
-layout(std430, binding = 4) writeonly buffer DX4 { vec4 dx4[]; };  // same memory as DX
+layout(std430, binding = 4) writeonly buffer DX { ACT_T dx[]; };
+layout(std430, binding = 4) writeonly buffer DX4 { ACT4_T dx4[]; };  // same memory as DX
 layout(binding = 5) uniform samplerBuffer ratio_halo;
 layout(push_constant) uniform Push { uint count; };
 
@@ -52,5 +55,5 @@ void main() {
     }
   }
   const vec4 v = dy_i * pow_neg_beta(s_i) - (2.0 * ALPHA * BETA) * texelFetch(x, int(q)) * sum;
-  STORE_QUAD(dx4, dx, q, count, v)
+  STORE_QUAD_AS(ACT4_T, ACT_T, dx4, dx, q, count, v)
 }

@@ -13,12 +13,15 @@
 //   push: count (N * C * H * W)
 //   spec: 3 SIZE (odd), 4 K, 5 ALPHA, 6 BETA, 7 C, 8 PLANE (H * W), 9 TAIL (the partial-quad pipeline),
 //         10 HALO, 11 FIRST, 12 TOTAL (channel slices, lrn.glsl)
+// fp16 variant (ACT_FP16): x (and x_halo) bound as RGBA16F / R16F views, y stored in fp16; scale
+// stays fp32 (it is the window sum, kept for backward), as do the sums and powers.
+//!variant fp16 ALEXNET_FP16 ACT_FP16
 #include "common.glsl"
 #include "lrn.glsl"
 
 layout(binding = 0) uniform samplerBuffer x;
-layout(std430, binding = 1) writeonly buffer Y { float y[]; };
-layout(std430, binding = 1) writeonly buffer Y4 { vec4 y4[]; };  // same memory as Y
+layout(std430, binding = 1) writeonly buffer Y { ACT_T y[]; };
+layout(std430, binding = 1) writeonly buffer Y4 { ACT4_T y4[]; };  // same memory as Y
 layout(std430, binding = 2) writeonly buffer Scale { float scale[]; };
 layout(std430, binding = 2) writeonly buffer Scale4 { vec4 scale4[]; };  // same memory as Scale
 layout(binding = 3) uniform samplerBuffer x_halo;
@@ -41,6 +44,6 @@ void main() {
   }
   const vec4 s = K + ALPHA * sum;
   const vec4 yv = center * pow_neg_beta(s);
-  STORE_QUAD(y4, y, q, count, yv)
+  STORE_QUAD_AS(ACT4_T, ACT_T, y4, y, q, count, yv)
   STORE_QUAD(scale4, scale, q, count, s)
 }

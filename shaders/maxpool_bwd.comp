@@ -14,6 +14,9 @@
 //   binding 1: dy (N, C, OH, OW), R32F texel view   binding 2: dx (N, C, H, W)
 //   push: count (N * C * H * W)
 //   spec: 3 K, 4 STRIDE, 5 H, 6 W (7 TAIL: unused here)
+// fp16 variant (ACT_FP16): dy bound as an R16F view, dx stored in fp16; argmax stays fp32, the
+// sums are fp32.
+//!variant fp16 ALEXNET_FP16 ACT_FP16
 #include "common.glsl"
 #include "maxpool.glsl"
 
@@ -24,7 +27,7 @@ const uint BW = (W + STRIDE - 1u) / STRIDE;  // blocks per row of a plane
 
 layout(binding = 0) uniform samplerBuffer argmax;
 layout(binding = 1) uniform samplerBuffer dy;
-layout(std430, binding = 2) writeonly buffer DX { float dx[]; };
+layout(std430, binding = 2) writeonly buffer DX { ACT_T dx[]; };
 layout(push_constant) uniform Push { uint count; };
 
 void main() {
@@ -57,6 +60,6 @@ void main() {
       const float here = float(iy * W + ix);  // as forward stores it
       float sum = 0.0;
       for (uint w = 0u; w < SPAN * SPAN; ++w) sum += chosen[w] == here ? grad[w] : 0.0;
-      if (iy < H && ix < W) dx[plane * (H * W) + iy * W + ix] = sum;
+      if (iy < H && ix < W) dx[plane * (H * W) + iy * W + ix] = ACT_T(sum);
     }
 }

@@ -12,12 +12,14 @@
 //   binding 2: argmax (N, C, OH, OW), float-valued index within the plane
 //   push: count (N * C * OH * OW)
 //   spec: 3 K, 4 STRIDE, 5 H, 6 W, 7 TAIL (the partial-quad pipeline)
+// fp16 variant (ACT_FP16): x bound as an R16F view, y stored in fp16; argmax stays fp32.
+//!variant fp16 ALEXNET_FP16 ACT_FP16
 #include "common.glsl"
 #include "maxpool.glsl"
 
 layout(binding = 0) uniform samplerBuffer x;
-layout(std430, binding = 1) writeonly buffer Y { float y[]; };
-layout(std430, binding = 1) writeonly buffer Y4 { vec4 y4[]; };  // same memory as Y
+layout(std430, binding = 1) writeonly buffer Y { ACT_T y[]; };
+layout(std430, binding = 1) writeonly buffer Y4 { ACT4_T y4[]; };  // same memory as Y
 layout(std430, binding = 2) writeonly buffer Argmax { float argmax[]; };
 layout(std430, binding = 2) writeonly buffer Argmax4 { vec4 argmax4[]; };  // same memory as Argmax
 layout(push_constant) uniform Push { uint count; };
@@ -41,6 +43,6 @@ void main() {
       best_value = mix(best_value, value, greater);
       best = mix(best, at, greater);
     }
-  STORE_QUAD(y4, y, q, count, best_value)
+  STORE_QUAD_AS(ACT4_T, ACT_T, y4, y, q, count, best_value)
   STORE_QUAD(argmax4, argmax, q, count, vec4(best))
 }

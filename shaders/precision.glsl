@@ -6,7 +6,9 @@
 //
 // Definitions a variant may pass:
 //   ALEXNET_FP16   the shader stores some tensor in fp16 (enables GL_EXT_shader_16bit_storage)
-//   ACT_FP16       activations and their gradients are fp16: ACT_T below
+//   ACT_FP16       activations and their gradients are fp16: ACT_T (ACT4_T for four) below. The
+//                  element ops read them through RGBA16F / R16F texel views (vkrt::half_texels),
+//                  whose fetches return fp32, and write ACT_T / ACT4_T storage buffers
 //   GEMM_A_FP16, GEMM_B_FP16, GEMM_C_FP16   gemm.comp's operands A, B and result C are fp16
 // A storage type is used as `layout(std430) buffer X { ACT_T x[]; }` and read as float(x[i]).
 #ifndef ALEXNET_PRECISION_GLSL
@@ -18,8 +20,10 @@
 
 #ifdef ACT_FP16
 #define ACT_T float16_t
+#define ACT4_T f16vec4
 #else
 #define ACT_T float
+#define ACT4_T vec4
 #endif
 
 #endif

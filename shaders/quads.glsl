@@ -21,12 +21,15 @@ bool my_quad(uint count, out uint q) {
   return q < (count >> 2u);
 }
 
-// Writes quad q's results v to out4 / out1 (vec4 and float views of one buffer).
-#define STORE_QUAD(out4, out1, q, count, v)                                                 \
+// Writes quad q's results v (a vec4) to out4 / out1, views of one buffer of T4 / T1 elements
+// (vec4 / float, or f16vec4 / float16_t for fp16 storage: rounded to nearest when stored).
+#define STORE_QUAD_AS(T4, T1, out4, out1, q, count, v)                                      \
   if (TAIL) {                                                                               \
-    for (uint i_ = 4u * (q); i_ < (count); ++i_) out1[i_] = (v)[i_ - 4u * (q)];            \
+    for (uint i_ = 4u * (q); i_ < (count); ++i_) out1[i_] = T1((v)[i_ - 4u * (q)]);        \
   } else {                                                                                  \
-    out4[q] = (v);                                                                          \
+    out4[q] = T4(v);                                                                        \
   }
+// The fp32 case: out4 / out1 are vec4 and float views.
+#define STORE_QUAD(out4, out1, q, count, v) STORE_QUAD_AS(vec4, float, out4, out1, q, count, v)
 
 #endif

@@ -5,6 +5,9 @@
 //   push: count
 //   spec: 3 TEXELS (texels of four elements per invocation), 4 TAIL (the partial-texel pipeline)
 // Texel layout, work assignment and the TAIL pipeline: "Texel-wise element ops" in common.glsl.
+// fp16 variant (ACT_FP16): the inputs are bound as RGBA16F views and the output is fp16 storage;
+// the arithmetic is fp32 (precision.glsl).
+//!variant fp16 ALEXNET_FP16 ACT_FP16
 #include "common.glsl"
 
 layout(constant_id = 3) const uint TEXELS = 4;

@@ -15,6 +15,10 @@
 //   binding 2: g (count), RGBA32F texel view        binding 3: lr (1), the learning rate at index 0
 //   push: count, momentum, weight_decay
 //   spec: 3 TEXELS (texels of four elements per invocation), 4 TAIL (the partial-texel pipeline)
+// Variant unscale (SGD_UNSCALE), for dynamic loss scaling (--precision fp16): g holds S times the
+// gradient, and the update reads g * (1/S) in its place, 1/S from binding 4 (float S, float 1/S,
+// written by the host before each step). S is a power of two, so the unscaling is exact.
+//!variant unscale SGD_UNSCALE
 #include "common.glsl"
 
 layout(constant_id = 3) const uint TEXELS = 4;
@@ -25,6 +29,12 @@ layout(std430, binding = 1) buffer V4 { vec4 v4[]; };
 layout(std430, binding = 1) buffer V1 { float v1[]; };  // same memory as V4
 layout(binding = 2) uniform samplerBuffer g;
 layout(std430, binding = 3) readonly buffer LR { float lr; };
+#ifdef SGD_UNSCALE
+layout(std430, binding = 4) readonly buffer LossScale {
+  float loss_scale;
+  float inv_loss_scale;
+};
+#endif
 layout(push_constant) uniform Push {
   uint count;
   float momentum;
@@ -35,8 +45,16 @@ struct Update {
   vec4 w, v;
 };
 
+vec4 gradient(uint t) {
+#ifdef SGD_UNSCALE
+  return texelFetch(g, int(t)) * inv_loss_scale;
+#else
+  return texelFetch(g, int(t));
+#endif
+}
+
 Update update(vec4 wi, vec4 vi, uint t, float rate) {
-  precise const vec4 vn = momentum * vi - weight_decay * rate * wi - rate * texelFetch(g, int(t));
+  precise const vec4 vn = momentum * vi - weight_decay * rate * wi - rate * gradient(t);
   precise const vec4 wn = wi + vn;
   return Update(wn, vn);
 }

@@ -10,6 +10,12 @@
 //   spec: 3 CLASSES, 4 TEXELS (texels of four elements per invocation), 5 TAIL (the partial-texel
 //         pipeline)
 // Texel layout, work assignment and the TAIL pipeline: "Texel-wise element ops" in common.glsl.
+// fp16 variant (ACT_FP16, LOSS_SCALE): dlogits stored in fp16, and multiplied by the dynamic loss
+// scale S read from binding 3 (a buffer the host writes before each step, so a recorded step
+// replays with any scale): dlogits = ((probs - onehot) * scale) * S. S is a power of two, so the
+// product is exact unless it overflows fp16, which is what the loss scaler watches for.
+//   binding 3 (LOSS_SCALE only): float S, float 1/S
+//!variant fp16 ALEXNET_FP16 ACT_FP16 LOSS_SCALE
 #include "common.glsl"
 
 layout(constant_id = 3) const uint CLASSES = 1000;
@@ -22,6 +28,12 @@ layout(push_constant) uniform Push {
   uint count;
   float scale;
 };
+#ifdef LOSS_SCALE
+layout(std430, binding = 3) readonly buffer LossScale {
+  float loss_scale;
+  float inv_loss_scale;
+};
+#endif
 
 // The labels of rows r (one per element of a texel). With CLASSES >= 3 four consecutive elements
 // span at most two rows, so two loads serve them (loads from a storage buffer are slow on CPU
@@ -38,7 +50,11 @@ vec4 compute(uint t) {
   const uvec4 row = e / CLASSES;
   const uvec4 label = uvec4(labels_of(row));  // a negative label becomes >= CLASSES
   const vec4 onehot = vec4(equal(e - row * CLASSES, label));
+  #ifdef LOSS_SCALE
+  const vec4 d = ((texelFetch(probs, int(t)) - onehot) * scale) * loss_scale;
+#else
   const vec4 d = (texelFetch(probs, int(t)) - onehot) * scale;
+#endif
   return mix(vec4(uintBitsToFloat(0x7fc00000u)), d, lessThan(label, uvec4(CLASSES)));  // quiet NaN
 }
 

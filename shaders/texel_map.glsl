@@ -11,22 +11,26 @@
 #ifndef ALEXNET_TEXEL_MAP_GLSL
 #define ALEXNET_TEXEL_MAP_GLSL
 
-layout(std430, binding = OUT_BINDING) writeonly buffer Out4 { vec4 out4[]; };
-layout(std430, binding = OUT_BINDING) writeonly buffer Out1 { float out1[]; };  // same memory
+#include "precision.glsl"
+
+// The output's storage type: ACT4_T / ACT_T (precision.glsl), fp32 unless the variant says ACT_FP16;
+// compute() is fp32 in both, rounded to nearest when stored.
+layout(std430, binding = OUT_BINDING) writeonly buffer Out4 { ACT4_T out4[]; };
+layout(std430, binding = OUT_BINDING) writeonly buffer Out1 { ACT_T out1[]; };  // same memory
 
 void main() {
   const uint full = count >> 2u;  // texels whose four elements all exist
   if (TAIL) {
     if (linear_index() == 0u) {
       const vec4 v = compute(full);
-      for (uint i = full * 4u; i < count; ++i) out1[i] = v[i & 3u];
+      for (uint i = full * 4u; i < count; ++i) out1[i] = ACT_T(v[i & 3u]);
     }
     return;
   }
   const uint first = first_texel(TEXELS);
   for (uint k = 0u; k < TEXELS; ++k) {
     const uint t = first + k * gl_WorkGroupSize.x;
-    if (t < full) out4[t] = compute(t);
+    if (t < full) out4[t] = ACT4_T(compute(t));
   }
 }
 

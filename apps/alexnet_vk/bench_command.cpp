@@ -31,7 +31,8 @@ void print_bench_json(const BenchResult& r) {
   const bool exchanges = r.memory.size() > 1;  // the layout exchanged data between devices
   nlohmann::json layers = nlohmann::json::array();
   for (const auto& l : r.layers) layers.push_back({{"name", l.name}, {"ms", l.ms}, {"gflops", l.gflops}});
-  nlohmann::json j = {{"device", r.device}, {"arch", r.arch}, {"mode", r.mode}, {"batch", r.batch},
+  nlohmann::json j = {{"device", r.device}, {"arch", r.arch}, {"mode", r.mode}, {"precision", r.precision},
+                      {"batch", r.batch},
                       {"micro_batch", r.micro_batch}, {"iters", r.iters}, {"ms_per_step", r.ms_per_step},
                       {"ms_min", r.ms_min}, {"ms_max", r.ms_max}, {"gpu_ms_per_step", r.gpu_ms_per_step},
                       {"images_per_second", r.images_per_second},
@@ -54,8 +55,8 @@ void print_bench_json(const BenchResult& r) {
 
 void print_bench_text(const BenchResult& r) {
   const bool exchanges = r.memory.size() > 1;
-  std::printf("bench %s %s batch %d (micro-batch %d) on %s, median of %d\n", r.arch.c_str(), r.mode.c_str(), r.batch,
-              r.micro_batch, r.device.c_str(), r.iters);
+  std::printf("bench %s %s %s batch %d (micro-batch %d) on %s, median of %d\n", r.arch.c_str(), r.mode.c_str(),
+              r.precision.c_str(), r.batch, r.micro_batch, r.device.c_str(), r.iters);
   std::printf("%-24s %10s %10s\n", "layer / pass", "GPU ms", "GFLOP/s");
   for (const auto& l : r.layers) {
     if (l.gflops > 0) std::printf("%-24s %10.3f %10.2f\n", l.name.c_str(), l.ms, l.gflops);
@@ -103,6 +104,8 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
   command->add_option("--warmup", o->warmup, "untimed steps first")->capture_default_str();
   command->add_option("--mode", *mode, "train or infer")->check(CLI::IsMember({"train", "infer"}))->capture_default_str();
   add_device_options(command, device);
+  auto precision = std::make_shared<Precision>(Precision::Fp32);
+  add_precision_option(command, precision);
   command->add_flag("--json", *json, "print one JSON object");
   command->add_option("--gemm", *gemm,
                       "instead of the network, time an N x N x N matrix product on every GEMM path");
@@ -118,6 +121,7 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
     }
     BenchOptions options = *o;
     options.train = *mode == "train";
+    options.precision = *precision;
     auto instance = open_instance(global);
     auto devices = open_devices(*instance, *device);
     if (!loader->data.empty()) {

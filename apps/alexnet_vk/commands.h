@@ -45,6 +45,10 @@ struct DeviceChoice {
 };
 void add_device_options(CLI::App* command, const std::shared_ptr<DeviceChoice>& choice);
 
+// --precision fp32|fp16 for the commands outside the recipe table (eval, predict, bench): the
+// same names as train's (precision_choices()); a bad value is CLI11's one-line error.
+void add_precision_option(CLI::App* command, const std::shared_ptr<Precision>& precision);
+
 struct OpenedDevices {
   std::vector<std::unique_ptr<vkrt::Context>> contexts;  // one, or two with --devices
   DeviceList list() const;                               // what open_model() takes

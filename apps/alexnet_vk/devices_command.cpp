@@ -27,6 +27,21 @@ void add_device_options(CLI::App* command, const std::shared_ptr<DeviceChoice>& 
   one->excludes(two);
 }
 
+void add_precision_option(CLI::App* command, const std::shared_ptr<Precision>& precision) {
+  std::vector<std::string> names;
+  for (const auto& [name, value] : precision_choices()) names.push_back(name);
+  command
+      ->add_option_function<std::string>(
+          "--precision",
+          [precision](const std::string& text) {
+            for (const auto& [name, value] : precision_choices())
+              if (text == name) *precision = value;
+          },
+          "fp32, or fp16: activations stored in 16 bits (sums and weights fp32); one device")
+      ->check(CLI::IsMember(names))
+      ->default_str(precision_name(*precision));
+}
+
 OpenedDevices open_devices(const vkrt::Instance& instance, const DeviceChoice& choice) {
   OpenedDevices out;
   if (!choice.devices.empty() && choice.devices.size() != 2)

@@ -103,6 +103,8 @@ Runner add_eval_command(CLI::App& app, const GlobalOptions& global) {
   command->add_flag("--ten-crop", *ten_crop, "average the paper's 10 crops (4 corners + centre, and flips)");
   command->add_flag("--json", *json, "print one JSON object");
   add_device_options(command, device);
+  auto precision = std::make_shared<Precision>(Precision::Fp32);
+  add_precision_option(command, precision);
   command->add_option("--threads", *threads, "data loader threads");
   return [=, &global]() {
     if (checkpoint->empty() && weights->empty()) throw std::invalid_argument("give --checkpoint FILE or --weights FILE");
@@ -116,7 +118,9 @@ Runner add_eval_command(CLI::App& app, const GlobalOptions& global) {
                             " has " + std::to_string(source.val->num_classes()));
     auto instance = open_instance(global);
     auto devices = open_devices(*instance, *device);
-    auto network = open_model(devices.list(), model.arch, ModelOptions{64, 0, false, {}});
+    ModelOptions options{64, 0, false, {}};
+    options.precision = *precision;
+    auto network = open_model(devices.list(), model.arch, options);
     model.load_into(*network);
     Predictor predictor(*network);
     const std::string device_name = network->device_name();
@@ -145,6 +149,8 @@ Runner add_predict_command(CLI::App& app, const GlobalOptions& global) {
   auto json = std::make_shared<bool>(false);
   command->add_option("--features", *features, "also a layer's vector per image (conv1 ... fc8, e.g. fc7), with --json");
   command->add_flag("--json", *json, "print one JSON object: each image's top-5 and, with --features, its vector");
+  auto precision = std::make_shared<Precision>(Precision::Fp32);
+  add_precision_option(command, precision);
   return [=, &global]() {
     if (!features->empty() && !*json) throw UsageError("--features needs --json (the vectors are printed as JSON)");
     LoadedModel model(*checkpoint);
@@ -166,7 +172,9 @@ Runner add_predict_command(CLI::App& app, const GlobalOptions& global) {
     }
     auto instance = open_instance(global);
     vkrt::Context context(*instance, *device);
-    auto network = open_model({&context}, model.arch, ModelOptions{1, 0, false, {}});
+    ModelOptions options{1, 0, false, {}};
+    options.precision = *precision;
+    auto network = open_model({&context}, model.arch, options);
     model.load_into(*network);
     Predictor predictor(*network);
     const auto probs = predictor.probabilities(batch, static_cast<int>(images->size()));

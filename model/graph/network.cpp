@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "model/layers/make_layer.h"
+#include "model/reference/half.h"
 #include "runtime/error.h"
 #include "runtime/stream.h"
 #include "runtime/transfer.h"
@@ -24,17 +25,30 @@ bool all_finite(const std::vector<float>& values) {
 
 }  // namespace
 
-Network::Network(vkrt::Context& context, const Arch& arch, int micro_batch)
-    : context_(context), arch_(arch), micro_batch_(micro_batch), loss_op_(context, arch.classes), sgd_op_(context),
+Network::Network(vkrt::Context& context, const Arch& arch, int micro_batch, Precision precision)
+    : context_(context),
+      arch_(arch),
+      micro_batch_(micro_batch),
+      precision_((require_precision(context, precision), precision)),
+      loss_op_(context, arch.classes, precision),
+      sgd_op_(context, 0, 4, precision == Precision::Fp16),
       dropout_key_(context) {
   if (micro_batch < 1) throw std::invalid_argument("micro-batch must be positive");
-  for (const ArchNode& node : walk(arch_)) layers_.push_back(net::make_layer(context, arch_, node, micro_batch));
+  for (const ArchNode& node : walk(arch_))
+    layers_.push_back(net::make_layer(context, arch_, node, micro_batch, precision));
 
   // Activations: every layer that is not in place writes its own buffer, kept for backward.
   auto& allocator = context.allocator();
+  const std::size_t element = alexnet::activation_bytes(precision);
+  if (precision == Precision::Fp16) {
+    to_half_.emplace(context);
+    input_half_ = allocator.allocate(input_count() * micro_batch * element, vkrt::Intent::DeviceLocal);
+    loss_scale_.emplace(context);
+    overflow_check_.emplace(context);
+  }
   std::size_t largest = input_count();
   for (const auto& layer : layers_) {
-    const std::size_t bytes = layer->output_shape().count() * micro_batch * sizeof(float);
+    const std::size_t bytes = layer->output_shape().count() * micro_batch * element;
     largest = std::max(largest, layer->output_shape().count());
     if (layer->in_place()) {
       output_buffer_.push_back(-1);
@@ -43,9 +57,9 @@ Network::Network(vkrt::Context& context, const Arch& arch, int micro_batch)
       activations_.push_back(allocator.allocate(bytes, vkrt::Intent::DeviceLocal));
     }
   }
-  grad_a_ = allocator.allocate(largest * micro_batch * sizeof(float), vkrt::Intent::DeviceLocal);
-  grad_b_ = allocator.allocate(largest * micro_batch * sizeof(float), vkrt::Intent::DeviceLocal);
-  logits_grad_ = allocator.allocate(std::size_t(arch.classes) * micro_batch * sizeof(float), vkrt::Intent::DeviceLocal);
+  grad_a_ = allocator.allocate(largest * micro_batch * element, vkrt::Intent::DeviceLocal);
+  grad_b_ = allocator.allocate(largest * micro_batch * element, vkrt::Intent::DeviceLocal);
+  logits_grad_ = allocator.allocate(std::size_t(arch.classes) * micro_batch * element, vkrt::Intent::DeviceLocal);
   inference_labels_ = vkrt::upload<std::int32_t>(context, std::vector<std::int32_t>(micro_batch, 0));
   inference_loss_ = allocator.allocate(micro_batch * sizeof(float), vkrt::Intent::DeviceLocal);
 
@@ -80,7 +94,7 @@ std::size_t Network::parameter_count() const {
 }
 
 std::size_t Network::device_bytes() const {
-  std::size_t total = grad_a_.size() + grad_b_.size() + logits_grad_.size();
+  std::size_t total = grad_a_.size() + grad_b_.size() + logits_grad_.size() + input_half_.size();
   for (const auto& a : activations_) total += a.size();
   total += parameter_count() * 3 * sizeof(float);
   return total;
@@ -101,7 +115,7 @@ std::vector<float> initial_values(std::mt19937_64& rng, std::size_t count, float
 }
 
 std::size_t Network::activation_bytes() const {
-  std::size_t total = grad_a_.size() + grad_b_.size() + logits_grad_.size();
+  std::size_t total = grad_a_.size() + grad_b_.size() + logits_grad_.size() + input_half_.size();
   for (const auto& a : activations_) total += a.size();
   for (const auto& layer : layers_) total += layer->state_bytes();
   return total;
@@ -148,8 +162,35 @@ const vkrt::Buffer& Network::output_buffer(const std::string& layer) const {
   throw std::invalid_argument("the network has no layer '" + layer + "' with an output buffer");
 }
 
-net::LayerIO Network::io_for(std::size_t i, const vkrt::BufferRange& images, const net::StepKey& key,
+vkrt::BufferRange Network::network_input(const vkrt::BufferRange& images) const {
+  return precision_ == Precision::Fp16 ? vkrt::BufferRange(input_half_) : images;
+}
+
+const LossScaleBuffer& Network::loss_scale() const {
+  if (!loss_scale_) throw std::logic_error("loss scaling is for --precision fp16 only");
+  return *loss_scale_;
+}
+
+void Network::set_loss_scale(float scale) {
+  loss_scale();
+  loss_scale_->set(scale);
+}
+
+void Network::clear_overflow() {
+  loss_scale();
+  loss_scale_->clear_flag();
+}
+
+bool Network::gradients_overflowed() const { return loss_scale().flag(); }
+
+std::vector<float> Network::read_activations(const vkrt::Buffer& buffer, std::size_t count, std::size_t first) {
+  if (precision_ == Precision::Fp32) return vkrt::read<float>(context_, buffer, count, first);
+  return ref::from_half(vkrt::read<std::uint16_t>(context_, buffer, count, first));
+}
+
+net::LayerIO Network::io_for(std::size_t i, const vkrt::BufferRange& images_in, const net::StepKey& key,
                              std::uint64_t sample_offset) const {
+  const vkrt::BufferRange images = network_input(images_in);
   // The input of layer i is the output of the nearest earlier layer that owns a buffer.
   auto output_of = [&](std::size_t layer) -> vkrt::BufferRange {
     for (std::size_t j = layer + 1; j-- > 0;)
@@ -163,6 +204,10 @@ net::LayerIO Network::io_for(std::size_t i, const vkrt::BufferRange& images, con
 
 void Network::record_forward(vkrt::Stream& stream, const vkrt::BufferRange& images, const net::StepKey& key,
                              std::uint64_t sample_offset) {
+  if (to_half_) {
+    to_half_->record(stream, images, input_half_, std::size_t(micro_batch_) * input_count());
+    stream.barrier();
+  }
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     const int t0 = profile_ ? stream.timestamp() : -1;
     layers_[i]->forward(stream, io_for(i, images, key, sample_offset));
@@ -181,7 +226,10 @@ void Network::record_loss(vkrt::Stream& stream, const vkrt::BufferRange& labels,
 void Network::record_backward(vkrt::Stream& stream, const vkrt::BufferRange& images, const vkrt::BufferRange& labels,
                               const vkrt::BufferRange& probs, const net::StepKey& key, std::uint64_t sample_offset,
                               float loss_scale, bool accumulate, const BackwardCuts* cuts) {
-  loss_op_.backward(stream, probs, labels, logits_grad_, static_cast<std::uint32_t>(micro_batch_), loss_scale);
+  const std::optional<vkrt::BufferRange> scale_range =
+      loss_scale_ ? std::optional(loss_scale_->scale_range()) : std::nullopt;
+  loss_op_.backward(stream, probs, labels, logits_grad_, static_cast<std::uint32_t>(micro_batch_), loss_scale,
+                    scale_range ? &*scale_range : nullptr);
   stream.barrier();
   vkrt::Stream* s = &stream;  // the part being recorded (cuts move on to the next)
   std::size_t next_cut = 0;
@@ -231,9 +279,11 @@ void Network::record_update(vkrt::Stream& stream, const vkrt::Buffer& lr, const 
     const auto params = layer->parameters();
     if (params.empty()) continue;
     const int t0 = profile_ ? stream.timestamp() : -1;
+    const std::optional<vkrt::BufferRange> scale_range =
+        loss_scale_ ? std::optional(loss_scale_->scale_range()) : std::nullopt;
     for (auto* p : params)
       sgd_op_.update(stream, p->value, p->momentum, p->grad, lr, static_cast<std::uint32_t>(p->count), sgd.momentum,
-                     sgd.weight_decay * p->weight_decay_mult);
+                     sgd.weight_decay * p->weight_decay_mult, scale_range ? &*scale_range : nullptr);
     if (profile_) {
       stream.barrier();
       profile_->push_back({layer->name() + " update", t0, stream.timestamp()});
@@ -255,6 +305,9 @@ void Network::record_train_gradients(vkrt::Stream& stream, const vkrt::Buffer& i
   if (batch % micro_batch_ != 0)
     throw std::invalid_argument("batch " + std::to_string(batch) + " is not a multiple of the micro-batch " +
                                 std::to_string(micro_batch_));
+  // The overflow check reads every gradient after the whole backward; a cut backward (data
+  // parallelism, which refuses fp16) would need it per part.
+  if (overflow_check_ && cuts) throw std::logic_error("Network: fp16's overflow check with a cut backward pass");
   const std::size_t mb = micro_batch_, in = input_count(), classes = arch_.classes;
   for (int round = 0; round < batch / micro_batch_; ++round) {
     const std::size_t first = round * mb;
@@ -268,6 +321,12 @@ void Network::record_train_gradients(vkrt::Stream& stream, const vkrt::Buffer& i
     const bool last = round + 1 == batch / micro_batch_;
     record_backward(stream, x, y, p, key, sample, 1.0f / static_cast<float>(step_batch_ ? step_batch_ : batch),
                     round > 0, last ? cuts : nullptr);
+  }
+  if (overflow_check_) {  // fp16: did the scaled gradients overflow? (the flag, read after the step)
+    stream.barrier();
+    for (auto* param : parameters())
+      overflow_check_->record(stream, param->grad, param->count, loss_scale_->flag_range());
+    stream.barrier();
   }
 }
 
@@ -301,6 +360,13 @@ std::string Network::locate_non_finite(const vkrt::Buffer& images, const vkrt::B
   // from and the dropout masks depend only on (key, sample), so this repeats the step's forward.
   const vkrt::BufferRange x(images, first * in * 4, mb * in * 4);
   vkrt::Stream stream(context_);
+  if (to_half_) {  // fp16: the first layer reads the images' fp16 copy
+    stream.begin();
+    stream.barrier();
+    to_half_->record(stream, x, input_half_, mb * in);
+    stream.end();
+    stream.submit_and_wait();
+  }
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     stream.begin();
     stream.barrier();  // the previous submission's writes, visible to this one
@@ -310,8 +376,9 @@ std::string Network::locate_non_finite(const vkrt::Buffer& images, const vkrt::B
     const std::size_t count = mb * layers_[i]->output_shape().count();
     int owner = -1;
     for (std::size_t j = i + 1; j-- > 0 && owner < 0;) owner = output_buffer_[j];
-    const auto values = owner >= 0 ? vkrt::read<float>(context_, activations_[owner], count)
-                                   : vkrt::read<float>(context_, images, count, first * in);
+    const auto values = owner >= 0 ? read_activations(activations_[owner], count)
+                        : precision_ == Precision::Fp16 ? read_activations(input_half_, count)
+                                                        : vkrt::read<float>(context_, images, count, first * in);
     if (!all_finite(values)) return "layer " + layers_[i]->name() + " (its forward output; its input is finite)";
   }
   auto probs = context_.allocator().allocate(mb * classes * sizeof(float), vkrt::Intent::DeviceLocal);
@@ -321,7 +388,7 @@ std::string Network::locate_non_finite(const vkrt::Buffer& images, const vkrt::B
   stream.end();
   stream.submit_and_wait();
   if (!all_finite(vkrt::read<float>(context_, inference_loss_, mb))) {
-    const auto logits = vkrt::read<float>(context_, activations_[output_buffer_.back()], mb * classes);
+    const auto logits = read_activations(activations_[output_buffer_.back()], mb * classes);
     float largest = 0;
     for (float v : logits) largest = std::max(largest, std::fabs(v));
     char text[160];

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <span>
 #include <stdexcept>
@@ -18,6 +19,9 @@
 #include "model/graph/arch.h"
 #include "model/graph/memory_estimate.h"
 #include "model/ops/dropout.h"
+#include "model/ops/loss_scale.h"
+#include "model/ops/precision.h"
+#include "model/ops/to_half.h"
 #include "model/ops/softmax_xent.h"
 #include "model/ops/sgd.h"
 #include "model/layers/layer.h"
@@ -33,12 +37,19 @@ std::vector<float> initial_values(std::mt19937_64& rng, std::size_t count, float
 
 class Network : public ParameterSet {
  public:
-  Network(vkrt::Context& context, const Arch& arch, int micro_batch);
+  // precision (model/ops/precision.h): fp16 stores every layer's output and gradient in 16 bits;
+  // the images stay fp32 where they are staged and each micro-batch's are converted to an fp16
+  // input first (ToHalfOp). Parameters, their gradients and momentum are fp32 in both. At fp16
+  // the loss gradient is multiplied by the loss scale (set_loss_scale), the step's parameter
+  // gradients are checked for non-finite values on the device (gradients_overflowed), and the
+  // update divides by the scale again.
+  Network(vkrt::Context& context, const Arch& arch, int micro_batch, Precision precision = Precision::Fp32);
   ~Network();
 
   const Arch& arch() const { return arch_; }
   vkrt::Context& context() { return context_; }
   int micro_batch() const { return micro_batch_; }
+  Precision precision() const { return precision_; }
   std::size_t input_count() const;  // floats per sample: C * H * W
   std::vector<net::Parameter*> parameters();
   std::size_t parameter_count() const;
@@ -58,6 +69,14 @@ class Network : public ParameterSet {
     first_sample_ = first_sample;
     step_batch_ = step_batch;
   }
+
+  // Dynamic loss scaling (fp16 only; std::logic_error at fp32): the scale the next submitted
+  // steps multiply the loss gradient by and the update divides by (a recording reads it when it
+  // runs), and whether the gradients of the last step waited for held a NaN or an infinity.
+  // clear_overflow() before each step's submission.
+  void set_loss_scale(float scale);
+  void clear_overflow();
+  bool gradients_overflowed() const;
 
   // The paper's init: weights N(0, arch.weight_std), biases 1 for conv2/4/5 and fc6/7, else 0;
   // momentum zero. Deterministic in `seed`.
@@ -122,8 +141,8 @@ class Network : public ParameterSet {
   void set_profile(std::vector<TimedSpan>* spans) { profile_ = spans; }
 
   // The buffer holding `layer`'s output (micro_batch, output count) after a forward pass: its own,
-  // or that of the nearest earlier layer when it works in place. Throws std::invalid_argument for
-  // an unknown name.
+  // or that of the nearest earlier layer when it works in place; its elements are stored in
+  // precision() (fp16: 2 bytes each). Throws std::invalid_argument for an unknown name.
   const vkrt::Buffer& output_buffer(const std::string& layer) const;
 
   // Device memory this network holds (parameters, their gradients and momentum, activations).
@@ -135,10 +154,17 @@ class Network : public ParameterSet {
  private:
   net::LayerIO io_for(std::size_t layer, const vkrt::BufferRange& images, const net::StepKey& key,
                       std::uint64_t sample_offset) const;
+  // The first layer's input for a micro-batch of `images`: the images themselves, or at fp16
+  // their fp16 copy (which record_forward writes first).
+  vkrt::BufferRange network_input(const vkrt::BufferRange& images) const;
+  // `count` activations of `buffer` from element `first`, widened to floats.
+  std::vector<float> read_activations(const vkrt::Buffer& buffer, std::size_t count, std::size_t first = 0);
+  const LossScaleBuffer& loss_scale() const;
 
   vkrt::Context& context_;
   Arch arch_;
   int micro_batch_;
+  Precision precision_;
   std::vector<std::unique_ptr<net::Layer>> layers_;
   std::vector<int> output_buffer_;  // per layer: index into activations_, or -1 when in place of its input
   std::vector<vkrt::Buffer> activations_;
@@ -149,6 +175,12 @@ class Network : public ParameterSet {
   std::vector<TimedSpan>* profile_ = nullptr;
   SoftmaxXentOp loss_op_;
   SgdOp sgd_op_;
+  // fp16 only: the input conversion and its output (micro_batch, C, H, W), the loss scale and
+  // the overflow check.
+  std::optional<ToHalfOp> to_half_;
+  vkrt::Buffer input_half_;
+  std::optional<LossScaleBuffer> loss_scale_;
+  std::optional<NonFiniteCheckOp> overflow_check_;
   DropoutKeyBuffer dropout_key_;
   std::uint64_t first_sample_ = 0;  // set_step_share
   int step_batch_ = 0;

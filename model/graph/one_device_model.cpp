@@ -5,6 +5,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "model/reference/half.h"
 #include "runtime/error.h"
 #include "runtime/context.h"
 
@@ -16,7 +17,8 @@ OneDeviceModel::OneDeviceModel(vkrt::Context& context, const Arch& arch, const M
       batch_(options.batch),
       train_(options.train),
       sgd_(options.sgd),
-      network_(context, arch, options.micro_batch ? options.micro_batch : choose_micro_batch(context, arch, options.batch)),
+      network_(context, arch, options.micro_batch ? options.micro_batch : choose_micro_batch(context, arch, options.batch),
+               options.precision),
       io_(context, options.train ? options.batch : network_.micro_batch(), arch.in_channels,
           std::size_t(arch.in_size) * arch.in_size, arch.classes),
       bytes_after_(context.allocator().stats().bytes_in_use),
@@ -93,6 +95,7 @@ void OneDeviceModel::submit_gradients(const net::StepKey& key) {
   }
   throw_if_lost();
   network_.set_step_key(key);
+  if (network_.precision() == Precision::Fp16) network_.clear_overflow();
   r.stream.submit();
   in_flight_ = {&r};
   io_.advance();  // the next batch may be staged while this step runs
@@ -189,6 +192,7 @@ void OneDeviceModel::run_step(const net::StepKey& key, float lr) {
   }
   throw_if_lost();
   network_.set_step_key(key);
+  if (network_.precision() == Precision::Fp16) network_.clear_overflow();
   io_.set_lr(lr);
   r.stream.submit_and_wait();
   collect_profile(r);
@@ -224,16 +228,22 @@ void OneDeviceModel::infer_features(std::span<const float> images, const std::st
   if (features.size() < count) throw std::invalid_argument("infer_features: the output span is too small");
   infer(images, probs);
   auto& copy = feature_copies_[layer];
+  const bool half = network_.precision() == Precision::Fp16;  // the features are stored in fp16
+  const std::size_t bytes = count * activation_bytes(network_.precision());
   if (!copy) {
     copy = std::make_unique<Recording>(context_);
-    auto& readback = feature_readbacks_[layer] =
-        context_.allocator().allocate(count * sizeof(float), vkrt::Intent::Readback);
+    auto& readback = feature_readbacks_[layer] = context_.allocator().allocate(bytes, vkrt::Intent::Readback);
     begin(*copy, false);
     copy->stream.barrier();
-    copy->stream.copy(vkrt::BufferRange(network_.output_buffer(layer), 0, count * sizeof(float)), readback);
+    copy->stream.copy(vkrt::BufferRange(network_.output_buffer(layer), 0, bytes), readback);
     end(*copy);
   }
   copy->stream.submit_and_wait();
+  if (half) {
+    const auto bits = feature_readbacks_.at(layer).host_span<std::uint16_t>().first(count);
+    for (std::size_t i = 0; i < count; ++i) features[i] = ref::half_to_float(bits[i]);
+    return;
+  }
   const auto values = feature_readbacks_.at(layer).host_span<float>().first(count);
   std::copy(values.begin(), values.end(), features.begin());
 }

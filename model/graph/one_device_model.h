@@ -65,6 +65,12 @@ class OneDeviceModel : public Model {
   StepStats last_stats() const override { return stats_; }
   std::size_t recordings() const override { return recordings_; }
 
+  Precision precision() const override { return network_.precision(); }
+  void set_loss_scale(float scale) override { network_.set_loss_scale(scale); }
+  bool gradients_overflowed() const override {
+    return network_.precision() == Precision::Fp16 && network_.gradients_overflowed();
+  }
+
   std::string locate_non_finite(const net::StepKey& key, std::size_t sample) override;
   void simulate_device_lost() override { lose_device_ = true; }
 

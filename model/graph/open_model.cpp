@@ -42,10 +42,16 @@ std::size_t Model::feature_count(const std::string& layer) const {
   throw std::invalid_argument("no layer '" + layer + "' to take features from (one of " + names + ")");
 }
 
+void Model::set_loss_scale(float) {
+  throw std::logic_error("loss scaling is for --precision fp16 only");
+}
+
 std::unique_ptr<Model> open_model(const DeviceList& devices, const Arch& arch, const ModelOptions& options) {
   if (devices.empty() || devices.size() > 2)
     throw std::invalid_argument("a model runs on one device or two, not " + std::to_string(devices.size()));
   if (options.batch < 1) throw std::invalid_argument("--batch must be at least 1");
+  if (devices.size() == 2 && options.precision != Precision::Fp32)
+    throw std::invalid_argument("--precision fp16 runs on one device only (the two-device split is fp32)");
   vkrt::Context& first = *devices[0];
   // Before anything is allocated: a batch that cannot fit is a clear error, not a driver failure
   // half-way through set-up. (Two devices each hold half; the one-device estimate would not

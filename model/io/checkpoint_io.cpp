@@ -60,6 +60,9 @@ Checkpoint make_checkpoint(ParameterSet& network, const Arch& arch, const data::
   nlohmann::json train, tally;
   state_fields(state, [&](const char* name, const auto& value) { train[name] = value; });
   tally_fields(state, [&](const char* name, const auto& value) { tally[name] = value; });
+  train["loss_scale"] = state.loss_scale;
+  train["loss_scale_finite_steps"] = state.loss_scale_finite_steps;
+  train["skipped_steps"] = state.skipped_steps;
   train["epoch_tally"] = tally;
   train["history"] = state.history.empty() ? nlohmann::json::array() : nlohmann::json(state.history);
   train["recipe"] = state.recipe.is_null() ? nlohmann::json::object() : state.recipe;
@@ -106,6 +109,11 @@ TrainState checkpoint_state(const Checkpoint& c, const std::string& path) {
     const auto& j = c.header.at("train");
     TrainState s;
     state_fields(s, [&](const char* name, auto& value) { read_json_field(j, name, value); });
+    if (j.contains("loss_scale")) {  // written since dynamic loss scaling
+      read_json_field(j, "loss_scale", s.loss_scale);
+      read_json_field(j, "loss_scale_finite_steps", s.loss_scale_finite_steps);
+      read_json_field(j, "skipped_steps", s.skipped_steps);
+    }
     if (c.version >= 2) {
       const auto& t = j.at("epoch_tally");
       tally_fields(s, [&](const char* name, auto& value) { read_json_field(t, name, value); });

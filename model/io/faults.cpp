@@ -33,6 +33,7 @@ bool device_lost_at(std::uint64_t step) { return vkrt::switches().test_device_lo
 bool nan_weight_at(std::uint64_t step) { return vkrt::switches().test_nan_weight_at_step == step; }
 
 bool nan_loss_at(std::uint64_t step) { return vkrt::switches().test_nan_loss_at_step == step; }
+bool overflow_at(std::uint64_t step) { return vkrt::switches().test_overflow_at_step == step; }
 
 void log_step(std::uint64_t step, double loss) {
   const std::string& path = vkrt::switches().test_step_log;

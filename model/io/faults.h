@@ -10,6 +10,9 @@
 //   ALEXNET_VK_TEST_NAN_LOSS_AT_STEP=K       before step K, a NaN is written into the last
 //                                            parameter (the classifier's bias), so every loss of
 //                                            step K is NaN: a diverged run, on this process only
+//   ALEXNET_VK_TEST_OVERFLOW_AT_STEP=K       --precision fp16: step K runs with its loss scale
+//                                            times 2^40, so its fp16 gradients really overflow
+//                                            (the loss scaler must skip the step and halve)
 //   ALEXNET_VK_TEST_STEP_LOG=FILE            append "K LOSS" per finished step, LOSS as a C99 hex
 //                                            float (exact), flushed before the step is counted
 //
@@ -51,6 +54,9 @@ bool nan_weight_at(std::uint64_t step);
 
 // True when ALEXNET_VK_TEST_NAN_LOSS_AT_STEP equals `step`.
 bool nan_loss_at(std::uint64_t step);
+
+// True when ALEXNET_VK_TEST_OVERFLOW_AT_STEP equals `step`.
+bool overflow_at(std::uint64_t step);
 
 // Appends one line to ALEXNET_VK_TEST_STEP_LOG, when set.
 void log_step(std::uint64_t step, double loss);

@@ -14,9 +14,32 @@
 
 namespace alexnet {
 
-// Their JSON in checkpoints (keys are the field names).
-ALEXNET_JSON_FIELDS(EpochMetrics, epoch, train_loss, train_top1_error, train_top5_error, val_loss, val_top1_error,
-                    val_top5_error, lr, seconds, data_wait_seconds)
+// Their JSON in checkpoints (keys are the field names). By hand rather than ALEXNET_JSON_FIELDS:
+// loss_scale and skipped_steps are read only when present (checkpoints before them read 1 and 0).
+inline void to_json(nlohmann::json& j, const EpochMetrics& m) {
+  j = {{"epoch", m.epoch},           {"train_loss", m.train_loss},
+       {"train_top1_error", m.train_top1_error}, {"train_top5_error", m.train_top5_error},
+       {"val_loss", m.val_loss},     {"val_top1_error", m.val_top1_error},
+       {"val_top5_error", m.val_top5_error},     {"lr", m.lr},
+       {"seconds", m.seconds},       {"data_wait_seconds", m.data_wait_seconds},
+       {"loss_scale", m.loss_scale}, {"skipped_steps", m.skipped_steps}};
+}
+inline void from_json(const nlohmann::json& j, EpochMetrics& m) {
+  read_json_field(j, "epoch", m.epoch);
+  read_json_field(j, "train_loss", m.train_loss);
+  read_json_field(j, "train_top1_error", m.train_top1_error);
+  read_json_field(j, "train_top5_error", m.train_top5_error);
+  read_json_field(j, "val_loss", m.val_loss);
+  read_json_field(j, "val_top1_error", m.val_top1_error);
+  read_json_field(j, "val_top5_error", m.val_top5_error);
+  read_json_field(j, "lr", m.lr);
+  read_json_field(j, "seconds", m.seconds);
+  read_json_field(j, "data_wait_seconds", m.data_wait_seconds);
+  m.loss_scale = 1;
+  m.skipped_steps = 0;
+  if (j.contains("loss_scale")) read_json_field(j, "loss_scale", m.loss_scale);
+  if (j.contains("skipped_steps")) read_json_field(j, "skipped_steps", m.skipped_steps);
+}
 namespace data {
 // By hand rather than ALEXNET_JSON_FIELDS: "std" is written only when set, and checkpoints made
 // before it existed (no "std") read as std 1.
@@ -52,6 +75,11 @@ struct TrainState {
   std::vector<EpochMetrics> history;  // the finished epochs' metrics (metrics.csv)
   bool has_history = false;           // false when read from a version 1 checkpoint
   nlohmann::json recipe;              // the run's options (TrainOptions), for `train --resume`
+  // Dynamic loss scaling (--precision fp16; model/train/loss_scaler.h). Checkpoints before it
+  // read scale 0 ("not recorded": the trainer starts the scaler afresh).
+  float loss_scale = 0;
+  std::uint64_t loss_scale_finite_steps = 0;
+  std::uint64_t skipped_steps = 0;
 };
 
 }  // namespace alexnet

@@ -8,8 +8,9 @@ namespace alexnet::net {
 
 class ActivationLayer : public Layer {
  public:
-  ActivationLayer(vkrt::Context& context, std::string name, Activation kind, Shape3 shape)
-      : name_(std::move(name)), shape_(shape), op_(context, kind) {}
+  ActivationLayer(vkrt::Context& context, std::string name, Activation kind, Shape3 shape,
+                  Precision precision = Precision::Fp32)
+      : name_(std::move(name)), shape_(shape), op_(context, kind, 0, precision) {}
   const std::string& name() const override { return name_; }
   Shape3 output_shape() const override { return shape_; }
   bool in_place() const override { return true; }

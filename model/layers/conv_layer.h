@@ -9,7 +9,8 @@ namespace alexnet::net {
 
 class ConvLayer : public Layer {
  public:
-  ConvLayer(vkrt::Context& context, const ConvSpec& spec, Shape3 in, int batch, const Arch& arch);
+  ConvLayer(vkrt::Context& context, const ConvSpec& spec, Shape3 in, int batch, const Arch& arch,
+            Precision precision = Precision::Fp32);
   const std::string& name() const override { return name_; }
   Shape3 output_shape() const override { return out_; }
   void forward(vkrt::Stream& stream, const LayerIO& io) override;

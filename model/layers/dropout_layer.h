@@ -14,8 +14,8 @@ namespace alexnet::net {
 
 class DropoutLayer : public Layer {
  public:
-  DropoutLayer(vkrt::Context& context, std::string name, Shape3 shape, float p)
-      : name_(std::move(name)), shape_(shape), p_(p), layer_salt_(salt(name_)), op_(context) {}
+  DropoutLayer(vkrt::Context& context, std::string name, Shape3 shape, float p, Precision precision = Precision::Fp32)
+      : name_(std::move(name)), shape_(shape), p_(p), layer_salt_(salt(name_)), op_(context, 0, 4, precision) {}
   const std::string& name() const override { return name_; }
   Shape3 output_shape() const override { return shape_; }
   bool in_place() const override { return true; }

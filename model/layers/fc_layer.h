@@ -10,7 +10,7 @@ namespace alexnet::net {
 class FcLayer : public Layer {
  public:
   FcLayer(vkrt::Context& context, const std::string& name, int in, int out, int batch, float weight_std,
-          float bias_init);
+          float bias_init, Precision precision = Precision::Fp32);
   const std::string& name() const override { return name_; }
   Shape3 output_shape() const override { return {out_, 1, 1}; }
   void forward(vkrt::Stream& stream, const LayerIO& io) override;

@@ -10,10 +10,12 @@ namespace alexnet::net {
 
 class LrnLayer : public Layer {
  public:
-  LrnLayer(vkrt::Context& context, std::string name, Shape3 shape, int batch, const ref::LrnParams& params)
+  // fp16: x, y, dy, dx in 16 bits; the saved scale stays fp32.
+  LrnLayer(vkrt::Context& context, std::string name, Shape3 shape, int batch, const ref::LrnParams& params,
+           Precision precision = Precision::Fp32)
       : name_(std::move(name)),
         shape_(shape),
-        op_(context, ref::Nchw{batch, shape.c, shape.h, shape.w}, params),
+        op_(context, ref::Nchw{batch, shape.c, shape.h, shape.w}, params, {}, precision),
         scale_(context.allocator().allocate(shape.count() * batch * sizeof(float), vkrt::Intent::DeviceLocal)) {}
   const std::string& name() const override { return name_; }
   std::size_t state_bytes() const override { return scale_.size(); }

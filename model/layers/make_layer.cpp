@@ -1,3 +1,4 @@
+#include <stdexcept>
 #include "model/layers/make_layer.h"
 
 #include "model/layers/activation_layer.h"
@@ -10,23 +11,27 @@
 
 namespace alexnet::net {
 
-std::unique_ptr<Layer> make_layer(vkrt::Context& context, const Arch& arch, const ArchNode& node, int batch) {
+std::unique_ptr<Layer> make_layer(vkrt::Context& context, const Arch& arch, const ArchNode& node, int batch,
+                                  Precision precision) {
   const Activation act = arch.options.activation;
   switch (node.kind) {
     case NodeKind::Conv:
-      return std::make_unique<ConvLayer>(context, *node.conv, node.in, batch, arch);
+      return std::make_unique<ConvLayer>(context, *node.conv, node.in, batch, arch, precision);
     case NodeKind::Activation:
-      return std::make_unique<ActivationLayer>(context, node.name, act, node.in);
+      return std::make_unique<ActivationLayer>(context, node.name, act, node.in, precision);
     case NodeKind::Lrn:
-      return std::make_unique<LrnLayer>(context, node.name, node.in, batch, arch.lrn);
+      return std::make_unique<LrnLayer>(context, node.name, node.in, batch, arch.lrn, precision);
     case NodeKind::Pool:
-      return std::make_unique<PoolLayer>(context, node.name, node.in, batch, arch.pool_kernel(), arch.pool_stride());
+      return std::make_unique<PoolLayer>(context, node.name, node.in, batch, arch.pool_kernel(), arch.pool_stride(),
+                                         precision);
     case NodeKind::Fc:
       return std::make_unique<FcLayer>(context, node.name, node.in.c, node.out.c, batch,
-                                       arch.weight_std_for(node.in.c), node.fc->bias_init);
+                                       arch.weight_std_for(node.in.c), node.fc->bias_init, precision);
     case NodeKind::Dropout:
-      return std::make_unique<DropoutLayer>(context, node.name, node.in, arch.options.dropout);
+      return std::make_unique<DropoutLayer>(context, node.name, node.in, arch.options.dropout, precision);
     case NodeKind::AvgPool:
+      if (precision != Precision::Fp32)
+        throw std::invalid_argument(node.name + ": adaptive average pooling has no fp16 variant yet; run --precision fp32");
       return std::make_unique<AdaptiveAvgPoolLayer>(context, node.name, node.in, node.out, batch);
   }
   return nullptr;

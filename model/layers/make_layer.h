@@ -3,6 +3,8 @@
 // halves alike (a half passes its node with half the channels or units).
 #pragma once
 
+#include "model/ops/precision.h"
+
 #include <memory>
 
 #include "model/graph/arch.h"
@@ -14,6 +16,9 @@ class Context;
 
 namespace alexnet::net {
 
-std::unique_ptr<Layer> make_layer(vkrt::Context& context, const Arch& arch, const ArchNode& node, int batch);
+// `precision`: the storage of activations and their gradients (model/ops/precision.h); fp16 has no
+// adaptive-average-pool variant yet, so an arch with one is std::invalid_argument at fp16.
+std::unique_ptr<Layer> make_layer(vkrt::Context& context, const Arch& arch, const ArchNode& node, int batch,
+                                  Precision precision = Precision::Fp32);
 
 }  // namespace alexnet::net

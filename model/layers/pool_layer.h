@@ -9,9 +9,10 @@ namespace alexnet::net {
 
 class PoolLayer : public Layer {
  public:
-  PoolLayer(vkrt::Context& context, std::string name, Shape3 in, int batch, int kernel, int stride)
+  PoolLayer(vkrt::Context& context, std::string name, Shape3 in, int batch, int kernel, int stride,
+            Precision precision = Precision::Fp32)
       : name_(std::move(name)),
-        op_(context, ref::PoolShape{batch, in.c, in.h, in.w, kernel, stride}),
+        op_(context, ref::PoolShape{batch, in.c, in.h, in.w, kernel, stride}, precision),
         out_{in.c, op_.shape().out_h(), op_.shape().out_w()},
         argmax_(context.allocator().allocate(op_.output_count() * sizeof(std::int32_t), vkrt::Intent::DeviceLocal)) {}
   const std::string& name() const override { return name_; }

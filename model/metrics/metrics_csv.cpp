@@ -10,7 +10,7 @@ namespace {
 
 constexpr const char* kHeader =
     "epoch,train_loss,train_top1_error,train_top5_error,val_loss,val_top1_error,val_top5_error,lr,seconds,"
-    "data_wait_seconds";
+    "data_wait_seconds,loss_scale,skipped_steps";
 
 }  // namespace
 
@@ -21,10 +21,17 @@ std::vector<EpochMetrics> read_metrics_csv(const std::string& path) {
   if (!std::getline(in, line)) return rows;  // missing or empty: no history
   while (std::getline(in, line)) {
     EpochMetrics m;
-    if (std::sscanf(line.c_str(), "%d,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &m.epoch, &m.train_loss,
-                    &m.train_top1_error, &m.train_top5_error, &m.val_loss, &m.val_top1_error, &m.val_top5_error,
-                    &m.lr, &m.seconds, &m.data_wait_seconds) == 10)
-      rows.push_back(m);
+    unsigned long long skipped = 0;
+    const int fields = std::sscanf(line.c_str(), "%d,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%llu", &m.epoch,
+                                   &m.train_loss, &m.train_top1_error, &m.train_top5_error, &m.val_loss,
+                                   &m.val_top1_error, &m.val_top5_error, &m.lr, &m.seconds, &m.data_wait_seconds,
+                                   &m.loss_scale, &skipped);
+    m.skipped_steps = skipped;
+    if (fields == 10) {  // before the loss-scaling columns
+      m.loss_scale = 1;
+      m.skipped_steps = 0;
+    }
+    if (fields == 10 || fields == 12) rows.push_back(m);
   }
   return rows;
 }
@@ -36,9 +43,10 @@ void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>&
     out << kHeader << "\n";
     char buffer[512];
     for (const auto& m : rows) {
-      std::snprintf(buffer, sizeof buffer, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.8g,%.3f,%.3f\n", m.epoch, m.train_loss,
-                    m.train_top1_error, m.train_top5_error, m.val_loss, m.val_top1_error, m.val_top5_error, m.lr,
-                    m.seconds, m.data_wait_seconds);
+      std::snprintf(buffer, sizeof buffer, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.8g,%.3f,%.3f,%.9g,%llu\n", m.epoch,
+                    m.train_loss, m.train_top1_error, m.train_top5_error, m.val_loss, m.val_top1_error,
+                    m.val_top5_error, m.lr, m.seconds, m.data_wait_seconds, m.loss_scale,
+                    static_cast<unsigned long long>(m.skipped_steps));
       out << buffer;
     }
     if (!out) throw std::runtime_error(path + ": cannot write metrics");

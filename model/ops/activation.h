@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <initializer_list>
 
+#include "model/ops/precision.h"
 #include "model/reference/activation.h"
 #include "runtime/kernel.h"
 #include "runtime/stream.h"
@@ -21,7 +22,10 @@ class ActivationOp {
  public:
   // max_elements_per_dispatch: 0 for the device limits; a small value makes tests exercise the
   // chunks (it is rounded down to keep chunk offsets aligned, and never below that alignment).
-  ActivationOp(vkrt::Context& context, Activation kind, std::uint64_t max_elements_per_dispatch = 0);
+  // precision: fp16 stores x, y, dy and dx in 16 bits (relu_fwd_fp16, ...: RGBA16F views in, fp16
+  // out, fp32 arithmetic); throws vkrt::Error when the device cannot (require_precision).
+  ActivationOp(vkrt::Context& context, Activation kind, std::uint64_t max_elements_per_dispatch = 0,
+               Precision precision = Precision::Fp32);
 
   // x, y: (count)
   void forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y,
@@ -38,11 +42,12 @@ class ActivationOp {
   struct Kernels {
     vkrt::Kernel main, tail;
   };
-  static Kernels kernels(vkrt::Context& context, const char* shader);
+  static Kernels kernels(vkrt::Context& context, const std::string& shader);
   // Dispatches `kernels` over n elements of every buffer, in chunks of at most max_chunk_.
   void record(vkrt::Stream& stream, const Kernels& kernels, std::initializer_list<vkrt::BufferRange> buffers,
               std::uint64_t n) const;
 
+  Precision precision_;
   std::uint64_t max_chunk_;  // elements per dispatch: fits both bindings' limits, offsets stay aligned
   Kernels forward_;
   Kernels backward_;

@@ -57,7 +57,8 @@ Divider divider(std::uint64_t d) {  // 1 <= d < 2^32
 
 }  // namespace
 
-DropoutOp::Kernels DropoutOp::kernels(vkrt::Context& context, const char* shader, std::uint32_t texels, bool rows) {
+DropoutOp::Kernels DropoutOp::kernels(vkrt::Context& context, const std::string& shader, std::uint32_t texels,
+                                      bool rows) {
   // Specialization constants: TEXELS, TAIL, SHIFTED, ROWS (dropout.glsl).
   auto kernel = [&](bool tail, bool shifted) {
     return vkrt::Kernel(context, {shader, {kLocal, 1, 1}, {validated_texels(texels), tail, shifted, rows}});
@@ -66,18 +67,19 @@ DropoutOp::Kernels DropoutOp::kernels(vkrt::Context& context, const char* shader
 }
 
 DropoutOp::DropoutOp(vkrt::Context& context, std::uint64_t max_elements_per_dispatch,
-                     std::uint32_t texels_per_invocation)
+                     std::uint32_t texels_per_invocation, Precision precision)
     : context_(&context),
-      max_chunk_(elementwise_chunk_elements(context, max_elements_per_dispatch)),
+      precision_((require_precision(context, precision), precision)),
+      max_chunk_(elementwise_chunk_elements(context, max_elements_per_dispatch, activation_bytes(precision))),
       texels_(texels_per_invocation),
-      forward_(kernels(context, "dropout_fwd", texels_per_invocation, false)),
-      backward_(kernels(context, "dropout_bwd", texels_per_invocation, false)),
+      forward_(kernels(context, shader_variant("dropout_fwd", precision), texels_per_invocation, false)),
+      backward_(kernels(context, shader_variant("dropout_bwd", precision), texels_per_invocation, false)),
       rows_(std::make_unique<LazyRows>()) {}
 
 const DropoutOp::Kernels& DropoutOp::rows_kernels(bool backward) const {
   std::call_once(rows_->once, [&] {
-    rows_->forward.emplace(kernels(*context_, "dropout_fwd", texels_, true));
-    rows_->backward.emplace(kernels(*context_, "dropout_bwd", texels_, true));
+    rows_->forward.emplace(kernels(*context_, shader_variant("dropout_fwd", precision_), texels_, true));
+    rows_->backward.emplace(kernels(*context_, shader_variant("dropout_bwd", precision_), texels_, true));
   });
   return backward ? *rows_->backward : *rows_->forward;
 }
@@ -112,8 +114,9 @@ void DropoutOp::record(const Kernels& contiguous, bool backward, vkrt::Stream& s
   // Written so that NaN fails too; p == 1 would make the scale infinite.
   if (!(p >= 0.0f && p < 1.0f)) throw std::invalid_argument(op + "p must be in [0, 1), got " + std::to_string(p));
   require_valid_indices(op, count, element_offset, rows);
-  if (in.size < count * sizeof(float) || out.size < count * sizeof(float))
-    throw std::invalid_argument(op + "buffers hold fewer than " + std::to_string(count) + " floats");
+  const std::uint32_t bytes = activation_bytes(precision_);
+  if (in.size < count * bytes || out.size < count * bytes)
+    throw std::invalid_argument(op + "buffers hold fewer than " + std::to_string(count) + " elements");
   if (count == 0) return;  // before the rows pipelines are built for nothing
   const float scale = 1.0f / (1.0f - p);  // the reference's T(1) / (T(1) - T(p)) in float
   const bool by_rows = rows.row_length != 0;
@@ -139,7 +142,8 @@ void DropoutOp::record(const Kernels& contiguous, bool backward, vkrt::Stream& s
                     div.magic,
                     div.shift1,
                     div.shift2};
-    const vkrt::BufferRange in_n = float_slice(in, first, n), out_n = float_slice(out, first, n);
+    vkrt::BufferRange in_n = element_slice(in, first, n, bytes), out_n = element_slice(out, first, n, bytes);
+    if (precision_ == Precision::Fp16) in_n = vkrt::half_texels(in_n);
     // texels_ whole texels per invocation; the partial texel (if any) by the tail pipeline. The
     // two write disjoint elements, so they need no barrier between them. Chunk sizes are
     // multiples of 4, so every chunk has the call's offset % 4.

@@ -30,6 +30,7 @@
 #include <mutex>
 #include <optional>
 
+#include "model/ops/precision.h"
 #include "runtime/kernel.h"
 #include "runtime/stream.h"
 
@@ -67,8 +68,10 @@ class DropoutOp {
   // chunks (it is rounded down to keep chunk offsets aligned, and never below that alignment).
   // texels_per_invocation: texels of four elements each invocation handles; tests pass 1 to reach
   // more than 65535 workgroups (the dispatch's spill into y) with a moderate count.
+  // precision: fp16 stores x, y, dy and dx in 16 bits (dropout_*_fp16: an RGBA16F view in, fp16
+  // out, the mask and scale as in fp32); throws vkrt::Error when the device cannot.
   explicit DropoutOp(vkrt::Context& context, std::uint64_t max_elements_per_dispatch = 0,
-                     std::uint32_t texels_per_invocation = 4);
+                     std::uint32_t texels_per_invocation = 4, Precision precision = Precision::Fp32);
 
   // x: (count) -> y: (count), y_i = keep_i ? x_i / (1-p) : 0, keep_i = ref::dropout_keep(g_i, p,
   // seed ^ key.salt, step) with (seed, step) what key.buffer holds when the work runs and
@@ -103,13 +106,14 @@ class DropoutOp {
     std::once_flag once;
     std::optional<Kernels> forward, backward;
   };
-  static Kernels kernels(vkrt::Context& context, const char* shader, std::uint32_t texels, bool rows);
+  static Kernels kernels(vkrt::Context& context, const std::string& shader, std::uint32_t texels, bool rows);
   const Kernels& rows_kernels(bool backward) const;
   void record(const Kernels& kernels, bool backward, vkrt::Stream& stream, const vkrt::BufferRange& in,
               const vkrt::BufferRange& out, std::uint64_t count, float p, const DropoutKey& key,
               std::uint64_t element_offset, const DropoutRows& rows) const;
 
   vkrt::Context* context_;
+  Precision precision_;
   std::uint64_t max_chunk_;  // elements per dispatch: fits both bindings' limits, offsets stay aligned
   std::uint32_t texels_;     // per invocation (the shaders' TEXELS)
   Kernels forward_;

@@ -43,7 +43,7 @@ LrnSlice validated(const ref::Nchw& s, const ref::LrnParams& p, LrnSlice slice) 
 
 }  // namespace
 
-LrnOp::Kernels LrnOp::kernels(vkrt::Context& context, const char* shader, const ref::Nchw& s,
+LrnOp::Kernels LrnOp::kernels(vkrt::Context& context, const std::string& shader, const ref::Nchw& s,
                               const ref::LrnParams& p, const LrnSlice& slice) {
   const bool halo = slice.total_channels != s.c;
   auto kernel = [&](bool tail) {
@@ -57,13 +57,16 @@ LrnOp::Kernels LrnOp::kernels(vkrt::Context& context, const char* shader, const 
   return {kernel(false), kernel(true)};
 }
 
-LrnOp::LrnOp(vkrt::Context& context, ref::Nchw shape, ref::LrnParams params, LrnSlice slice)
+LrnOp::LrnOp(vkrt::Context& context, ref::Nchw shape, ref::LrnParams params, LrnSlice slice, Precision precision)
     : shape_(validated(shape, params)),
+      precision_((require_precision(context, precision), precision)),
       slice_(validated(shape, params, slice)),
       halo_(slice_.total_channels != shape.c ? params.size / 2 : 0),
       count_(static_cast<std::uint32_t>(shape.count())),
-      forward_(kernels(context, "lrn_fwd", shape, params, slice_)),
-      backward_(kernels(context, "lrn_bwd", shape, params, slice_)) {
+      forward_(kernels(context, shader_variant("lrn_fwd", precision), shape, params, slice_)),
+      backward_(kernels(context, shader_variant("lrn_bwd", precision), shape, params, slice_)) {
+  if (sliced() && precision == Precision::Fp16)
+    throw std::invalid_argument("LrnOp: fp16 storage is for unsliced ops only");
   if (sliced())
     ratio_.emplace(context, vkrt::KernelDesc{"lrn_ratio",
                                              {kLocal, 1, 1},
@@ -99,21 +102,23 @@ void LrnOp::record(vkrt::Stream& stream, const Kernels& kernels,
 
 void LrnOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y,
                     const vkrt::BufferRange& scale, const vkrt::BufferRange* x_halo) const {
-  require_floats("LrnOp", "x", x, count_);
-  require_floats("LrnOp", "y", y, count_);
+  const std::uint32_t bytes = activation_bytes(precision_);
+  require_elements("LrnOp", "x", x, count_, bytes);
+  require_elements("LrnOp", "y", y, count_, bytes);
   require_floats("LrnOp", "scale", scale, count_);
-  record(stream, forward_, {x, y, scale, halo_binding(x_halo, x, "x halo")});
+  record(stream, forward_, {act(x), y, scale, halo_binding(x_halo, x, "x halo")});
 }
 
 void LrnOp::backward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y,
                      const vkrt::BufferRange& scale, const vkrt::BufferRange& dy, const vkrt::BufferRange& dx,
                      const vkrt::BufferRange* ratio_halo) const {
-  require_floats("LrnOp", "x", x, count_);
-  require_floats("LrnOp", "y", y, count_);
+  const std::uint32_t bytes = activation_bytes(precision_);
+  require_elements("LrnOp", "x", x, count_, bytes);
+  require_elements("LrnOp", "y", y, count_, bytes);
   require_floats("LrnOp", "scale", scale, count_);
-  require_floats("LrnOp", "dy", dy, count_);
-  require_floats("LrnOp", "dx", dx, count_);
-  record(stream, backward_, {x, y, scale, dy, dx, halo_binding(ratio_halo, dy, "ratio halo")});
+  require_elements("LrnOp", "dy", dy, count_, bytes);
+  require_elements("LrnOp", "dx", dx, count_, bytes);
+  record(stream, backward_, {act(x), act(y), scale, act(dy), dx, halo_binding(ratio_halo, dy, "ratio halo")});
 }
 
 void LrnOp::boundary_channels(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& out) const {

@@ -26,6 +26,7 @@
 #include <initializer_list>
 #include <optional>
 
+#include "model/ops/precision.h"
 #include "model/reference/lrn.h"
 #include "runtime/kernel.h"
 #include "runtime/stream.h"
@@ -44,7 +45,10 @@ class LrnOp {
   // Throws std::invalid_argument on a bad shape or parameters (as the reference does), a window
   // wider than 65535 channels (the shaders' window loop would pass llvmpipe's iteration limit), or
   // a bad slice: first < 0, first + C > total, or (sliced) C < size / 2.
-  LrnOp(vkrt::Context& context, ref::Nchw shape, ref::LrnParams params, LrnSlice slice = {});
+  // precision: fp16 stores x, y, dy and dx in 16 bits (lrn_*_fp16); scale stays fp32. fp16 is for
+  // unsliced ops only (std::invalid_argument otherwise: the two-device layout is fp32).
+  LrnOp(vkrt::Context& context, ref::Nchw shape, ref::LrnParams params, LrnSlice slice = {},
+        Precision precision = Precision::Fp32);
 
   // x: (N, C, H, W) -> y: (N, C, H, W), and scale: (N, C, H, W) = k + alpha * window sum of x^2,
   // kept for backward. x_halo (the neighbours' x in the halo layout above) is required iff
@@ -88,7 +92,7 @@ class LrnOp {
   struct Kernels {
     vkrt::Kernel main, tail;
   };
-  static Kernels kernels(vkrt::Context& context, const char* shader, const ref::Nchw& s, const ref::LrnParams& p,
+  static Kernels kernels(vkrt::Context& context, const std::string& shader, const ref::Nchw& s, const ref::LrnParams& p,
                          const LrnSlice& slice);
   void record(vkrt::Stream& stream, const Kernels& kernels, std::initializer_list<vkrt::BufferRange> buffers) const;
   bool below() const { return sliced() && slice_.first_channel > 0; }
@@ -99,7 +103,13 @@ class LrnOp {
   vkrt::BufferRange halo_binding(const vkrt::BufferRange* halo, const vkrt::BufferRange& dummy,
                                  const char* what) const;
 
+  // An activation's range as the shaders read it: RGBA16F at fp16.
+  vkrt::BufferRange act(const vkrt::BufferRange& range) const {
+    return precision_ == Precision::Fp16 ? vkrt::half_texels(range) : range;
+  }
+
   ref::Nchw shape_;
+  Precision precision_;
   LrnSlice slice_;  // total_channels filled in (C when unsliced)
   int halo_;        // size / 2 when sliced, else 0
   std::uint32_t count_;

@@ -30,17 +30,18 @@ vkrt::Groups block_groups(const ref::PoolShape& s) {
 }
 
 // Specialization constants K, STRIDE, H, W and (forward only) TAIL.
-vkrt::KernelDesc desc(const char* shader, const ref::PoolShape& s, bool tail = false) {
+vkrt::KernelDesc desc(const std::string& shader, const ref::PoolShape& s, bool tail = false) {
   return {shader, {kLocal, 1, 1}, {s.k, s.stride, s.h, s.w, tail}};
 }
 
 }  // namespace
 
-MaxPoolOp::MaxPoolOp(vkrt::Context& context, ref::PoolShape shape)
+MaxPoolOp::MaxPoolOp(vkrt::Context& context, ref::PoolShape shape, Precision precision)
     : shape_(validated(shape)),
-      forward_(context, desc("maxpool_fwd", shape)),
-      forward_tail_(context, desc("maxpool_fwd", shape, true)),
-      backward_(context, desc("maxpool_bwd", shape)) {}
+      precision_((require_precision(context, precision), precision)),
+      forward_(context, desc(shader_variant("maxpool_fwd", precision), shape)),
+      forward_tail_(context, desc(shader_variant("maxpool_fwd", precision), shape, true)),
+      backward_(context, desc(shader_variant("maxpool_bwd", precision), shape)) {}
 
 std::size_t MaxPoolOp::input_count() const {
   return static_cast<std::size_t>(shape_.n) * shape_.c * shape_.h * shape_.w;
@@ -52,25 +53,27 @@ std::size_t MaxPoolOp::output_count() const {
 
 void MaxPoolOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y,
                         const vkrt::BufferRange& argmax) const {
-  require_floats("MaxPoolOp", "x", x, input_count());
-  require_floats("MaxPoolOp", "y", y, output_count());
+  const std::uint32_t bytes = activation_bytes(precision_);
+  require_elements("MaxPoolOp", "x", x, input_count(), bytes);
+  require_elements("MaxPoolOp", "y", y, output_count(), bytes);
   require_floats("MaxPoolOp", "argmax", argmax, output_count());
   const auto count = static_cast<std::uint32_t>(output_count());
   // One invocation per four whole outputs; the partial quad (if any) by the tail pipeline. The two
   // write disjoint elements, so they need no barrier between them.
   if (count >= 4)
-    stream.dispatch(forward_, {vkrt::scalar_texels(x), y, argmax}, Push{count}, vkrt::linear_groups(count / 4, kLocal));
+    stream.dispatch(forward_, {act(x), y, argmax}, Push{count}, vkrt::linear_groups(count / 4, kLocal));
   if (count % 4 != 0)
-    stream.dispatch(forward_tail_, {vkrt::scalar_texels(x), y, argmax}, Push{count}, vkrt::Groups{1, 1, 1});
+    stream.dispatch(forward_tail_, {act(x), y, argmax}, Push{count}, vkrt::Groups{1, 1, 1});
 }
 
 void MaxPoolOp::backward(vkrt::Stream& stream, const vkrt::BufferRange& argmax, const vkrt::BufferRange& dy,
                          const vkrt::BufferRange& dx) const {
   require_floats("MaxPoolOp", "argmax", argmax, output_count());
-  require_floats("MaxPoolOp", "dy", dy, output_count());
-  require_floats("MaxPoolOp", "dx", dx, input_count());
+  const std::uint32_t bytes = activation_bytes(precision_);
+  require_elements("MaxPoolOp", "dy", dy, output_count(), bytes);
+  require_elements("MaxPoolOp", "dx", dx, input_count(), bytes);
   const auto count = static_cast<std::uint32_t>(input_count());
-  stream.dispatch(backward_, {vkrt::scalar_texels(argmax), vkrt::scalar_texels(dy), dx}, Push{count},
+  stream.dispatch(backward_, {vkrt::scalar_texels(argmax), act(dy), dx}, Push{count},
                   block_groups(shape_));
 }
 

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 
+#include "model/ops/precision.h"
 #include "model/reference/maxpool.h"
 #include "runtime/kernel.h"
 #include "runtime/stream.h"
@@ -23,7 +24,8 @@ namespace alexnet {
 class MaxPoolOp {
  public:
   // Throws std::invalid_argument on a shape the reference rejects, or with H * W >= 2^24.
-  MaxPoolOp(vkrt::Context& context, ref::PoolShape shape);
+  // precision: fp16 stores x, y, dy and dx in 16 bits (maxpool_*_fp16); argmax stays fp32.
+  MaxPoolOp(vkrt::Context& context, ref::PoolShape shape, Precision precision = Precision::Fp32);
 
   // x: (N, C, H, W) -> y: (N, C, OH, OW), argmax: (N, C, OH, OW) float (index within the plane)
   void forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y,
@@ -41,7 +43,13 @@ class MaxPoolOp {
   struct Push {  // mirrors maxpool_fwd.comp / maxpool_bwd.comp
     std::uint32_t count;
   };
+  // An activation's scalar view: R16F at fp16, else R32F.
+  vkrt::BufferRange act(const vkrt::BufferRange& range) const {
+    const auto scalar = vkrt::scalar_texels(range);
+    return precision_ == Precision::Fp16 ? vkrt::half_texels(scalar) : scalar;
+  }
   ref::PoolShape shape_;
+  Precision precision_;
   vkrt::Kernel forward_;       // the whole quads of four outputs
   vkrt::Kernel forward_tail_;  // the partial quad after them (shaders/quads.glsl)
   vkrt::Kernel backward_;

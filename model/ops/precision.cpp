@@ -15,6 +15,10 @@ std::optional<Precision> parse_precision(std::string_view text) {
   return std::nullopt;
 }
 
+std::vector<std::pair<const char*, Precision>> precision_choices() {
+  return {{"fp32", Precision::Fp32}, {"fp16", Precision::Fp16}};
+}
+
 void require_precision(const vkrt::Context& context, Precision precision) {
   if (precision == Precision::Fp16 && !context.storage_16bit())
     throw vkrt::Error("device " + context.info().name +

@@ -15,6 +15,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace vkrt {
 class Context;
@@ -26,6 +28,8 @@ enum class Precision { Fp32, Fp16 };
 
 const char* precision_name(Precision precision);  // "fp32", "fp16"
 std::optional<Precision> parse_precision(std::string_view text);
+// What --precision takes, name and value, for the recipe table and every command line with it.
+std::vector<std::pair<const char*, Precision>> precision_choices();
 
 // Bytes of one stored activation.
 inline std::uint32_t activation_bytes(Precision precision) { return precision == Precision::Fp16 ? 2 : 4; }

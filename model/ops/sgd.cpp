@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "model/ops/elementwise_chunks.h"
 #include "runtime/context.h"
@@ -19,15 +20,22 @@ std::uint32_t validated_texels(std::uint32_t texels) {
 
 }  // namespace
 
-SgdOp::SgdOp(vkrt::Context& context, std::uint64_t max_elements_per_dispatch, std::uint32_t texels_per_invocation)
+SgdOp::SgdOp(vkrt::Context& context, std::uint64_t max_elements_per_dispatch, std::uint32_t texels_per_invocation,
+             bool unscale)
     : max_chunk_(elementwise_chunk_elements(context, max_elements_per_dispatch)),
       texels_(validated_texels(texels_per_invocation)),
-      kernel_(context, {"sgd_momentum", {kLocal, 1, 1}, {texels_per_invocation, false}}),
-      tail_(context, {"sgd_momentum", {kLocal, 1, 1}, {texels_per_invocation, true}}) {}
+      unscale_(unscale),
+      kernel_(context, {unscale ? "sgd_momentum_unscale" : "sgd_momentum", {kLocal, 1, 1}, {texels_per_invocation, false}}),
+      tail_(context, {unscale ? "sgd_momentum_unscale" : "sgd_momentum", {kLocal, 1, 1}, {texels_per_invocation, true}}) {}
 
 void SgdOp::update(vkrt::Stream& stream, const vkrt::BufferRange& w, const vkrt::BufferRange& v,
                    const vkrt::BufferRange& g, const vkrt::BufferRange& lr_buffer, std::uint64_t count, float momentum,
-                   float weight_decay) const {
+                   float weight_decay, const vkrt::BufferRange* loss_scale) const {
+  if (unscale_ != (loss_scale != nullptr))
+    throw std::invalid_argument(unscale_ ? "SgdOp: the unscaling update needs the loss-scale buffer"
+                                         : "SgdOp: a loss-scale buffer needs an op built to unscale");
+  if (loss_scale && loss_scale->size < 2 * sizeof(float))
+    throw std::invalid_argument("SgdOp: the loss-scale buffer holds fewer than 2 floats");
   const std::uint64_t bytes = count * sizeof(float);
   if (w.size < bytes || v.size < bytes || g.size < bytes)
     throw std::invalid_argument("SgdOp: w, v or g holds fewer than " + std::to_string(count) + " floats");
@@ -39,10 +47,12 @@ void SgdOp::update(vkrt::Stream& stream, const vkrt::BufferRange& w, const vkrt:
     const Push push{static_cast<std::uint32_t>(n), momentum, weight_decay};
     // texels_ whole texels per invocation; the partial texel (if any) by the tail pipeline. The
     // two write disjoint elements, so they need no barrier between them.
+    std::vector<vkrt::BufferRange> buffers{w_n, v_n, g_n, lr};
+    if (loss_scale) buffers.push_back(loss_scale->sub(0, 2 * sizeof(float)));
     if (n >= 4)
-      stream.dispatch(kernel_, {w_n, v_n, g_n, lr}, push,
-                      vkrt::linear_groups((n / 4 + texels_ - 1) / texels_, kLocal));
-    if (n % 4 != 0) stream.dispatch(tail_, {w_n, v_n, g_n, lr}, push, vkrt::Groups{1, 1, 1});
+      stream.dispatch_raw(kernel_, buffers, &push, sizeof(push),
+                          vkrt::linear_groups((n / 4 + texels_ - 1) / texels_, kLocal));
+    if (n % 4 != 0) stream.dispatch_raw(tail_, buffers, &push, sizeof(push), vkrt::Groups{1, 1, 1});
   }
 }
 

@@ -32,14 +32,18 @@ class SgdOp {
   // chunks (it is rounded down to keep chunk offsets aligned, and never below that alignment).
   // texels_per_invocation: texels of four elements each invocation updates; tests pass 1 to reach
   // more than 65535 workgroups (the dispatch's spill into y).
+  // unscale: the gradients hold S times the true ones (dynamic loss scaling, --precision fp16):
+  // the update reads g * (1/S) with 1/S from a loss-scale buffer (sgd_momentum_unscale).
   explicit SgdOp(vkrt::Context& context, std::uint64_t max_elements_per_dispatch = 0,
-                 std::uint32_t texels_per_invocation = 4);
+                 std::uint32_t texels_per_invocation = 4, bool unscale = false);
 
   // w: (count) updated, v: (count) updated, g: (count), lr_buffer: (>= 1) with lr at index 0.
   // Ranges of w, v and g must start at an offset aligned to minStorageBufferOffsetAlignment and
   // minTexelBufferOffsetAlignment (Allocator ranges are). count 0 records nothing.
   void update(vkrt::Stream& stream, const vkrt::BufferRange& w, const vkrt::BufferRange& v, const vkrt::BufferRange& g,
-              const vkrt::BufferRange& lr_buffer, std::uint64_t count, float momentum, float weight_decay) const;
+              const vkrt::BufferRange& lr_buffer, std::uint64_t count, float momentum, float weight_decay,
+              const vkrt::BufferRange* loss_scale = nullptr) const;
+  // loss_scale (float S, float 1/S) is required iff the op was built with unscale.
 
  private:
   struct Push {  // mirrors sgd_momentum.comp
@@ -49,6 +53,7 @@ class SgdOp {
   };
   std::uint64_t max_chunk_;  // elements per dispatch
   std::uint32_t texels_;     // per invocation (the shader's TEXELS)
+  bool unscale_;
   vkrt::Kernel kernel_;      // the whole texels
   vkrt::Kernel tail_;        // the partial texel after them
 };

@@ -4,6 +4,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "model/ops/require_floats.h"
 
@@ -34,38 +35,53 @@ std::uint64_t logit_count(std::uint32_t n, int classes) {
 
 }  // namespace
 
-SoftmaxXentOp::SoftmaxXentOp(vkrt::Context& context, int classes)
+SoftmaxXentOp::SoftmaxXentOp(vkrt::Context& context, int classes, Precision precision)
     : classes_(validated(classes)),
+      precision_((require_precision(context, precision), precision)),
+      // The forward shader is the same at fp16: only the logits' view format differs.
       forward_(context, {"softmax_xent_fwd", {kRowLocal, 1, 1}, {classes}}),
-      backward_(context, {"softmax_xent_bwd", {kLocal, 1, 1}, {classes, kTexels, false}}),
-      backward_tail_(context, {"softmax_xent_bwd", {kLocal, 1, 1}, {classes, kTexels, true}}) {}
+      backward_(context, {shader_variant("softmax_xent_bwd", precision), {kLocal, 1, 1}, {classes, kTexels, false}}),
+      backward_tail_(context,
+                     {shader_variant("softmax_xent_bwd", precision), {kLocal, 1, 1}, {classes, kTexels, true}}) {}
 
 void SoftmaxXentOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& logits, const vkrt::BufferRange& labels,
                             const vkrt::BufferRange& probs, const vkrt::BufferRange& loss, std::uint32_t n) const {
   if (n == 0) return;
   const std::uint64_t count = logit_count(n, classes_);
-  require_floats("SoftmaxXentOp", "logits", logits, count);
+  const bool half = precision_ == Precision::Fp16;
+  require_elements("SoftmaxXentOp", "logits", logits, count, activation_bytes(precision_));
   require_floats("SoftmaxXentOp", "labels", labels, n);
   require_floats("SoftmaxXentOp", "probs", probs, count);
   require_floats("SoftmaxXentOp", "loss", loss, n);
-  stream.dispatch(forward_, {vkrt::scalar_texels(logits), labels, probs, loss}, ForwardPush{n},
+  const auto logits_view = half ? vkrt::half_texels(vkrt::scalar_texels(logits)) : vkrt::scalar_texels(logits);
+  stream.dispatch(forward_, {logits_view, labels, probs, loss}, ForwardPush{n},
                   vkrt::linear_groups(n, kRowLocal));
 }
 
 void SoftmaxXentOp::backward(vkrt::Stream& stream, const vkrt::BufferRange& probs, const vkrt::BufferRange& labels,
-                             const vkrt::BufferRange& dlogits, std::uint32_t n, float scale) const {
+                             const vkrt::BufferRange& dlogits, std::uint32_t n, float scale,
+                             const vkrt::BufferRange* loss_scale) const {
+  const bool half = precision_ == Precision::Fp16;
+  if (half != (loss_scale != nullptr))
+    throw std::invalid_argument(half ? "SoftmaxXentOp: fp16 backward needs the loss-scale buffer"
+                                     : "SoftmaxXentOp: a loss-scale buffer is for fp16 only");
   if (n == 0) return;
   const std::uint64_t count = logit_count(n, classes_);
   require_floats("SoftmaxXentOp", "probs", probs, count);
   require_floats("SoftmaxXentOp", "labels", labels, n);
-  require_floats("SoftmaxXentOp", "dlogits", dlogits, count);
+  require_elements("SoftmaxXentOp", "dlogits", dlogits, count, activation_bytes(precision_));
+  std::vector<vkrt::BufferRange> buffers{probs, labels, dlogits};
+  if (half) {
+    require_floats("SoftmaxXentOp", "loss scale", *loss_scale, 2);
+    buffers.push_back(*loss_scale);
+  }
   const BackwardPush push{static_cast<std::uint32_t>(count), scale};
   // kTexels whole texels per invocation; the partial texel (if any) by the tail pipeline. The two
   // write disjoint elements, so they need no barrier between them.
   if (count >= 4)
-    stream.dispatch(backward_, {probs, labels, dlogits}, push,
-                    vkrt::linear_groups((count / 4 + kTexels - 1) / kTexels, kLocal));
-  if (count % 4 != 0) stream.dispatch(backward_tail_, {probs, labels, dlogits}, push, vkrt::Groups{1, 1, 1});
+    stream.dispatch_raw(backward_, buffers, &push, sizeof(push),
+                        vkrt::linear_groups((count / 4 + kTexels - 1) / kTexels, kLocal));
+  if (count % 4 != 0) stream.dispatch_raw(backward_tail_, buffers, &push, sizeof(push), vkrt::Groups{1, 1, 1});
 }
 
 }  // namespace alexnet

@@ -1,6 +1,8 @@
 // IEEE binary16 (fp16) on the host: the storage format of --precision fp16. Conversions round to
 // nearest, ties to even, as the GPU's float -> float16_t conversion does (SPIR-V OpFConvert with
 // the default rounding); values past 65504 become infinities, tiny ones subnormals or zero.
+// One exception found on llvmpipe (Mesa 22.3.6): a texel fetch stored straight to fp16 rounds
+// toward zero, so shaders/to_half.comp reads a storage buffer (verify's to_half checks).
 #pragma once
 
 #include <cstdint>

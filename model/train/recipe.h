@@ -68,6 +68,10 @@ void visit_options(TrainOptions& o, Visitor&& v) {
   v(OptionInfo{"patience", "plateau: epochs without improvement before dividing lr by 10", true}, o.patience);
   v(OptionInfo{"momentum", "SGD momentum", true}, o.sgd.momentum);
   v(OptionInfo{"weight-decay", "weight decay", true}, o.sgd.weight_decay);
+  v(OptionInfo{"precision", "fp32, or fp16: activations and their gradients stored in 16 bits (sums, weights and "
+                            "momentum fp32) with dynamic loss scaling; one device",
+               true},
+    Named<Precision>{o.precision, precision_choices()});
   v(OptionInfo{"seed", "seed for init, data order, augmentation and dropout"}, o.seed);
   v(OptionInfo{"out", "folder for metrics.csv, curves.png and last.ckpt (default: a new runs/<date>-<time>, with "
                "runs/latest linking to it)", false, false},

@@ -8,6 +8,7 @@
 
 #include "model/data/loader.h"
 #include "model/graph/arch.h"
+#include "model/ops/precision.h"
 #include "model/ops/sgd.h"
 #include "model/train/data_source.h"
 
@@ -29,6 +30,9 @@ struct TrainOptions {
   std::string lr_schedule = "auto";
   int patience = 2;                     // plateau: epochs without improvement before lr /= 10
   SgdConfig sgd;
+  // Storage of activations and their gradients; fp16 adds dynamic loss scaling
+  // (model/train/loss_scaler.h). Checkpoints hold fp32 weights either way.
+  Precision precision = Precision::Fp32;
   std::uint64_t seed = 1;
   std::string out_dir;                 // "" = a new folder under runs/ (model/train/run_folder.h)
   bool force = false;                  // write into an --out that holds another run

@@ -111,6 +111,8 @@ std::vector<std::string> header_lines(const TrainOptions& options, const Trainin
   std::snprintf(sgd_line, sizeof sgd_line, "sgd: lr %g, schedule %s, momentum %g, weight decay %g; %d epochs",
                 options.lr, options.lr_schedule.c_str(), options.sgd.momentum, options.sgd.weight_decay, options.epochs);
   lines.push_back(sgd_line);
+  if (options.precision == Precision::Fp16)
+    lines.push_back("precision: fp16 activations and gradients (fp32 sums, weights and momentum), dynamic loss scale");
   lines.push_back(std::string("augment: ") + (augment.random_crop ? "random" : "centre") + " crop " +
                   std::to_string(augment.crop) +
                   (augment.random_crop && augment.pad ? " of the image padded by " + std::to_string(augment.pad) : "") +

@@ -19,6 +19,7 @@
 #include "model/metrics/metrics_csv.h"
 #include "model/plot/curves.h"
 #include "model/train/evaluate.h"
+#include "model/train/loss_scaler.h"
 #include "model/train/predictor.h"
 #include "model/train/progress.h"
 #include "model/train/ranks.h"
@@ -84,6 +85,7 @@ class TrainingRun {
   std::vector<float> transform_mean_, transform_scale_;  // the loader's bytes to the network's input
   std::size_t epoch_first_batch_ = 0;
   double seconds_before_ = 0, wait_before_ = 0;
+  LossScaleState loss_scale_;  // fp16: the dynamic loss scale (fp32: 1, never skips)
 };
 
 TrainingRun::TrainingRun(const DeviceList& devices, const TrainOptions& options, distributed::Communicator& comm)
@@ -95,8 +97,19 @@ TrainingRun::TrainingRun(const DeviceList& devices, const TrainOptions& options,
   ranks_.handshake(options_, state_.batch, data_.train->size(), data_.val->size());
   const int batch = state_.batch;  // the global batch: each rank trains on its share
   Progress::phase("compiling pipelines and allocating the network");
+  const bool fp16 = options_.precision == Precision::Fp16;
+  if (fp16 && ranks_.size() > 1)  // each rank's overflow would need agreeing on before the update
+    throw std::invalid_argument("--precision fp16 does not run data-parallel yet: use one process or --precision fp32");
   model_ = open_model(devices, start_.arch,
-                      ModelOptions{ranks_.local_batch(batch), 0, true, options_.sgd, ranks_.share(batch)});
+                      ModelOptions{ranks_.local_batch(batch), 0, true, options_.sgd, ranks_.share(batch), options_.precision});
+  // The scaler continues a resumed fp16 run's; it starts afresh for a new run or one that was fp32.
+  loss_scale_ = initial_loss_scale(fp16);
+  loss_scale_.skipped_steps = state_.skipped_steps;
+  const bool was_fp16 = state_.recipe.is_object() && state_.recipe.value("precision", std::string("fp32")) == "fp16";
+  if (fp16 && state_.loss_scale > 0 && was_fp16) {
+    loss_scale_.scale = state_.loss_scale;
+    loss_scale_.finite_steps = state_.loss_scale_finite_steps;
+  }
   if (data_.train->size() < std::size_t(batch))
     throw std::invalid_argument("the training set has " + std::to_string(data_.train->size()) +
                                 " images, fewer than one batch of " + std::to_string(batch));
@@ -198,6 +211,8 @@ void TrainingRun::train_step(const data::Batch& b, std::size_t steps, const data
   // Dropout masks are keyed by (seed, step): a resumed run draws the same ones.
   const net::StepKey key{static_cast<std::uint32_t>(state_.seed), static_cast<std::uint32_t>(state_.step), true};
   faults::kill_point(step_name + ":uploaded");
+  if (model_->precision() == Precision::Fp16)  // the test hook's scale overflows fp16 for real
+    model_->set_loss_scale(faults::overflow_at(n) ? loss_scale_.scale * 0x1p40f : loss_scale_.scale);
   if (result_.steps == 0) Progress::phase("first step (a driver may compile shaders at first use)");
   double sum = 0;
   // Whatever stops this rank is caught and agreed on with the others (Ranks::agree), so every
@@ -235,8 +250,13 @@ void TrainingRun::train_step(const data::Batch& b, std::size_t steps, const data
   const double mean = ranks_.reduce_step(sum, state_.batch, model_->probs(), b.labels, start_.arch.classes,
                                          state_.epoch_tally);
   ranks_.reduce_gradients();
+  // fp16: a step whose scaled gradients overflowed changes nothing but the scale (said, never silent).
+  std::string skipped;
+  const bool apply = model_->precision() == Precision::Fp32 ||
+                     loss_scale_after_step(loss_scale_, model_->gradients_overflowed(), n, skipped);
+  if (!skipped.empty()) progress_.line(skipped);
   faults::kill_point(step_name + ":update-on-gpu");
-  model_->update(state_.lr);
+  if (apply) model_->update(state_.lr);
   if (faults::nan_weight_at(n)) {  // test-only: a NaN the loss has not seen
     auto first = model_->read_parameter(0, ParameterPart::Value);
     first[0] = std::nanf("");
@@ -248,6 +268,9 @@ void TrainingRun::train_step(const data::Batch& b, std::size_t steps, const data
   result_.step_losses.push_back(mean);
   result_.last_loss = state_.last_loss = mean;
   ++state_.step;
+  state_.loss_scale = loss_scale_.scale;
+  state_.loss_scale_finite_steps = loss_scale_.finite_steps;
+  state_.skipped_steps = loss_scale_.skipped_steps;
   state_.batch_in_epoch = b.index_in_epoch + 1;
   ++result_.steps;
   state_.epoch_seconds = seconds_before_ + seconds_since(epoch_start_);
@@ -348,6 +371,8 @@ EpochMetrics TrainingRun::finish_epoch(double seconds, double data_wait_seconds)
   m.lr = state_.lr;
   m.seconds = seconds;
   m.data_wait_seconds = data_wait_seconds;
+  m.loss_scale = loss_scale_.scale;
+  m.skipped_steps = loss_scale_.skipped_steps;
   const std::string epoch_name = std::to_string(m.epoch);
   if (!options_.skip_validation) {
     doing_ = "while validating epoch " + epoch_name;

@@ -129,6 +129,8 @@ std::vector<Check> all_checks() {
   add_sgd_checks(checks);
   add_normalize_input_checks(checks);
   add_adaptive_avgpool_checks(checks);
+  add_fp16_element_checks(checks);
+  add_loss_scale_checks(checks);
   return checks;
 }
 

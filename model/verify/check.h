@@ -89,6 +89,10 @@ void add_softmax_xent_checks(std::vector<Check>& checks);
 void add_sgd_checks(std::vector<Check>& checks);
 void add_normalize_input_checks(std::vector<Check>& checks);
 void add_adaptive_avgpool_checks(std::vector<Check>& checks);
+// --precision fp16: the element ops' fp16 variants; the input conversion, the unscaling update and
+// the overflow flag of dynamic loss scaling.
+void add_fp16_element_checks(std::vector<Check>& checks);
+void add_loss_scale_checks(std::vector<Check>& checks);
 
 }  // namespace alexnet::verify
 

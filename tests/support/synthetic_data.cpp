@@ -2,6 +2,8 @@
 
 #include <fstream>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "model/data/idx.h"
 
@@ -27,12 +29,31 @@ void write_synthetic_idx(const std::filesystem::path& dir, std::size_t count, st
   }
 }
 
+namespace {
+
+std::vector<std::string> split_csv(const std::string& line) {
+  std::vector<std::string> fields;
+  std::size_t start = 0;
+  for (std::size_t comma; (comma = line.find(',', start)) != std::string::npos; start = comma + 1)
+    fields.push_back(line.substr(start, comma - start));
+  fields.push_back(line.substr(start));
+  return fields;
+}
+
+}  // namespace
+
 std::vector<std::string> metrics_without_times(const std::filesystem::path& path) {
   std::vector<std::string> rows;
   std::ifstream in(path);
+  std::vector<bool> keep;
   for (std::string line; std::getline(in, line);) {
-    for (int i = 0; i < 2; ++i) line = line.substr(0, line.rfind(','));
-    rows.push_back(line);
+    const auto fields = split_csv(line);
+    if (keep.empty())  // the header names the columns
+      for (const auto& name : fields) keep.push_back(name != "seconds" && name != "data_wait_seconds");
+    std::string row;
+    for (std::size_t i = 0; i < fields.size(); ++i)
+      if (i >= keep.size() || keep[i]) row += (row.empty() ? "" : ",") + fields[i];
+    rows.push_back(row);
   }
   return rows;
 }

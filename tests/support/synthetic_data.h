@@ -13,8 +13,8 @@ namespace alexnet::testing {
 // `dir` if needed.
 void write_synthetic_idx(const std::filesystem::path& dir, std::size_t count, std::uint32_t seed, int classes = 10);
 
-// The rows of a metrics.csv without its last two columns (the wall-clock times), for comparing
-// runs.
+// The rows of a metrics.csv without its wall-clock columns (seconds, data_wait_seconds, found by
+// the header's names), for comparing runs.
 std::vector<std::string> metrics_without_times(const std::filesystem::path& path);
 
 }  // namespace alexnet::testing

@@ -102,7 +102,9 @@ BenchResult run_bench(const DeviceList& devices, const BenchOptions& options) {
   if (options.batch < 1 || options.iters < 1 || options.warmup < 0)
     throw std::invalid_argument("bench needs --batch >= 1, --iters >= 1, --warmup >= 0");
   const Arch arch = resolve_arch(options.arch, options.classes, 3, options.input_size);
-  auto model = open_model(devices, arch, ModelOptions{options.batch, 0, options.train, SgdConfig{}});
+  ModelOptions model_options{options.batch, 0, options.train, SgdConfig{}};
+  model_options.precision = options.precision;
+  auto model = open_model(devices, arch, model_options);
   model->initialize(1);
   std::vector<float> images, probs(std::size_t(model->micro_batch()) * arch.classes);
   std::vector<std::int32_t> labels;
@@ -119,6 +121,7 @@ BenchResult run_bench(const DeviceList& devices, const BenchOptions& options) {
   r.device = model->device_name();
   r.arch = arch.name;
   r.mode = options.train ? "train" : "infer";
+  r.precision = precision_name(options.precision);
   r.batch = options.batch;
   r.micro_batch = model->micro_batch();
   r.iters = options.iters;

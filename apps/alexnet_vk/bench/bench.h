@@ -18,6 +18,7 @@ struct BenchOptions {
   int iters = 5;
   int warmup = 1;
   bool train = true;  // false: inference only
+  Precision precision = Precision::Fp32;  // --precision (fp16: at loss scale 1, every step updates)
 };
 
 struct LayerTiming {
@@ -37,6 +38,7 @@ struct DeviceMemoryUse {
 
 struct BenchResult {
   std::string device, arch, mode;
+  std::string precision = "fp32";
   int batch = 0, micro_batch = 0, iters = 0;
   std::vector<LayerTiming> layers;
   double ms_per_step = 0;  // median wall time

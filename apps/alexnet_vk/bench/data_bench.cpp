@@ -82,7 +82,9 @@ DataBenchResult run_data_bench(const DeviceList& devices, const BenchOptions& be
   const data::Dataset& set = *source.train;
   const Arch arch = resolve_arch(bench.arch, set.num_classes(), set.channels(), bench.input_size);
   const BenchLoader setup = bench_loader(loader_only, arch, source, bench.batch);
-  auto model = open_model(devices, arch, ModelOptions{bench.batch, 0, true, SgdConfig{}});
+  ModelOptions model_options{bench.batch, 0, true, SgdConfig{}};
+  model_options.precision = bench.precision;
+  auto model = open_model(devices, arch, model_options);
   model->initialize(1);
   model->set_profiling(true);
   const StepSamples s = run_steps(*model, set, setup, bench.warmup, bench.iters);
