@@ -54,6 +54,10 @@ class TrainingRun {
   // the next batch.
   void train_step(const data::Batch& batch, std::size_t steps, const data::Loader& loader,
                   const std::function<void()>& prefetch);
+  // Test hooks (model/io/faults.h) that act before step n's work is submitted.
+  void inject_faults_before_step(std::uint64_t n);
+  // The progress line after a step: images/s and the time left, timed from the epoch's first step.
+  void show_step_progress(std::size_t steps, double mean_loss);
   void stage(const data::Batch& batch);
   EpochMetrics finish_epoch(double seconds, double data_wait_seconds);
   void save(TrainState s, const std::string& label);
@@ -220,13 +224,7 @@ void TrainingRun::train_step(const data::Batch& b, std::size_t steps, const data
   std::exception_ptr failure;
   const auto compute_start = Clock::now();
   try {
-    if (faults::device_lost_at(n)) model_->simulate_device_lost();
-    if (faults::nan_loss_at(n)) {  // test-only: every logit, and so every loss, NaN
-      const std::size_t last = model_->parameter_infos().size() - 1;
-      auto bias = model_->read_parameter(last, ParameterPart::Value);
-      bias.assign(bias.size(), std::nanf(""));
-      model_->write_parameter(last, ParameterPart::Value, bias);
-    }
+    inject_faults_before_step(n);
     model_->submit_gradients(key);
     faults::kill_point(step_name + ":on-gpu");
     prefetch();  // the next batch's upload overlaps this step
@@ -275,15 +273,28 @@ void TrainingRun::train_step(const data::Batch& b, std::size_t steps, const data
   ++result_.steps;
   state_.epoch_seconds = seconds_before_ + seconds_since(epoch_start_);
   state_.epoch_data_wait_seconds = wait_before_ + loader.wait_seconds();
+  show_step_progress(steps, mean);
+}
 
+void TrainingRun::inject_faults_before_step(std::uint64_t n) {
+  if (faults::device_lost_at(n)) model_->simulate_device_lost();
+  if (faults::nan_loss_at(n)) {  // every logit, and so every loss, NaN
+    const std::size_t last = model_->parameter_infos().size() - 1;
+    auto bias = model_->read_parameter(last, ParameterPart::Value);
+    bias.assign(bias.size(), std::nanf(""));
+    model_->write_parameter(last, ParameterPart::Value, bias);
+  }
+}
+
+void TrainingRun::show_step_progress(std::size_t steps, double mean_loss) {
   // Steps are timed from the end of this epoch's first: the first carries the driver's
   // compilation of every pipeline (~40 s on lavapipe), which the remaining steps will not.
   const std::size_t done = state_.batch_in_epoch - epoch_first_batch_;
   if (done == 1) first_step_end_ = Clock::now();
   const double per_step = done > 1 ? seconds_since(first_step_end_) / double(done - 1) : seconds_since(epoch_start_);
   const double remaining = per_step * double((steps - state_.batch_in_epoch) + steps * (options_.epochs - state_.epoch - 1));
-  progress_.step(state_.epoch + 1, options_.epochs, state_.batch_in_epoch, steps, mean, state_.batch / per_step,
-                 remaining);
+  progress_.step(state_.epoch + 1, options_.epochs, state_.batch_in_epoch, steps, mean_loss,
+                 state_.batch / per_step, remaining);
 }
 
 bool TrainingRun::train_epoch(const std::vector<int>& lr_steps) {
