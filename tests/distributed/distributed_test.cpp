@@ -92,9 +92,23 @@ class DataParallel : public ToolRunTest {
     ToolRunTest::SetUp();
     write_synthetic_idx(root_ / "data", 64, 5);  // 64 a split: 4 steps of 16 an epoch
   }
+  // Two ranks train 2 epochs, checkpointing every 2 steps; rank 0 logs its steps to `log`, rank 1
+  // runs with the test hook `fault` ("VARIABLE=VALUE").
+  RunResult mpirun_with_fault_on_rank_1(const fs::path& out, const fs::path& log, const std::string& fault) {
+    const std::string train = "ALEXNET_VK train " + data_ +
+                              "--val-limit 16 --batch 16 --epochs 2 --checkpoint-every 2 --seed 3 --out " + out.string();
+    return mpirun({{1, "env ALEXNET_VK_TEST_STEP_LOG=" + log.string() + " " + train}, {1, "env " + fault + " " + train}});
+  }
 };
 
 const char* kFlags = "--val-limit 16 --batch 16 --epochs 2 --checkpoint-every 1 --seed 3";
+
+// Seconds since `path` was last written (a step log: how long the job ran after rank 0's last step).
+double seconds_since_written(const fs::path& path) {
+  struct stat written {};
+  if (::stat(path.c_str(), &written) != 0) throw std::runtime_error(path.string() + ": cannot stat");
+  return double(std::time(nullptr) - written.st_mtime);
+}
 
 TEST_F(DataParallel, TwoRanksComputeWhatOneProcessComputes) {
   const fs::path two = root_ / "two", one = root_ / "one";
@@ -182,19 +196,14 @@ TEST_F(DataParallel, CheckpointsMoveBetweenOneProcessAndTwoRanks) {
 
 TEST_F(DataParallel, AKilledRankStopsTheJobAndTheCheckpointLoads) {
   const fs::path out = root_ / "killed", log = root_ / "killed.log";
-  const std::string train = "ALEXNET_VK train " + data_ + "--val-limit 16 --batch 16 --epochs 2 --checkpoint-every 2 --seed 3 --out " + out.string();
-  const auto r = mpirun({{1, "env ALEXNET_VK_TEST_STEP_LOG=" + log.string() + " " + train},
-                         {1, "env ALEXNET_VK_TEST_KILL_AT=step:5:on-gpu " + train}});
+  const auto r = mpirun_with_fault_on_rank_1(out, log, "ALEXNET_VK_TEST_KILL_AT=step:5:on-gpu");
   EXPECT_NE(r.exit_code, 0) << r.out << r.err;
   const std::string said = r.out + r.err;
   EXPECT_NE(said.find("rank 1"), std::string::npos) << said;
   EXPECT_NE(said.find("signal 9"), std::string::npos) << said;
   // Rank 0 logged step 4 (then validated epoch 1 and wrote its checkpoint) before waiting on rank
   // 1's step 5: the job ended seconds after that.
-  struct stat logged {};
-  ASSERT_EQ(::stat(log.c_str(), &logged), 0);
-  const double after = double(std::time(nullptr) - logged.st_mtime);
-  EXPECT_LT(after, 15) << said;
+  EXPECT_LT(seconds_since_written(log), 15) << said;
   EXPECT_EQ(load_checkpoint((out / "last.ckpt").string()).header["train"]["step"].get<long>(), 4);
 }
 
@@ -215,18 +224,14 @@ TEST_F(DataParallel, ARankThatLosesItsDeviceStopsEveryRankWithOneLine) {
 // step 2, with one line naming rank 1 and the cause; the checkpoint after step 2 is kept, finite.
 TEST_F(DataParallel, ANonFiniteLossOnOneRankStopsEveryRankWithOneLine) {
   const fs::path out = root_ / "nan", log = root_ / "nan.log";
-  const std::string train = "ALEXNET_VK train " + data_ + "--val-limit 16 --batch 16 --epochs 2 --checkpoint-every 2 --seed 3 --out " + out.string();
-  const auto r = mpirun({{1, "env ALEXNET_VK_TEST_STEP_LOG=" + log.string() + " " + train},
-                         {1, "env ALEXNET_VK_TEST_NAN_LOSS_AT_STEP=3 " + train}});
+  const auto r = mpirun_with_fault_on_rank_1(out, log, "ALEXNET_VK_TEST_NAN_LOSS_AT_STEP=3");
   EXPECT_NE(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(error_lines(r.err), 1) << r.err;
   EXPECT_NE(r.err.find("alexnet_vk: error: rank 1 of 2: the loss became "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(" at step 3 (epoch 1, batch 3 of 4)"), std::string::npos) << r.err;
   const std::string checkpoint = (out / "last.ckpt").string();
   EXPECT_NE(r.err.find(checkpoint + " (after step 2) is kept"), std::string::npos) << r.err;
-  struct stat logged {};
-  ASSERT_EQ(::stat(log.c_str(), &logged), 0);
-  EXPECT_LT(double(std::time(nullptr) - logged.st_mtime), 15) << r.err;
+  EXPECT_LT(seconds_since_written(log), 15) << r.err;
   EXPECT_EQ(losses(log).size(), 2u) << "rank 0 must not finish step 3";
   const Checkpoint c = load_checkpoint(checkpoint);
   EXPECT_EQ(c.header["train"]["step"].get<long>(), 2);
