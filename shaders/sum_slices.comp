@@ -2,7 +2,7 @@
 // Adds the partial sums of K slices (gemm_texel.comp, conv2d_bwd_weight.comp) in slice order
 // (deterministic):
 //
-//   c[i] = (accumulate ? c[i] : 0) + sum_{s < SLICES} part[s*STRIDE + i]  (+ bias)   for i < COUNT
+//   c[i] = (accumulate ? c[i] : 0) + (sum_{s < SLICES} part[s*STRIDE + i])  (+ bias)   for i < COUNT
 //
 // Bindings:
 //   0: part  uniform texel buffer (R32F), SLICES x STRIDE floats
@@ -23,7 +23,10 @@ layout(push_constant) uniform Push { uint accumulate; };
 void main() {
   const uint i = linear_index();
   if (i >= COUNT) return;
-  float sum = accumulate != 0u ? imageLoad(c, int(i)).x : 0.0;
+  // The slices first, then what c held: a gradient accumulated over micro-batches is then the
+  // sum of each round's whole sum, in the order data parallelism adds the ranks' sums.
+  float sum = 0.0;
   for (uint s = 0; s < SLICES; ++s) sum += texelFetch(part, int(s * STRIDE + i)).x;
+  if (accumulate != 0u) sum = imageLoad(c, int(i)).x + sum;
   imageStore(c, int(i), vec4(sum));
 }
