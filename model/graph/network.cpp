@@ -225,7 +225,7 @@ void Network::record_loss(vkrt::Stream& stream, const vkrt::BufferRange& labels,
 
 void Network::record_backward(vkrt::Stream& stream, const vkrt::BufferRange& images, const vkrt::BufferRange& labels,
                               const vkrt::BufferRange& probs, const net::StepKey& key, std::uint64_t sample_offset,
-                              float loss_scale, bool accumulate, const BackwardCuts* cuts) {
+                              float loss_scale, bool accumulate, const BackwardCuts* cuts, bool last_round) {
   const std::optional<vkrt::BufferRange> scale_range =
       loss_scale_ ? std::optional(loss_scale_->scale_range()) : std::nullopt;
   loss_op_.backward(stream, probs, labels, logits_grad_, static_cast<std::uint32_t>(micro_batch_), loss_scale,
@@ -263,6 +263,11 @@ void Network::record_backward(vkrt::Stream& stream, const vkrt::BufferRange& ima
     const std::size_t spans_before = profile_ ? profile_->size() : 0;
     layers_[i]->backward(*s, io, accumulate);
     s->barrier();
+    if (overflow_check_ && last_round) {  // fp16: did this layer's scaled gradients overflow?
+      for (auto* param : layers_[i]->parameters())
+        overflow_check_->record(*s, param->grad, param->count, loss_scale_->flag_range());
+      s->barrier();
+    }
     if (profile_ && profile_->size() == spans_before)
       profile_->push_back({layers_[i]->name() + " backward", marker.last, s->timestamp()});
     for (; cuts && next_cut < cuts->after_layers.size() && cuts->after_layers[next_cut] == i; ++next_cut) {
@@ -305,9 +310,6 @@ void Network::record_train_gradients(vkrt::Stream& stream, const vkrt::Buffer& i
   if (batch % micro_batch_ != 0)
     throw std::invalid_argument("batch " + std::to_string(batch) + " is not a multiple of the micro-batch " +
                                 std::to_string(micro_batch_));
-  // The overflow check reads every gradient after the whole backward; a cut backward (data
-  // parallelism, which refuses fp16) would need it per part.
-  if (overflow_check_ && cuts) throw std::logic_error("Network: fp16's overflow check with a cut backward pass");
   const std::size_t mb = micro_batch_, in = input_count(), classes = arch_.classes;
   for (int round = 0; round < batch / micro_batch_; ++round) {
     const std::size_t first = round * mb;
@@ -320,13 +322,7 @@ void Network::record_train_gradients(vkrt::Stream& stream, const vkrt::Buffer& i
     record_loss(stream, y, l, p);
     const bool last = round + 1 == batch / micro_batch_;
     record_backward(stream, x, y, p, key, sample, 1.0f / static_cast<float>(step_batch_ ? step_batch_ : batch),
-                    round > 0, last ? cuts : nullptr);
-  }
-  if (overflow_check_) {  // fp16: did the scaled gradients overflow? (the flag, read after the step)
-    stream.barrier();
-    for (auto* param : parameters())
-      overflow_check_->record(stream, param->grad, param->count, loss_scale_->flag_range());
-    stream.barrier();
+                    round > 0, last ? cuts : nullptr, last);
   }
 }
 

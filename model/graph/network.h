@@ -106,12 +106,15 @@ class Network : public ParameterSet {
   };
   void record_backward(vkrt::Stream& stream, const vkrt::BufferRange& images, const vkrt::BufferRange& labels,
                        const vkrt::BufferRange& probs, const net::StepKey& key, std::uint64_t sample_offset,
-                       float loss_scale, bool accumulate, const BackwardCuts* cuts = nullptr);
+                       float loss_scale, bool accumulate, const BackwardCuts* cuts = nullptr,
+                       bool last_round = true);
   void record_update(vkrt::Stream& stream, const vkrt::Buffer& lr, const SgdConfig& sgd);
   // A training step without its update: every micro-batch round's forward, loss and backward,
   // leaving the step's parameter gradients in place. record_train_step is this + record_update.
   // With `cuts`, the last round's backward is cut there (the parameter gradients are final only
-  // after the last round).
+  // after the last round). fp16: the last round checks each layer's gradients for overflow right
+  // after its backward, in the same part of a cut pass, so every part's flag writes are done when
+  // the host reads the flag.
   void record_train_gradients(vkrt::Stream& stream, const vkrt::Buffer& images, const vkrt::Buffer& labels, int batch,
                               const net::StepKey& key, const vkrt::Buffer& loss, const vkrt::Buffer& probs,
                               const BackwardCuts* cuts = nullptr);

@@ -144,6 +144,7 @@ void OneDeviceModel::submit_mirrored(const net::StepKey& key) {
   if (parts.size() != count || !current(*parts.front())) record_mirrored(parts, key);
   throw_if_lost();
   network_.set_step_key(key);
+  if (network_.precision() == Precision::Fp16) network_.clear_overflow();
   mirror_->begin_step();
   in_flight_.clear();
   for (std::size_t p = 0; p < parts.size(); ++p) {

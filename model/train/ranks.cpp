@@ -159,6 +159,13 @@ void Ranks::reduce_gradients() {
   totals_.early += s.early;
 }
 
+bool Ranks::any(bool mine) {
+  if (size() == 1) return mine;
+  double count = mine ? 1 : 0;
+  comm_.allreduce_sum(std::span<double>(&count, 1));
+  return count > 0;
+}
+
 EvalResult Ranks::reduce(const EvalResult& mine) {
   if (size() == 1) return mine;
   // Each rank's means back to sums (the miss counts exactly: they are whole numbers over images).

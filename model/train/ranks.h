@@ -62,6 +62,9 @@ class Ranks {
                      int classes, Tally& epoch);
   // Sums the gradients over the ranks (nothing with one process).
   void reduce_gradients();
+  // Whether `mine` holds on any rank (fp16: a step whose gradients overflowed on one rank is
+  // skipped by all, so that the weights stay the same everywhere).
+  bool any(bool mine);
   // Validation over the shards: each rank's result over its part, combined.
   EvalResult reduce(const EvalResult& mine);
   // The weights must be bit-identical on every rank (checked at each checkpoint).

@@ -57,6 +57,10 @@ void visit_options(TrainOptions& o, Visitor&& v) {
                std::numeric_limits<int>::max()},
     o.epochs);
   v(OptionInfo{"batch", "images per SGD step"}, o.batch);
+  v(OptionInfo{"micro-batch", "images per forward/backward round, gradients summed over a step's rounds (0: the "
+                              "largest that fits the device); must divide each rank's share of --batch",
+               false, false, 0, std::numeric_limits<int>::max()},
+    o.micro_batch);
   v(OptionInfo{"lr", "initial learning rate (default: 0.01 for alexnet, 0.05 for alexnet-small)", true, false,
                std::numeric_limits<float>::min()},
     o.lr);

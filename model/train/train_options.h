@@ -22,6 +22,9 @@ struct TrainOptions {
   AugmentFlags augment;
   int epochs = 0;  // 0 = the architecture's default (resolve_epochs)
   int batch = 128;
+  // Images per forward/backward round; a step's gradients are summed over its rounds. 0: the
+  // largest that fits the device. Changes only the rounding of the sums, so it is not recorded.
+  int micro_batch = 0;
   float lr = 0;  // 0: the architecture's default (resolve_lr)
   // "plateau", "step:E1,E2,..." or "auto": plateau for the paper's alexnet; for alexnet-small,
   // step at 2/3 of the epochs and before the last (20 epochs: step:13,19; 3 epochs: step:2, one

@@ -102,10 +102,13 @@ TrainingRun::TrainingRun(const DeviceList& devices, const TrainOptions& options,
   const int batch = state_.batch;  // the global batch: each rank trains on its share
   Progress::phase("compiling pipelines and allocating the network");
   const bool fp16 = options_.precision == Precision::Fp16;
-  if (fp16 && ranks_.size() > 1)  // each rank's overflow would need agreeing on before the update
-    throw std::invalid_argument("--precision fp16 does not run data-parallel yet: use one process or --precision fp32");
+  const int local_batch = ranks_.local_batch(batch);
+  if (options_.micro_batch && local_batch % options_.micro_batch != 0)
+    throw std::invalid_argument("--micro-batch " + std::to_string(options_.micro_batch) + " does not divide " +
+                                (ranks_.size() > 1 ? "each rank's share of the batch, " : "the batch, ") +
+                                std::to_string(local_batch));
   model_ = open_model(devices, start_.arch,
-                      ModelOptions{ranks_.local_batch(batch), 0, true, options_.sgd, ranks_.share(batch), options_.precision});
+                      ModelOptions{local_batch, options_.micro_batch, true, options_.sgd, ranks_.share(batch), options_.precision});
   // The scaler continues a resumed fp16 run's; it starts afresh for a new run or one that was fp32.
   loss_scale_ = initial_loss_scale(fp16);
   loss_scale_.skipped_steps = state_.skipped_steps;
@@ -251,7 +254,7 @@ void TrainingRun::train_step(const data::Batch& b, std::size_t steps, const data
   // fp16: a step whose scaled gradients overflowed changes nothing but the scale (said, never silent).
   std::string skipped;
   const bool apply = model_->precision() == Precision::Fp32 ||
-                     loss_scale_after_step(loss_scale_, model_->gradients_overflowed(), n, skipped);
+                     loss_scale_after_step(loss_scale_, ranks_.any(model_->gradients_overflowed()), n, skipped);
   if (!skipped.empty()) progress_.line(skipped);
   faults::kill_point(step_name + ":update-on-gpu");
   if (apply) model_->update(state_.lr);

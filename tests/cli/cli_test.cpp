@@ -41,6 +41,11 @@ TEST(Cli, NoVulkanDriverAtAll) {
                         "no Vulkan", 1);
 }
 
+TEST(Cli, MicroBatchThatDoesNotDivideTheBatch) {
+  expect_one_line_error(run_tool("train --batch 16 --micro-batch 5 --train-limit 32 --val-limit 8 --out /tmp/avk_cli_mb"),
+                        "--micro-batch 5 does not divide the batch, 16", 1);
+}
+
 TEST(Cli, HelpExitsZero) {
   auto r = run_tool("--help");
   EXPECT_EQ(r.exit_code, 0);

@@ -9,11 +9,14 @@
 //     checkpoint intact; a rank that loses its device, or whose loss becomes NaN, stops every rank
 //     with one line naming it;
 //   - ranks started with different options, or a batch that does not divide over the ranks, are
-//     a one-line error.
-// Why 1e-5 and not bit-identity: one process sums each weight gradient over 16 samples in one
-// GEMM, two ranks over 8 each and MPI adds the two partial sums, so fp32 additions happen in a
-// different order (relative error ~ n * 2^-24 ~ 1e-6 over these sums). Open MPI refuses to run as
-// root without its two documented variables, set here for the child processes only.
+//     a one-line error;
+//   - with --micro-batch equal to each rank's share, one process adds the same partial sums in the
+//     same order as MPI does, and 2 ranks match it bit for bit (fp32, and fp16 with an overflow on
+//     one rank only: every rank skips that step, as one process does).
+// Why 1e-5 and not bit-identity otherwise: one process sums each weight gradient over 16 samples
+// in one GEMM, two ranks over 8 each and MPI adds the two partial sums, so fp32 additions happen in
+// a different order (relative error ~ n * 2^-24 ~ 1e-6 over these sums). Open MPI refuses to run
+// as root without its two documented variables, set here for the child processes only.
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
@@ -150,6 +153,33 @@ TEST_F(DataParallel, TwoRanksComputeWhatOneProcessComputes) {
   }
 }
 
+// One process that runs the batch as two micro-batches of 8 sums each gradient as the two ranks
+// do: rank r's half in one GEMM, then the two partial sums added once (the second round
+// accumulates into the first's, MPI adds rank 1's to rank 0's; fp32 addition commutes). So it
+// must agree with them bit for bit, which says the rest of the 1e-5 above is summation order.
+TEST_F(DataParallel, TwoRanksAreOneProcessInTwoMicroBatchesBitForBit) {
+  const fs::path two = root_ / "two", halves = root_ / "halves";
+  fs::create_directories(two);
+  fs::create_directories(halves);
+  std::vector<std::string> argv{ALEXNET_VK_MPIEXEC, "--oversubscribe", "--bind-to", "none", "-np", "2",
+                                DP_PROBE_BINARY, two.string()};
+  const auto r = run_program(argv, kMpiEnv, 0, 600);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto single = distributed::single_process();
+  testing::run_probe(*single, alexnet::testing::context(), halves, testing::kProbeBatch / 2);
+  for (int s = 0; s < testing::kProbeSteps; ++s) {
+    const std::string step = std::to_string(s);
+    auto two_losses = testing::read_floats(two / ("loss_r0_s" + step + ".f32"));
+    const auto second = testing::read_floats(two / ("loss_r1_s" + step + ".f32"));
+    two_losses.insert(two_losses.end(), second.begin(), second.end());
+    EXPECT_EQ(two_losses, testing::read_floats(halves / ("loss_r0_s" + step + ".f32"))) << "losses of step " << step;
+    EXPECT_EQ(testing::read_floats(two / ("grad_s" + step + ".f32")), testing::read_floats(halves / ("grad_s" + step + ".f32")))
+        << "gradients of step " << step;
+  }
+  for (const std::string part : {"value", "momentum"})
+    EXPECT_EQ(testing::read_floats(two / (part + "_r0.f32")), testing::read_floats(halves / (part + "_r0.f32"))) << part;
+}
+
 TEST_F(DataParallel, CheckpointsMoveBetweenOneProcessAndTwoRanks) {
   const fs::path ref = root_ / "ref", ref_log = root_ / "ref.log";
   const auto a = run_tool("train " + data_ + kFlags + " --out " + ref.string(), {{"ALEXNET_VK_TEST_STEP_LOG", ref_log.string()}});
@@ -259,6 +289,30 @@ TEST_F(DataParallel, WeightsThatDivergeOnOneRankStopEveryRank) {
   EXPECT_EQ(error_lines(b.err), 1) << b.err;
   EXPECT_NE(b.err.find("the weights of rank 1 differ from rank 0's after step 2"), std::string::npos) << b.err;
   EXPECT_EQ(load_checkpoint((root_ / "sum" / "last.ckpt").string()).header["train"]["step"].get<long>(), 1);
+}
+
+// fp16 over two ranks: rank 1's gradients overflow at step 2 (the test hook), rank 0's do not;
+// every rank must skip that step and halve the scale, or the weights would part. One process that
+// runs the same batch of 16 as two micro-batches of 8 (each rank's share) sums the gradients in the
+// same order, so it must leave the same checkpoint bit for bit.
+TEST_F(DataParallel, Fp16RanksAgreeOnAnOverflowAndMatchOneProcess) {
+  const std::string flags = "--val-limit 16 --batch 16 --epochs 1 --seed 3 --precision fp16 ";
+  const fs::path two = root_ / "two", one = root_ / "one";
+  const std::string train = "ALEXNET_VK train " + data_ + flags + "--out " + two.string();
+  const auto a = mpirun({{1, train}, {1, "env ALEXNET_VK_TEST_OVERFLOW_AT_STEP=2 " + train}});
+  ASSERT_EQ(a.exit_code, 0) << a.out << a.err;
+  EXPECT_NE(a.out.find("step 2: fp16 gradients overflowed at loss scale 65536: update skipped, loss scale -> 32768"),
+            std::string::npos)
+      << a.out;
+  const auto b = run_tool("train " + data_ + flags + "--micro-batch 8 --out " + one.string(),
+                          {{"ALEXNET_VK_TEST_OVERFLOW_AT_STEP", "2"}});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const Checkpoint c2 = load_checkpoint((two / "last.ckpt").string()), c1 = load_checkpoint((one / "last.ckpt").string());
+  EXPECT_EQ(c2.header["train"]["skipped_steps"].get<long>(), 1);
+  EXPECT_EQ(c2.header["train"]["loss_scale"].get<float>(), 32768.0f);
+  EXPECT_EQ(c1.header["train"]["skipped_steps"].get<long>(), 1);
+  ASSERT_EQ(c2.tensors.size(), c1.tensors.size());
+  for (const auto& [name, t] : c1.tensors) EXPECT_EQ(c2.tensors.at(name).data, t.data) << name;
 }
 
 TEST_F(DataParallel, BadLaunchesAreOneLineErrors) {

@@ -39,10 +39,10 @@ std::vector<float> read_floats(const std::filesystem::path& path) {
 }
 
 std::vector<std::size_t> run_probe(distributed::Communicator& comm, vkrt::Context& context,
-                                   const std::filesystem::path& out) {
+                                   const std::filesystem::path& out, int micro_batch) {
   const Arch arch = make_arch("alexnet-small", 10, 1, 28);
   const int local = kProbeBatch / comm.size();
-  ModelOptions options{local, 0, true, SgdConfig{}, {}};
+  ModelOptions options{local, micro_batch, true, SgdConfig{}, {}};
   if (comm.size() > 1) options.share = {std::uint64_t(comm.rank()) * local, kProbeBatch};
   auto model = open_model({&context}, arch, options);
   model->initialize(7);

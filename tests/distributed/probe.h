@@ -21,8 +21,9 @@ namespace alexnet::testing {
 inline constexpr int kProbeBatch = 16, kProbeSteps = 3;
 
 // Returns the parameters' sizes, in order (to compare the flat files tensor by tensor).
+// micro_batch: images per forward/backward round (0: the model's choice, the whole share here).
 std::vector<std::size_t> run_probe(distributed::Communicator& comm, vkrt::Context& context,
-                                   const std::filesystem::path& out);
+                                   const std::filesystem::path& out, int micro_batch = 0);
 
 std::vector<float> read_floats(const std::filesystem::path& path);
 
