@@ -54,10 +54,11 @@ HeapFit fit_of(const vkrt::Context& context, const MemoryEstimate& e) {
 
 // The largest power-of-two batch below `batch` whose estimate fits in 90% of every heap (the rest
 // for scratch the estimate does not see and for fragmentation); 0 when not even 1 does.
-int batch_that_fits(const vkrt::Context& context, const Arch& arch, int batch) {
+// (The micro-batch is the one chosen for each batch: a --micro-batch need not divide the advice.)
+int batch_that_fits(const vkrt::Context& context, const Arch& arch, int batch, Precision precision) {
   int fits = 0;
   for (int b = 1; b < batch && b <= (1 << 24); b *= 2) {
-    if (!fit_of(context, estimate_memory(context, arch, b)).fits(0.9)) break;
+    if (!fit_of(context, estimate_memory(context, arch, b, 0, precision)).fits(0.9)) break;
     fits = b;
   }
   return fits;
@@ -65,11 +66,13 @@ int batch_that_fits(const vkrt::Context& context, const Arch& arch, int batch) {
 
 }  // namespace
 
-MemoryEstimate estimate_memory(const vkrt::Context& context, const Arch& arch, int batch) {
-  // Floats per sample: every buffer a node owns (outputs; LRN's scale and max-pool's argmax, the
-  // same size as their outputs) and the largest activation, for the two gradient buffers.
+MemoryEstimate estimate_memory(const vkrt::Context& context, const Arch& arch, int batch, int micro_batch,
+                               Precision precision) {
+  // Elements per sample: every activation a node owns (its output) and the largest activation,
+  // for the two gradient buffers, at the activation's size; LRN's scale and max-pool's argmax
+  // (the same size as their outputs) at 4 bytes whatever the precision.
   const std::uint64_t in = std::uint64_t(arch.in_channels) * arch.in_size * arch.in_size;
-  std::uint64_t owned = 0, largest = in;
+  std::uint64_t owned = 0, state = 0, largest = in;
   for (const auto& node : walk(arch)) {
     const std::uint64_t count = node.out.count();
     switch (node.kind) {
@@ -81,7 +84,8 @@ MemoryEstimate estimate_memory(const vkrt::Context& context, const Arch& arch, i
         break;
       case NodeKind::Lrn:
       case NodeKind::Pool:
-        owned += 2 * count;
+        owned += count;
+        state += count;
         break;
       case NodeKind::Activation:
       case NodeKind::Dropout:
@@ -90,23 +94,29 @@ MemoryEstimate estimate_memory(const vkrt::Context& context, const Arch& arch, i
   }
   MemoryEstimate e;
   e.batch = batch;
-  e.micro_batch = choose_micro_batch(context, arch, batch);
+  e.micro_batch = micro_batch > 0 ? micro_batch : choose_micro_batch(context, arch, batch);
   const std::uint64_t mb = e.micro_batch, b = batch, classes = arch.classes, f = sizeof(float);
-  e.device_local = arch.parameter_count() * 3 * f                // value, gradient, momentum
-                   + (owned + 2 * largest + classes + 2) * mb * f  // activations, gradients, loss op
-                   + b * (in + 2 + classes) * f;                   // the step's images, labels, loss, probs
-  e.host_visible = b * (in + 2 + classes) * f + f;                 // their staging / readback, lr
+  const std::uint64_t element = activation_bytes(precision);
+  const std::uint64_t half_input = precision == Precision::Fp16 ? in * element : 0;  // to_half's copy
+  e.device_local = arch.parameter_count() * 3 * f                                  // value, gradient, momentum
+                   + ((owned + 2 * largest + classes) * element + state * f + half_input) * mb  // activations, gradients
+                   + 2 * mb * f                                                      // the loss op's per-sample floats
+                   + b * (in + 2 + classes) * f;                                     // the step's images, labels, loss, probs
+  e.host_visible = b * (in + 2 + classes) * f + f;                                   // their staging / readback, lr
   return e;
 }
 
-void require_memory_fits(const vkrt::Context& context, const Arch& arch, int batch) {
-  if (!fit_of(context, estimate_memory(context, arch, batch)).fits(1.0))
-    throw vkrt::OutOfMemoryError("out of device memory: " + memory_advice(context, arch, batch), VK_ERROR_OUT_OF_DEVICE_MEMORY);
+void require_memory_fits(const vkrt::Context& context, const Arch& arch, int batch, int micro_batch,
+                         Precision precision) {
+  if (!fit_of(context, estimate_memory(context, arch, batch, micro_batch, precision)).fits(1.0))
+    throw vkrt::OutOfMemoryError("out of device memory: " + memory_advice(context, arch, batch, micro_batch, precision),
+                                 VK_ERROR_OUT_OF_DEVICE_MEMORY);
 }
 
 // "batch 100000 needs at least 58.1 GiB (micro-batch 40), llvmpipe has 2.0 GiB; try --batch 8"
-std::string memory_advice(const vkrt::Context& context, const Arch& arch, int batch) {
-  const MemoryEstimate e = estimate_memory(context, arch, batch);
+std::string memory_advice(const vkrt::Context& context, const Arch& arch, int batch, int micro_batch,
+                          Precision precision) {
+  const MemoryEstimate e = estimate_memory(context, arch, batch, micro_batch, precision);
   const HeapFit f = fit_of(context, e);
   std::string text = "batch " + std::to_string(batch) + " needs at least ";
   if (f.device_heap == f.host_heap || f.host_need <= f.host_size) {
@@ -116,7 +126,7 @@ std::string memory_advice(const vkrt::Context& context, const Arch& arch, int ba
     text += gib(e.host_visible) + " of host-visible memory for staging, " + context.info().name + " has " +
             gib(f.host_size);
   }
-  const int fits = batch_that_fits(context, arch, batch);
+  const int fits = batch_that_fits(context, arch, batch, precision);
   if (fits > 0) text += "; try --batch " + std::to_string(fits);
   else text += "; the network does not fit on this device even at batch 1";
   return text;

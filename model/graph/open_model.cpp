@@ -56,7 +56,8 @@ std::unique_ptr<Model> open_model(const DeviceList& devices, const Arch& arch, c
   // Before anything is allocated: a batch that cannot fit is a clear error, not a driver failure
   // half-way through set-up. (Two devices each hold half; the one-device estimate would not
   // apply, and their allocations are checked as they happen.)
-  if (devices.size() == 1 && options.train) require_memory_fits(first, arch, options.batch);
+  if (devices.size() == 1 && options.train)
+    require_memory_fits(first, arch, options.batch, options.micro_batch, options.precision);
   try {
     std::unique_ptr<Model> model;
     if (devices.size() == 1) model = std::make_unique<OneDeviceModel>(first, arch, options);
@@ -65,7 +66,8 @@ std::unique_ptr<Model> open_model(const DeviceList& devices, const Arch& arch, c
     for (vkrt::Context* context : devices) context->save_pipeline_cache();
     return model;
   } catch (const vkrt::OutOfMemoryError& e) {
-    throw vkrt::OutOfMemoryError(std::string(e.what()) + "; " + memory_advice(first, arch, options.batch), e.result());
+    throw vkrt::OutOfMemoryError(std::string(e.what()) + "; " + memory_advice(first, arch, options.batch, options.micro_batch, options.precision),
+                                 e.result());
   }
 }
 

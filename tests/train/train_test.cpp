@@ -206,6 +206,15 @@ TEST_F(Training, MemoryEstimateIsALowerBoundAndItsAdviceFits) {
     Network network(context, small, estimate.micro_batch);
     EXPECT_LE(estimate.device_local - step_buffers, context.allocator().stats().bytes_in_use - before);
   }
+  // The same at fp16 and a micro-batch of its own (fp16 activations: less than fp32's, not half).
+  const auto half = estimate_memory(context, small, 16, 8, Precision::Fp16);
+  EXPECT_EQ(half.micro_batch, 8);
+  {
+    const auto base = context.allocator().stats().bytes_in_use;
+    Network network(context, small, 8, Precision::Fp16);
+    EXPECT_LE(half.device_local - step_buffers, context.allocator().stats().bytes_in_use - base);
+  }
+  EXPECT_LT(half.device_local, estimate_memory(context, small, 16, 8).device_local);
   EXPECT_LT(estimate_memory(context, small, 16).total(), estimate_memory(context, small, 64).total());
   EXPECT_NO_THROW(require_memory_fits(context, small, 128));
 
