@@ -94,7 +94,7 @@ MemoryEstimate estimate_memory(const vkrt::Context& context, const Arch& arch, i
   }
   MemoryEstimate e;
   e.batch = batch;
-  e.micro_batch = micro_batch > 0 ? micro_batch : choose_micro_batch(context, arch, batch);
+  e.micro_batch = micro_batch > 0 ? micro_batch : choose_micro_batch(context, arch, batch, precision);
   const std::uint64_t mb = e.micro_batch, b = batch, classes = arch.classes, f = sizeof(float);
   const std::uint64_t element = activation_bytes(precision);
   const std::uint64_t half_input = precision == Precision::Fp16 ? in * element : 0;  // to_half's copy
@@ -132,7 +132,8 @@ std::string memory_advice(const vkrt::Context& context, const Arch& arch, int ba
   return text;
 }
 
-int choose_micro_batch(const vkrt::Context& context, const Arch& arch, int batch, std::size_t max_activation_bytes) {
+int choose_micro_batch(const vkrt::Context& context, const Arch& arch, int batch, Precision precision,
+                       std::size_t max_activation_bytes) {
   // Largest per-sample activation (conv1's output dominates) and all of them together.
   std::size_t largest = std::size_t(arch.in_channels) * arch.in_size * arch.in_size, total = 0;
   for (const auto& node : walk(arch)) {
@@ -140,10 +141,10 @@ int choose_micro_batch(const vkrt::Context& context, const Arch& arch, int batch
     largest = std::max(largest, node.out.count());
     total += node.out.count() * 3;  // conv output, LRN output and scale, roughly
   }
-  const std::size_t range = context.limits().maxStorageBufferRange;
+  const std::size_t range = context.limits().maxStorageBufferRange, element = activation_bytes(precision);
   for (int mb = batch; mb >= 1; --mb) {
     if (batch % mb != 0) continue;
-    if (largest * mb * sizeof(float) <= range && total * mb * sizeof(float) <= max_activation_bytes) return mb;
+    if (largest * mb * element <= range && total * mb * element <= max_activation_bytes) return mb;
   }
   return 1;
 }

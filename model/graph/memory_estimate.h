@@ -40,9 +40,10 @@ void require_memory_fits(const vkrt::Context& context, const Arch& arch, int bat
 std::string memory_advice(const vkrt::Context& context, const Arch& arch, int batch, int micro_batch = 0,
                           Precision precision = Precision::Fp32);
 
-// The largest micro-batch that divides `batch` and keeps every activation within the device's
-// storage-buffer range and within `max_activation_bytes`.
+// The largest micro-batch that divides `batch` and keeps every activation, at the precision's
+// size, within the device's storage-buffer range and within `max_activation_bytes` (fp16: rounds
+// up to twice as large).
 int choose_micro_batch(const vkrt::Context& context, const Arch& arch, int batch,
-                       std::size_t max_activation_bytes = std::size_t(1) << 30);
+                       Precision precision = Precision::Fp32, std::size_t max_activation_bytes = std::size_t(1) << 30);
 
 }  // namespace alexnet

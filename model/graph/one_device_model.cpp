@@ -17,7 +17,9 @@ OneDeviceModel::OneDeviceModel(vkrt::Context& context, const Arch& arch, const M
       batch_(options.batch),
       train_(options.train),
       sgd_(options.sgd),
-      network_(context, arch, options.micro_batch ? options.micro_batch : choose_micro_batch(context, arch, options.batch),
+      network_(context, arch,
+               options.micro_batch ? options.micro_batch
+                                   : choose_micro_batch(context, arch, options.batch, options.precision),
                options.precision),
       io_(context, options.train ? options.batch : network_.micro_batch(), arch.in_channels,
           std::size_t(arch.in_size) * arch.in_size, arch.classes),

@@ -219,6 +219,10 @@ TEST_F(Training, MemoryEstimateIsALowerBoundAndItsAdviceFits) {
   EXPECT_NO_THROW(require_memory_fits(context, small, 128));
 
   const Arch paper = make_arch("alexnet", 1000, 3, 224);
+  // Rounds' activations within 256 MiB: ~7.8 MB a sample at fp32 (34 samples), half that at fp16
+  // (conv1's output then stays under the 128 MiB storage-buffer range every device has).
+  EXPECT_EQ(choose_micro_batch(context, paper, 512, Precision::Fp32, 256u << 20), 32);
+  EXPECT_EQ(choose_micro_batch(context, paper, 512, Precision::Fp16, 256u << 20), 64);
   try {
     require_memory_fits(context, paper, 100000);
     FAIL() << "batch 100000 of the paper's net fits?";
