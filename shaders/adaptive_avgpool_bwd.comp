@@ -8,11 +8,13 @@
 //   binding 0: dy (N, C, OH, OW)   binding 1: dx (N, C, H, W)
 //   push: count (N * C * H * W)
 //   spec: 3 H, 4 W, 5 OH, 6 OW
+// fp16 variant (ACT_FP16): dy and dx stored in fp16, the sum in fp32 (dx rounded once).
+//!variant fp16 ALEXNET_FP16 ACT_FP16
 #include "common.glsl"
 #include "adaptive_avgpool.glsl"
 
-layout(std430, binding = 0) readonly buffer DY { float dy[]; };
-layout(std430, binding = 1) writeonly buffer DX { float dx[]; };
+layout(std430, binding = 0) readonly buffer DY { ACT_T dy[]; };
+layout(std430, binding = 1) writeonly buffer DX { ACT_T dx[]; };
 layout(push_constant) uniform Push { uint count; };
 
 void main() {
@@ -30,8 +32,8 @@ void main() {
     for (uint ox = ox0; ox < ox1; ++ox) {
       const uint x0 = window_begin(ox, W, OW), x1 = window_end(ox, W, OW);
       if (ix < x0 || ix >= x1) continue;
-      sum += dy[base + oy * OW + ox] / float((y1 - y0) * (x1 - x0));
+      sum += float(dy[base + oy * OW + ox]) / float((y1 - y0) * (x1 - x0));
     }
   }
-  dx[i] = sum;
+  dx[i] = ACT_T(sum);
 }

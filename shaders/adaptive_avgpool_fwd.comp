@@ -6,11 +6,13 @@
 //   binding 0: x (N, C, H, W)   binding 1: y (N, C, OH, OW)
 //   push: count (N * C * OH * OW)
 //   spec: 3 H, 4 W, 5 OH, 6 OW
+// fp16 variant (ACT_FP16): x and y stored in fp16, the sum and the mean in fp32 (y rounded once).
+//!variant fp16 ALEXNET_FP16 ACT_FP16
 #include "common.glsl"
 #include "adaptive_avgpool.glsl"
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 1) writeonly buffer Y { float y[]; };
+layout(std430, binding = 0) readonly buffer X { ACT_T x[]; };
+layout(std430, binding = 1) writeonly buffer Y { ACT_T y[]; };
 layout(push_constant) uniform Push { uint count; };
 
 void main() {
@@ -23,6 +25,6 @@ void main() {
   const uint base = plane * (H * W);
   float sum = 0.0;
   for (uint iy = y0; iy < y1; ++iy)
-    for (uint ix = x0; ix < x1; ++ix) sum += x[base + iy * W + ix];
-  y[o] = sum / float((y1 - y0) * (x1 - x0));
+    for (uint ix = x0; ix < x1; ++ix) sum += float(x[base + iy * W + ix]);
+  y[o] = ACT_T(sum / float((y1 - y0) * (x1 - x0)));
 }

@@ -9,8 +9,11 @@ namespace alexnet::net {
 
 class AdaptiveAvgPoolLayer : public Layer {
  public:
-  AdaptiveAvgPoolLayer(vkrt::Context& context, std::string name, Shape3 in, Shape3 out, int batch)
-      : name_(std::move(name)), op_(context, ref::AdaptivePoolShape{batch, in.c, in.h, in.w, out.h, out.w}), out_(out) {}
+  AdaptiveAvgPoolLayer(vkrt::Context& context, std::string name, Shape3 in, Shape3 out, int batch,
+                       Precision precision = Precision::Fp32)
+      : name_(std::move(name)),
+        op_(context, ref::AdaptivePoolShape{batch, in.c, in.h, in.w, out.h, out.w}, precision),
+        out_(out) {}
   const std::string& name() const override { return name_; }
   Shape3 output_shape() const override { return out_; }
   void forward(vkrt::Stream& stream, const LayerIO& io) override { op_.forward(stream, io.x, io.y); }

@@ -30,9 +30,7 @@ std::unique_ptr<Layer> make_layer(vkrt::Context& context, const Arch& arch, cons
     case NodeKind::Dropout:
       return std::make_unique<DropoutLayer>(context, node.name, node.in, arch.options.dropout, precision);
     case NodeKind::AvgPool:
-      if (precision != Precision::Fp32)
-        throw std::invalid_argument(node.name + ": adaptive average pooling has no fp16 variant yet; run --precision fp32");
-      return std::make_unique<AdaptiveAvgPoolLayer>(context, node.name, node.in, node.out, batch);
+      return std::make_unique<AdaptiveAvgPoolLayer>(context, node.name, node.in, node.out, batch, precision);
   }
   return nullptr;
 }

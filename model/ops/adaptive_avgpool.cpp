@@ -2,6 +2,7 @@
 
 #include <limits>
 #include <stdexcept>
+#include <string>
 
 #include "model/ops/require_floats.h"
 
@@ -21,16 +22,17 @@ const ref::AdaptivePoolShape& validated(const ref::AdaptivePoolShape& s) {
 }
 
 // Specialization constants H, W, OH, OW.
-vkrt::KernelDesc desc(const char* shader, const ref::AdaptivePoolShape& s) {
+vkrt::KernelDesc desc(const std::string& shader, const ref::AdaptivePoolShape& s) {
   return {shader, {kLocal, 1, 1}, {s.h, s.w, s.out_h, s.out_w}};
 }
 
 }  // namespace
 
-AdaptiveAvgPoolOp::AdaptiveAvgPoolOp(vkrt::Context& context, ref::AdaptivePoolShape shape)
+AdaptiveAvgPoolOp::AdaptiveAvgPoolOp(vkrt::Context& context, ref::AdaptivePoolShape shape, Precision precision)
     : shape_(validated(shape)),
-      forward_(context, desc("adaptive_avgpool_fwd", shape)),
-      backward_(context, desc("adaptive_avgpool_bwd", shape)) {}
+      precision_((require_precision(context, precision), precision)),
+      forward_(context, desc(shader_variant("adaptive_avgpool_fwd", precision), shape)),
+      backward_(context, desc(shader_variant("adaptive_avgpool_bwd", precision), shape)) {}
 
 std::size_t AdaptiveAvgPoolOp::input_count() const { return std::size_t(shape_.n) * shape_.c * shape_.h * shape_.w; }
 
@@ -39,15 +41,15 @@ std::size_t AdaptiveAvgPoolOp::output_count() const {
 }
 
 void AdaptiveAvgPoolOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y) const {
-  require_floats("AdaptiveAvgPoolOp", "x", x, input_count());
-  require_floats("AdaptiveAvgPoolOp", "y", y, output_count());
+  require_elements("AdaptiveAvgPoolOp", "x", x, input_count(), activation_bytes(precision_));
+  require_elements("AdaptiveAvgPoolOp", "y", y, output_count(), activation_bytes(precision_));
   const auto count = static_cast<std::uint32_t>(output_count());
   stream.dispatch(forward_, {x, y}, Push{count}, vkrt::linear_groups(count, kLocal));
 }
 
 void AdaptiveAvgPoolOp::backward(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& dx) const {
-  require_floats("AdaptiveAvgPoolOp", "dy", dy, output_count());
-  require_floats("AdaptiveAvgPoolOp", "dx", dx, input_count());
+  require_elements("AdaptiveAvgPoolOp", "dy", dy, output_count(), activation_bytes(precision_));
+  require_elements("AdaptiveAvgPoolOp", "dx", dx, input_count(), activation_bytes(precision_));
   const auto count = static_cast<std::uint32_t>(input_count());
   stream.dispatch(backward_, {dy, dx}, Push{count}, vkrt::linear_groups(count, kLocal));
 }

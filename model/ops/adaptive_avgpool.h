@@ -1,10 +1,12 @@
 // Adaptive average pooling on the GPU (shaders adaptive_avgpool_fwd, adaptive_avgpool_bwd), the
 // reference's semantics (model/reference/adaptive_avgpool.h): PyTorch's AdaptiveAvgPool2d windows,
-// fp32 sums. Backward is a gather (no atomics, deterministic) and needs only dy.
+// fp32 sums. Backward is a gather (no atomics, deterministic) and needs only dy. At fp16 x, y, dy
+// and dx are stored in 16 bits (adaptive_avgpool_*_fp16), the sums stay fp32.
 #pragma once
 
 #include <cstdint>
 
+#include "model/ops/precision.h"
 #include "model/reference/adaptive_avgpool.h"
 #include "runtime/kernel.h"
 #include "runtime/stream.h"
@@ -14,7 +16,7 @@ namespace alexnet {
 class AdaptiveAvgPoolOp {
  public:
   // Throws std::invalid_argument on a shape the reference rejects, or past 2^32 - 1 elements.
-  AdaptiveAvgPoolOp(vkrt::Context& context, ref::AdaptivePoolShape shape);
+  AdaptiveAvgPoolOp(vkrt::Context& context, ref::AdaptivePoolShape shape, Precision precision = Precision::Fp32);
 
   // x: (N, C, H, W) -> y: (N, C, OH, OW)
   void forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& y) const;
@@ -30,6 +32,7 @@ class AdaptiveAvgPoolOp {
     std::uint32_t count;
   };
   ref::AdaptivePoolShape shape_;
+  Precision precision_;
   vkrt::Kernel forward_, backward_;
 };
 

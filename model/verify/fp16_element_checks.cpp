@@ -1,5 +1,5 @@
-// The fp16 variants of the element ops (--precision fp16): activation, dropout, LRN, max-pool and
-// softmax cross-entropy, forward and backward, against the reference on the fp16-rounded inputs
+// The fp16 variants of the element ops (--precision fp16): activation, dropout, LRN, max-pool,
+// adaptive average pooling and softmax cross-entropy, forward and backward, against the reference on the fp16-rounded inputs
 // with the output-rounding bound of fp16_bound.h (fp16_output_bound: the rule is stated there).
 // Each check's shape ends in "[fp16]"; a device without 16-bit storage reports them skipped.
 #include <algorithm>
@@ -7,12 +7,14 @@
 #include <sstream>
 
 #include "model/ops/activation.h"
+#include "model/ops/adaptive_avgpool.h"
 #include "model/ops/dropout.h"
 #include "model/ops/loss_scale.h"
 #include "model/ops/lrn.h"
 #include "model/ops/maxpool.h"
 #include "model/ops/softmax_xent.h"
 #include "model/reference/activation.h"
+#include "model/reference/adaptive_avgpool.h"
 #include "model/reference/dropout.h"
 #include "model/reference/half.h"
 #include "model/reference/lrn.h"
@@ -167,6 +169,25 @@ CheckResult check_maxpool(vkrt::Context& context, const ref::PoolShape& shape, b
   return within_fp16("maxpool.backward", label, gpu.read_half(dx_gpu), ref::maxpool_backward<float>(shape, x, dy));
 }
 
+// Adaptive average pooling, forward or backward, on fp16-rounded inputs: the fp32 sums of the
+// reference, then the output's one rounding.
+CheckResult check_adaptive_avgpool(vkrt::Context& context, const ref::AdaptivePoolShape& shape, bool backward,
+                                   const std::string& label) {
+  AdaptiveAvgPoolOp pool(context, shape, Precision::Fp16);
+  GpuScratch gpu(context);
+  const auto in = round_to_half(random_uniform(backward ? pool.output_count() : pool.input_count(), backward ? 72 : 71));
+  const auto& in_gpu = gpu.input_half(in);
+  const auto& out_gpu = gpu.output_half(backward ? pool.input_count() : pool.output_count());
+  gpu.run([&](vkrt::Stream& s) {
+    if (backward) pool.backward(s, in_gpu, out_gpu);
+    else pool.forward(s, in_gpu, out_gpu);
+  });
+  return within_fp16(backward ? "adaptive_avgpool.backward" : "adaptive_avgpool.forward", label,
+                     gpu.read_half(out_gpu),
+                     backward ? ref::adaptive_avgpool_backward<float>(shape, in)
+                              : ref::adaptive_avgpool_forward<float>(shape, in));
+}
+
 // Softmax cross-entropy: forward reads fp16 logits and writes fp32 probabilities and losses (the
 // fp32 tolerance alone: nothing is rounded after the inputs); backward writes fp16 dlogits times
 // the loss scale S = 1024 (exact: a power of two), so the bound is dlogits' rounding.
@@ -262,6 +283,20 @@ void add_fp16_element_checks(std::vector<Check>& checks) {
       checks.push_back(fp16_check(backward ? "maxpool.backward" : "maxpool.forward", shape, [=](vkrt::Context& ctx) {
         return check_maxpool(ctx, s, backward, shape + " [fp16]");
       }));
+    }
+  // torchvision's identity at 6x6, conv5's 13x13 to 6x6 (overlapping windows), odd sizes, upsampling.
+  const std::pair<const char*, ref::AdaptivePoolShape> avgpools[] = {{"avgpool 224", {2, 256, 6, 6, 6, 6}},
+                                                                     {"13 to 6", {2, 256, 13, 13, 6, 6}},
+                                                                     {"odd", {3, 5, 9, 7, 4, 3}},
+                                                                     {"upsample", {2, 4, 2, 3, 6, 6}}};
+  for (bool backward : {false, true})
+    for (const auto& [label, s] : avgpools) {
+      const std::string shape = nchw(label, {s.n, s.c, s.h, s.w}) + " -> " + std::to_string(s.out_h) + "x" +
+                                std::to_string(s.out_w);
+      checks.push_back(fp16_check(backward ? "adaptive_avgpool.backward" : "adaptive_avgpool.forward", shape,
+                                  [=](vkrt::Context& ctx) {
+                                    return check_adaptive_avgpool(ctx, s, backward, shape + " [fp16]");
+                                  }));
     }
   const std::pair<int, int> softmaxes[] = {{2, 1000}, {8, 10}, {3, 7}};
   for (bool backward : {false, true})
