@@ -2,7 +2,7 @@
 // Adds the partial sums of K slices (gemm_texel.comp, conv2d_bwd_weight.comp) in slice order
 // (deterministic):
 //
-//   c[i] = (accumulate ? c[i] : 0) + (sum_{s < SLICES} part[s*STRIDE + i])  (+ bias)   for i < COUNT
+//   c[i] = (accumulate ? c[i] : 0) + (sum_{s < SLICES} part[s*STRIDE + i])   for i < COUNT
 //
 // Bindings:
 //   0: part  uniform texel buffer (R32F), SLICES x STRIDE floats
