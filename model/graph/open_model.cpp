@@ -66,8 +66,9 @@ std::unique_ptr<Model> open_model(const DeviceList& devices, const Arch& arch, c
     for (vkrt::Context* context : devices) context->save_pipeline_cache();
     return model;
   } catch (const vkrt::OutOfMemoryError& e) {
-    throw vkrt::OutOfMemoryError(std::string(e.what()) + "; " + memory_advice(first, arch, options.batch, options.micro_batch, options.precision),
-                                 e.result());
+    throw vkrt::OutOfMemoryError(
+        std::string(e.what()) + "; " + memory_advice(first, arch, options.batch, options.micro_batch, options.precision),
+        e.result());
   }
 }
 

@@ -1,6 +1,7 @@
 // The fp16 variants of the element ops (--precision fp16): activation, dropout, LRN, max-pool,
-// adaptive average pooling and softmax cross-entropy, forward and backward, against the reference on the fp16-rounded inputs
-// with the output-rounding bound of fp16_bound.h (fp16_output_bound: the rule is stated there).
+// adaptive average pooling and softmax cross-entropy, forward and backward, against the reference
+// on the fp16-rounded inputs with the output-rounding bound of fp16_bound.h (fp16_output_bound:
+// the rule is stated there).
 // Each check's shape ends in "[fp16]"; a device without 16-bit storage reports them skipped.
 #include <algorithm>
 #include <cmath>

@@ -113,14 +113,18 @@ double seconds_since_written(const fs::path& path) {
   return double(std::time(nullptr) - written.st_mtime);
 }
 
+// The probe's three steps on 2 ranks, writing each rank's tensors into `out`.
+RunResult run_probe_on_two_ranks(const fs::path& out) {
+  fs::create_directories(out);
+  const std::vector<std::string> argv{ALEXNET_VK_MPIEXEC, "--oversubscribe", "--bind-to", "none", "-np", "2",
+                                      DP_PROBE_BINARY, out.string()};
+  return run_program(argv, kMpiEnv, 0, 600);
+}
+
 TEST_F(DataParallel, TwoRanksComputeWhatOneProcessComputes) {
   const fs::path two = root_ / "two", one = root_ / "one";
-  fs::create_directories(two);
   fs::create_directories(one);
-  std::vector<std::string> argv{ALEXNET_VK_MPIEXEC, "--oversubscribe", "--bind-to", "none", "-np", "2",
-                                DP_PROBE_BINARY, two.string()};
-  std::map<std::string, std::string> env = kMpiEnv;
-  const auto r = run_program(argv, env, 0, 600);
+  const auto r = run_probe_on_two_ranks(two);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
 
   const auto single = distributed::single_process();
@@ -159,11 +163,8 @@ TEST_F(DataParallel, TwoRanksComputeWhatOneProcessComputes) {
 // must agree with them bit for bit, which says the rest of the 1e-5 above is summation order.
 TEST_F(DataParallel, TwoRanksAreOneProcessInTwoMicroBatchesBitForBit) {
   const fs::path two = root_ / "two", halves = root_ / "halves";
-  fs::create_directories(two);
   fs::create_directories(halves);
-  std::vector<std::string> argv{ALEXNET_VK_MPIEXEC, "--oversubscribe", "--bind-to", "none", "-np", "2",
-                                DP_PROBE_BINARY, two.string()};
-  const auto r = run_program(argv, kMpiEnv, 0, 600);
+  const auto r = run_probe_on_two_ranks(two);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto single = distributed::single_process();
   testing::run_probe(*single, alexnet::testing::context(), halves, testing::kProbeBatch / 2);
