@@ -10,7 +10,7 @@
 // weight matrix [rows][cols] as rows padded to NP (BATCH = 1, H = 1).
 //
 // Bindings:
-//   0: x    uniform texel buffer (R32F), (BATCH, CIN, H, W)
+//   0: x    uniform texel buffer (R32F, or R16F for an fp16 tensor: the fetch widens it), (BATCH, CIN, H, W)
 //   1: col  storage texel buffer (RGBA32F), (GROUPS, K_G, NP); 4 consecutive n per texel
 // Push constants: none.
 // Specialization constants:

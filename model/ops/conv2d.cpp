@@ -142,17 +142,14 @@ TexelGemmShape weight_product(const ref::Conv2dShape& s) {
   return g;
 }
 
-// The path for `asked` at `precision`: fp16 has tiled and cooperative-matrix variants only.
+// The path for `asked` at `precision`.
 GemmPath conv_path(const vkrt::Context& context, GemmPath asked, Precision precision) {
   require_precision(context, precision);
   if (asked == GemmPath::CoopMat) {
     require_coopmat(context, precision, "Conv2dOp");
     return asked;
   }
-  if (precision == Precision::Fp32) return resolve_gemm_path(context, asked);
-  if (asked == GemmPath::Texel)
-    throw std::invalid_argument("Conv2dOp: the texel path stores fp32 only; fp16 takes the tiled path");
-  return GemmPath::Tiled;
+  return resolve_gemm_path(context, asked);
 }
 
 vkrt::Buffer scratch(vkrt::Context& context, std::uint64_t floats) {
@@ -189,11 +186,11 @@ Conv2dOp::Tiled::Tiled(vkrt::Context& context, const ref::Conv2dShape& s, Precis
   }
 }
 
-Conv2dOp::Texel::Texel(vkrt::Context& context, const ref::Conv2dShape& s)
+Conv2dOp::Texel::Texel(vkrt::Context& context, const ref::Conv2dShape& s, Precision precision)
     : pack_w(context, ColShape::rows_of(u32(s.c_out), taps_per_group(s)), ColKernel::Direction::Unroll),
-      unroll_x(context, window_shape(s), ColKernel::Direction::Unroll),
+      unroll_x(context, window_shape(s), ColKernel::Direction::Unroll, precision == Precision::Fp16),
       pack_dy(context, ColShape::planes_of(u32(s.n), u32(s.c_out), u32(s.out_h()), u32(s.out_w()), u32(s.groups)),
-              ColKernel::Direction::Unroll),
+              ColKernel::Direction::Unroll, precision == Precision::Fp16),
       fold_dcol(context, window_shape(s), ColKernel::Direction::Fold),
       forward(context, forward_product(s)),
       backward_data(context, data_product(s)),
@@ -201,15 +198,30 @@ Conv2dOp::Texel::Texel(vkrt::Context& context, const ref::Conv2dShape& s)
       w_rows(scratch(context, std::uint64_t(s.c_out) * round_up4(taps_per_group(s)))),
       col(scratch(context, window_shape(s).col_floats())),
       dcol(scratch(context, window_shape(s).col_floats())),
-      dy_rows(scratch(context, std::uint64_t(s.c_out) * window_shape(s).np())) {}
+      dy_rows(scratch(context, std::uint64_t(s.c_out) * window_shape(s).np())) {
+  if (precision == Precision::Fp16) {
+    narrow.emplace(context);
+    wide = scratch(context, std::max(input_count(s), output_count(s)));
+  }
+}
 
 Conv2dOp::Conv2dOp(vkrt::Context& context, const ref::Conv2dShape& shape, GemmPath path, Precision precision)
     : shape_(validated(shape)),
       precision_(precision),
       path_(conv_path(context, path, precision)),
       bias_grad_(context, u32(shape_.c_out), u32(shape_.out_h() * shape_.out_w()), u32(shape_.n), precision) {
-  if (path_ == GemmPath::Texel) texel_.emplace(context, shape_);
+  if (path_ == GemmPath::Texel) texel_.emplace(context, shape_, precision_);
   else tiled_.emplace(context, shape_, precision_, path_ == GemmPath::CoopMat);
+}
+
+vkrt::BufferRange Conv2dOp::texel_result(const vkrt::BufferRange& out) const {
+  return texel_->narrow ? vkrt::BufferRange(texel_->wide) : out;
+}
+
+void Conv2dOp::narrow_texel_result(vkrt::Stream& stream, const vkrt::BufferRange& out, std::uint64_t count) const {
+  if (!texel_->narrow) return;
+  stream.barrier();
+  texel_->narrow->record(stream, texel_->wide, out, count);
 }
 
 void Conv2dOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& w,
@@ -226,7 +238,8 @@ void Conv2dOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const v
   texel_->pack_w.record(stream, w, texel_->w_rows);
   texel_->unroll_x.record(stream, x, texel_->col);
   stream.barrier();
-  texel_->forward.record(stream, texel_->w_rows, texel_->col, b, y, false);
+  texel_->forward.record(stream, texel_->w_rows, texel_->col, b, texel_result(y), false);
+  narrow_texel_result(stream, y, output_count(shape_));
 }
 
 void Conv2dOp::backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& w,
@@ -245,7 +258,8 @@ void Conv2dOp::backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, 
   // No bias: dy_rows stands in for the unread bias binding.
   texel_->backward_data.record(stream, texel_->w_rows, texel_->dy_rows, texel_->dy_rows, texel_->dcol, false);
   stream.barrier();
-  texel_->fold_dcol.record(stream, texel_->dcol, dx);
+  texel_->fold_dcol.record(stream, texel_->dcol, texel_result(dx));
+  narrow_texel_result(stream, dx, input_count(shape_));
 }
 
 void Conv2dOp::backward_weight(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& x,

@@ -8,7 +8,10 @@
 // The layer's shape is baked into the pipelines as specialization constants.
 //
 // Precision (model/ops/precision.h): with fp16, x, y, dy and dx are fp16 (2 bytes an element) and
-// w, b, dw and db fp32; only the tiled path has fp16 variants, so fp16 takes it on every device.
+// w, b, dw and db fp32. The tiled path has fp16 variants of its shaders; the texel path unrolls the
+// fp16 tensors into its fp32 scratch (widening is exact), runs the fp32 products, and rounds y and
+// dx to fp16 in one more pass (ToHalfOp) from an fp32 copy, so both paths multiply the same values
+// and sum them in fp32.
 // GemmPath::CoopMat runs the tiled shaders on the cooperative-matrix core, fp16 only, where the
 // device has it (asked for explicitly; unmeasured).
 //
@@ -25,6 +28,7 @@
 #include "model/ops/gemm/gemm_tile.h"
 #include "model/ops/gemm/texel_gemm.h"
 #include "model/ops/precision.h"
+#include "model/ops/to_half.h"
 #include "model/reference/conv2d.h"
 #include "runtime/kernel.h"
 #include "runtime/stream.h"
@@ -39,8 +43,7 @@ class Conv2dOp {
  public:
   // Builds the pipelines specialized for `shape` on `path` (Auto: by device type); throws
   // std::invalid_argument for an invalid shape (ref::Conv2dShape::validate).
-  // fp16 with path Texel throws std::invalid_argument; fp16 on a device without 16-bit storage
-  // throws vkrt::Error (require_precision).
+  // fp16 on a device without 16-bit storage throws vkrt::Error (require_precision).
   Conv2dOp(vkrt::Context& context, const ref::Conv2dShape& shape, GemmPath path = GemmPath::Auto,
            Precision precision = Precision::Fp32);
 
@@ -76,14 +79,21 @@ class Conv2dOp {
   };
   // The texel path: layout kernels, three products and their scratch matrices.
   struct Texel {
-    Texel(vkrt::Context& context, const ref::Conv2dShape& shape);
+    Texel(vkrt::Context& context, const ref::Conv2dShape& shape, Precision precision);
     ColKernel pack_w;      // w (Cout, Cin/G*KH*KW) -> rows padded to a multiple of 4
     ColKernel unroll_x;    // x -> col [G][Cin/G*KH*KW][NP]
     ColKernel pack_dy;     // dy -> [G][Cout/G][NP]
     ColKernel fold_dcol;   // dcol [G][Cin/G*KH*KW][NP] -> dx
     TexelGemm forward, backward_data, backward_weight;
     vkrt::Buffer w_rows, col, dcol, dy_rows;
+    // fp16 only: y or dx in fp32 as the product or the fold leaves it, and its rounding to fp16.
+    std::optional<ToHalfOp> narrow;
+    vkrt::Buffer wide;
   };
+  // Where the texel path writes an fp16 result before narrowing it; the result itself at fp32.
+  vkrt::BufferRange texel_result(const vkrt::BufferRange& out) const;
+  // fp16: rounds `count` elements of texel_->wide into `out` (after a barrier); fp32: nothing.
+  void narrow_texel_result(vkrt::Stream& stream, const vkrt::BufferRange& out, std::uint64_t count) const;
   ref::Conv2dShape shape_;
   Precision precision_;
   GemmPath path_;

@@ -120,17 +120,12 @@ TexelGemmShape texel_weight(const ref::FcShape& s) {
   return g;
 }
 
-// The texel path reads x and w as rows of whole texels, in fp32 only.
+// The texel path reads x and w as rows of whole texels.
 GemmPath fc_path(const vkrt::Context& context, const ref::FcShape& s, GemmPath asked, Precision precision) {
   require_precision(context, precision);
   if (asked == GemmPath::CoopMat) {
     require_coopmat(context, precision, "FcOp");
     return asked;
-  }
-  if (precision == Precision::Fp16) {
-    if (asked == GemmPath::Texel)
-      throw std::invalid_argument("FcOp: the texel path stores fp32 only; fp16 takes the tiled path");
-    return GemmPath::Tiled;
   }
   const GemmPath path = resolve_gemm_path(context, asked);
   if (path == GemmPath::Texel && s.in % 4 != 0) {
@@ -158,15 +153,21 @@ FcOp::Tiled::Tiled(vkrt::Context& context, const ref::FcShape& s, Precision prec
       data_groups(gemm_groups(data_tile, u32(s.n), u32(s.in))),
       weight_groups(gemm_groups(weight_tile, u32(s.out), u32(s.in))) {}
 
-FcOp::Texel::Texel(vkrt::Context& context, const ref::FcShape& s)
+FcOp::Texel::Texel(vkrt::Context& context, const ref::FcShape& s, Precision precision)
     : pad_dy(s.out % 4 != 0),
       forward(context, texel_forward(s)),
       backward_data(context, texel_data(s)),
       backward_weight(context, texel_weight(s)) {
+  const bool half = precision == Precision::Fp16;
   if (pad_dy) {
-    pack_dy.emplace(context, ColShape::rows_of(u32(s.n), u32(s.out)), ColKernel::Direction::Unroll);
+    pack_dy.emplace(context, ColShape::rows_of(u32(s.n), u32(s.out)), ColKernel::Direction::Unroll, half);
     dy_rows = context.allocator().allocate(std::uint64_t(u32(s.n)) * round_up4(u32(s.out)) * sizeof(float),
                                            vkrt::Intent::DeviceLocal);
+  }
+  if (half) {
+    narrow.emplace(context);
+    wide = context.allocator().allocate(std::uint64_t(u32(s.n)) * std::max(u32(s.in), u32(s.out)) * sizeof(float),
+                                        vkrt::Intent::DeviceLocal);
   }
 }
 
@@ -175,12 +176,26 @@ FcOp::FcOp(vkrt::Context& context, const ref::FcShape& shape, GemmPath path, Pre
       precision_(precision),
       path_(fc_path(context, shape_, path, precision)),
       bias_grad_(context, u32(shape_.out), 1, u32(shape_.n), precision) {
-  if (path_ == GemmPath::Texel) texel_.emplace(context, shape_);
+  if (path_ == GemmPath::Texel) texel_.emplace(context, shape_, precision_);
   else tiled_.emplace(context, shape_, precision_, path_ == GemmPath::CoopMat);
 }
 
+vkrt::BufferRange FcOp::texel_operand(const vkrt::BufferRange& x) const {
+  return precision_ == Precision::Fp16 ? vkrt::half_texels(x) : x;
+}
+
+vkrt::BufferRange FcOp::texel_result(const vkrt::BufferRange& out) const {
+  return texel_->narrow ? vkrt::BufferRange(texel_->wide) : out;
+}
+
+void FcOp::narrow_texel_result(vkrt::Stream& stream, const vkrt::BufferRange& out, std::uint64_t count) const {
+  if (!texel_->narrow) return;
+  stream.barrier();
+  texel_->narrow->record(stream, texel_->wide, out, count);
+}
+
 vkrt::BufferRange FcOp::texel_dy(vkrt::Stream& stream, const vkrt::BufferRange& dy) const {
-  if (!texel_->pad_dy) return dy;
+  if (!texel_->pad_dy) return texel_operand(dy);
   stream.barrier();
   texel_->pack_dy->record(stream, dy, texel_->dy_rows);
   stream.barrier();
@@ -195,7 +210,9 @@ void FcOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt:
   require_floats("FcOp::forward", "b", b, u32(shape_.out));
   require_elements("FcOp::forward", "y", y, n * u32(shape_.out), activation_bytes(precision_));
   if (texel_) {
-    texel_->forward.record(stream, x, w, b, y, false);
+    if (texel_->narrow) stream.barrier();  // the scratch may still be read by the last call's rounding
+    texel_->forward.record(stream, texel_operand(x), w, b, texel_result(y), false);
+    narrow_texel_result(stream, y, n * u32(shape_.out));
     return;
   }
   const auto wh = lo_hi_bindings(w, weight_count(shape_), tiled_->weight_hi_first);
@@ -210,7 +227,9 @@ void FcOp::backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, cons
   require_elements("FcOp::backward_data", "dx", dx, n * u32(shape_.in), activation_bytes(precision_));
   if (texel_) {
     // No bias: w stands in for the unread bias binding.
-    texel_->backward_data.record(stream, texel_dy(stream, dy), w, w, dx, false);
+    if (texel_->narrow) stream.barrier();  // as in forward
+    texel_->backward_data.record(stream, texel_dy(stream, dy), w, w, texel_result(dx), false);
+    narrow_texel_result(stream, dx, n * u32(shape_.in));
     return;
   }
   const auto wh = lo_hi_bindings(w, weight_count(shape_), tiled_->weight_hi_first);
@@ -226,7 +245,8 @@ void FcOp::backward_weight(vkrt::Stream& stream, const vkrt::BufferRange& dy, co
   require_elements("FcOp::backward_weight", "x", x, n * u32(shape_.in), activation_bytes(precision_));
   require_floats("FcOp::backward_weight", "dw", dw, weight_count(shape_));
   if (texel_) {
-    texel_->backward_weight.record(stream, texel_dy(stream, dy), x, x, dw, accumulate);
+    // No bias: x stands in for the unread bias binding.
+    texel_->backward_weight.record(stream, texel_dy(stream, dy), texel_operand(x), x, dw, accumulate);
     return;
   }
   const auto dwh = lo_hi_bindings(dw, weight_count(shape_), tiled_->weight_hi_first);

@@ -11,13 +11,17 @@
 // The bias gradient is BiasGradOp (shaders/bias_grad.comp) on both.
 //
 // Precision (model/ops/precision.h): with fp16, x, y, dy and dx are fp16 and w, b, dw and db
-// fp32 (gemm_fp16 for the forward and data gradient, gemm_fp16_wgrad for the weight gradient);
-// only the tiled path has fp16 variants, so fp16 takes it on every device. GemmPath::CoopMat runs
+// fp32. The tiled path has fp16 variants (gemm_fp16 for the forward and data gradient,
+// gemm_fp16_wgrad for the weight gradient); the texel path reads the fp16 tensors through RGBA16F
+// views (the fetch widens them exactly) into its fp32 product, and writes y and dx in fp32 to a
+// scratch buffer that ToHalfOp rounds to fp16 (a texel fetch stored straight to fp16 rounds
+// toward zero on llvmpipe; see to_half.comp). GemmPath::CoopMat runs
 // the same shaders on the cooperative-matrix core, fp16 only, where the device has it (asked for
 // explicitly; unmeasured).
 //
-// The caller puts stream.barrier() between dependent calls; a texel-path call that repacks dy
-// starts with a barrier of its own (its scratch is reused by the next call).
+// The caller puts stream.barrier() between dependent calls; a texel-path call that repacks dy or
+// (fp16) writes the fp32 scratch starts with a barrier of its own (its scratch is reused by the
+// next call).
 #pragma once
 
 #include <cstdint>
@@ -27,6 +31,7 @@
 #include "model/ops/gemm/gemm_tile.h"
 #include "model/ops/gemm/texel_gemm.h"
 #include "model/ops/precision.h"
+#include "model/ops/to_half.h"
 #include "model/reference/fc.h"
 #include "runtime/kernel.h"
 #include "runtime/stream.h"
@@ -36,8 +41,7 @@ namespace alexnet {
 class FcOp {
  public:
   // Throws std::invalid_argument for a non-positive size. `path` Auto picks by device type.
-  // fp16 with path Texel throws std::invalid_argument; fp16 on a device without 16-bit storage
-  // throws vkrt::Error (require_precision).
+  // fp16 on a device without 16-bit storage throws vkrt::Error (require_precision).
   FcOp(vkrt::Context& context, const ref::FcShape& shape, GemmPath path = GemmPath::Auto,
        Precision precision = Precision::Fp32);
 
@@ -68,14 +72,23 @@ class FcOp {
     vkrt::Groups forward_groups, data_groups, weight_groups;
   };
   struct Texel {
-    Texel(vkrt::Context& context, const ref::FcShape& shape);
+    Texel(vkrt::Context& context, const ref::FcShape& shape, Precision precision);
     bool pad_dy;             // Out is not a multiple of 4: dy is read from dy_rows
     std::optional<ColKernel> pack_dy;
-    vkrt::Buffer dy_rows;    // dy (N, Out) as rows of round_up4(Out)
+    vkrt::Buffer dy_rows;    // dy (N, Out) as rows of round_up4(Out), fp32
     TexelGemm forward, backward_data, backward_weight;
+    // fp16 only: y or dx in fp32 as the product leaves it, and its rounding to fp16.
+    std::optional<ToHalfOp> narrow;
+    vkrt::Buffer wide;
   };
+  // An fp16 activation as the texel products read it (an RGBA16F view); at fp32 `x` itself.
+  vkrt::BufferRange texel_operand(const vkrt::BufferRange& x) const;
   // dy as the texel products read it: dy itself, or its padded copy (recording the copy).
   vkrt::BufferRange texel_dy(vkrt::Stream& stream, const vkrt::BufferRange& dy) const;
+  // Where a texel product writes y or dx: `out` at fp32, the fp32 scratch at fp16; then
+  // narrow_texel_result rounds that scratch into `out` (after a barrier; nothing at fp32).
+  vkrt::BufferRange texel_result(const vkrt::BufferRange& out) const;
+  void narrow_texel_result(vkrt::Stream& stream, const vkrt::BufferRange& out, std::uint64_t count) const;
   ref::FcShape shape_;
   Precision precision_;
   GemmPath path_;

@@ -167,8 +167,8 @@ CheckResult check_gemm_pass(vkrt::Context& context, const Shape& s, const GemmFa
 }
 
 // Appends the checks of one pass of Op at one case, on every path gemm_check_paths gives, and with
-// `fp16` once more with fp16 activations on the tiled path, its shape marked "[tiled fp16]"
-// ("[fp16]" for the bias gradient), and once on the cooperative-matrix path ("[coopmat fp16]"),
+// `fp16` once more on each of those paths with fp16 activations, its shape marked "[tiled fp16]"
+// or "[texel fp16]" ("[fp16]" for the bias gradient), and once on the cooperative-matrix path ("[coopmat fp16]"),
 // which a device without cooperative matrices reports as skipped.
 template <class Op, class Shape>
 void add_gemm_checks(std::vector<Check>& checks, const GemmFamily<Shape>& family, const GemmCase<Shape>& c,
@@ -184,8 +184,10 @@ void add_gemm_checks(std::vector<Check>& checks, const GemmFamily<Shape>& family
                         return check_gemm_pass<Op>(context, shape, family, id);
                       }});
   };
-  for (GemmPath path : gemm_check_paths(pass, family.texel_ok(c.shape))) add(path, Precision::Fp32);
-  if (fp16) add(pass == GemmPass::BackwardBias ? GemmPath::Auto : GemmPath::Tiled, Precision::Fp16);
+  const std::vector<GemmPath> paths = gemm_check_paths(pass, family.texel_ok(c.shape));
+  for (GemmPath path : paths) add(path, Precision::Fp32);
+  if (fp16)
+    for (GemmPath path : paths) add(path, Precision::Fp16);
   if (fp16 && pass != GemmPass::BackwardBias) add(GemmPath::CoopMat, Precision::Fp16);
 }
 

@@ -1,6 +1,7 @@
 // Precision and GEMM-path choice of the GEMM ops (model/ops/precision.h): every fp16 and
-// cooperative-matrix variant is built into the tool, fp16 refuses the fp32-only texel path, the
-// cooperative-matrix path refuses fp32 and, on a device without cooperative matrices, says why.
+// cooperative-matrix variant is built into the tool, fp16 takes the path fp32 would (the texel path
+// on a CPU driver), the cooperative-matrix path refuses fp32 and, on a device without cooperative
+// matrices, says why.
 // The numbers of each variant are checked against the reference by op_checks_test (verify).
 #include <gtest/gtest.h>
 
@@ -38,14 +39,21 @@ TEST(Precision, EveryVariantIsBuilt) {
   EXPECT_EQ(gemm_variant("gemm", Precision::Fp32, false), "gemm");
 }
 
-TEST_F(PrecisionTest, Fp16TakesTheTiledPath) {
+TEST_F(PrecisionTest, Fp16TakesThePathFp32Takes) {
   if (!testing::context().storage_16bit()) GTEST_SKIP() << "no 16-bit storage on this device";
+  vkrt::Context& context = testing::context();
   const ref::FcShape fc{2, 8, 4};
-  EXPECT_EQ(FcOp(testing::context(), fc, GemmPath::Auto, Precision::Fp16).path(), GemmPath::Tiled);
-  EXPECT_THROW(FcOp(testing::context(), fc, GemmPath::Texel, Precision::Fp16), std::invalid_argument);
+  const ref::FcShape fc_odd_in{2, 7, 4};  // the texel path needs In % 4 == 0
   const ref::Conv2dShape conv{1, 3, 7, 5, 5, 3, 3, 1, 1, 1, 1};
-  EXPECT_EQ(Conv2dOp(testing::context(), conv, GemmPath::Auto, Precision::Fp16).path(), GemmPath::Tiled);
-  EXPECT_THROW(Conv2dOp(testing::context(), conv, GemmPath::Texel, Precision::Fp16), std::invalid_argument);
+  for (Precision precision : {Precision::Fp32, Precision::Fp16}) {
+    SCOPED_TRACE(precision_name(precision));
+    EXPECT_EQ(FcOp(context, fc, GemmPath::Auto, precision).path(), resolve_gemm_path(context, GemmPath::Auto));
+    EXPECT_EQ(FcOp(context, fc, GemmPath::Texel, precision).path(), GemmPath::Texel);
+    EXPECT_EQ(FcOp(context, fc_odd_in, GemmPath::Auto, precision).path(), GemmPath::Tiled);
+    EXPECT_THROW(FcOp(context, fc_odd_in, GemmPath::Texel, precision), std::invalid_argument);
+    EXPECT_EQ(Conv2dOp(context, conv, GemmPath::Auto, precision).path(), resolve_gemm_path(context, GemmPath::Auto));
+    EXPECT_EQ(Conv2dOp(context, conv, GemmPath::Texel, precision).path(), GemmPath::Texel);
+  }
 }
 
 TEST_F(PrecisionTest, CoopMatNeedsFp16AndTheDevice) {

@@ -133,9 +133,10 @@ ColShape ColShape::planes_of(std::uint32_t batch, std::uint32_t channels, std::u
   return s;
 }
 
-ColKernel::ColKernel(vkrt::Context& context, const ColShape& s, Direction direction)
+ColKernel::ColKernel(vkrt::Context& context, const ColShape& s, Direction direction, bool half_tensor)
     : shape_(s),
       direction_(direction),
+      half_tensor_((require(!half_tensor || direction == Direction::Unroll, "a fold writes fp32 only"), half_tensor)),
       kernel_(context, vkrt::KernelDesc{direction == Direction::Unroll ? "im2col" : "col2im",
                                         {64, 1, 1},
                                         {s.batch, s.cin, s.h, s.w, s.kh, s.kw, s.stride, s.pad, s.oh, s.ow, s.groups,
@@ -146,9 +147,10 @@ ColKernel::ColKernel(vkrt::Context& context, const ColShape& s, Direction direct
                                   64)) {}
 
 void ColKernel::record(vkrt::Stream& stream, const vkrt::BufferRange& src, const vkrt::BufferRange& dst) const {
-  if (direction_ == Direction::Unroll)
-    stream.dispatch(kernel_, {vkrt::scalar_texels(src), dst}, vkrt::NoPush{}, groups_);
-  else
+  if (direction_ == Direction::Unroll) {
+    const vkrt::BufferRange tensor = vkrt::scalar_texels(src);
+    stream.dispatch(kernel_, {half_tensor_ ? vkrt::half_texels(tensor) : tensor, dst}, vkrt::NoPush{}, groups_);
+  } else
     stream.dispatch(kernel_, {vkrt::scalar_texels(src), vkrt::scalar_texels(dst)}, vkrt::NoPush{}, groups_);
 }
 

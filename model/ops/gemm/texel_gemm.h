@@ -87,17 +87,23 @@ struct ColShape {
                             std::uint32_t groups);
 };
 
-// im2col.comp or col2im.comp specialized for `shape`.
+// im2col.comp or col2im.comp specialized for `shape`. The column matrix is fp32 in both; an
+// unrolled tensor may be fp16 (`half_tensor`), read through an R16F view whose fetches widen it
+// exactly, so the fp32 GEMM then multiplies the very values an fp16 shader would. A fold writes
+// fp32 only: rounding to fp16 is ToHalfOp's (llvmpipe rounds a texel fetch stored straight to
+// fp16 toward zero; see to_half.comp).
 class ColKernel {
  public:
   enum class Direction { Unroll, Fold };  // im2col, col2im
-  ColKernel(vkrt::Context& context, const ColShape& shape, Direction direction);
+  // Throws std::invalid_argument for a fold with `half_tensor`.
+  ColKernel(vkrt::Context& context, const ColShape& shape, Direction direction, bool half_tensor = false);
   // Unroll: src is the tensor, dst the column matrix; Fold: the other way round.
   void record(vkrt::Stream& stream, const vkrt::BufferRange& src, const vkrt::BufferRange& dst) const;
 
  private:
   ColShape shape_;
   Direction direction_;
+  bool half_tensor_;
   vkrt::Kernel kernel_;
   vkrt::Groups groups_;
 };
