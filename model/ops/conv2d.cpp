@@ -198,12 +198,8 @@ Conv2dOp::Texel::Texel(vkrt::Context& context, const ref::Conv2dShape& s, Precis
       w_rows(scratch(context, std::uint64_t(s.c_out) * round_up4(taps_per_group(s)))),
       col(scratch(context, window_shape(s).col_floats())),
       dcol(scratch(context, window_shape(s).col_floats())),
-      dy_rows(scratch(context, std::uint64_t(s.c_out) * window_shape(s).np())) {
-  if (precision == Precision::Fp16) {
-    narrow.emplace(context);
-    wide = scratch(context, std::max(input_count(s), output_count(s)));
-  }
-}
+      dy_rows(scratch(context, std::uint64_t(s.c_out) * window_shape(s).np())),
+      result(context, precision, std::max(input_count(s), output_count(s))) {}
 
 Conv2dOp::Conv2dOp(vkrt::Context& context, const ref::Conv2dShape& shape, GemmPath path, Precision precision)
     : shape_(validated(shape)),
@@ -212,16 +208,6 @@ Conv2dOp::Conv2dOp(vkrt::Context& context, const ref::Conv2dShape& shape, GemmPa
       bias_grad_(context, u32(shape_.c_out), u32(shape_.out_h() * shape_.out_w()), u32(shape_.n), precision) {
   if (path_ == GemmPath::Texel) texel_.emplace(context, shape_, precision_);
   else tiled_.emplace(context, shape_, precision_, path_ == GemmPath::CoopMat);
-}
-
-vkrt::BufferRange Conv2dOp::texel_result(const vkrt::BufferRange& out) const {
-  return texel_->narrow ? vkrt::BufferRange(texel_->wide) : out;
-}
-
-void Conv2dOp::narrow_texel_result(vkrt::Stream& stream, const vkrt::BufferRange& out, std::uint64_t count) const {
-  if (!texel_->narrow) return;
-  stream.barrier();
-  texel_->narrow->record(stream, texel_->wide, out, count);
 }
 
 void Conv2dOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt::BufferRange& w,
@@ -238,8 +224,8 @@ void Conv2dOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const v
   texel_->pack_w.record(stream, w, texel_->w_rows);
   texel_->unroll_x.record(stream, x, texel_->col);
   stream.barrier();
-  texel_->forward.record(stream, texel_->w_rows, texel_->col, b, texel_result(y), false);
-  narrow_texel_result(stream, y, output_count(shape_));
+  texel_->forward.record(stream, texel_->w_rows, texel_->col, b, texel_->result.target(y), false);
+  texel_->result.finish(stream, y, output_count(shape_));
 }
 
 void Conv2dOp::backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& w,
@@ -258,8 +244,8 @@ void Conv2dOp::backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, 
   // No bias: dy_rows stands in for the unread bias binding.
   texel_->backward_data.record(stream, texel_->w_rows, texel_->dy_rows, texel_->dy_rows, texel_->dcol, false);
   stream.barrier();
-  texel_->fold_dcol.record(stream, texel_->dcol, texel_result(dx));
-  narrow_texel_result(stream, dx, input_count(shape_));
+  texel_->fold_dcol.record(stream, texel_->dcol, texel_->result.target(dx));
+  texel_->result.finish(stream, dx, input_count(shape_));
 }
 
 void Conv2dOp::backward_weight(vkrt::Stream& stream, const vkrt::BufferRange& dy, const vkrt::BufferRange& x,

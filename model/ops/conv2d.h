@@ -28,7 +28,6 @@
 #include "model/ops/gemm/gemm_tile.h"
 #include "model/ops/gemm/texel_gemm.h"
 #include "model/ops/precision.h"
-#include "model/ops/to_half.h"
 #include "model/reference/conv2d.h"
 #include "runtime/kernel.h"
 #include "runtime/stream.h"
@@ -86,14 +85,8 @@ class Conv2dOp {
     ColKernel fold_dcol;   // dcol [G][Cin/G*KH*KW][NP] -> dx
     TexelGemm forward, backward_data, backward_weight;
     vkrt::Buffer w_rows, col, dcol, dy_rows;
-    // fp16 only: y or dx in fp32 as the product or the fold leaves it, and its rounding to fp16.
-    std::optional<ToHalfOp> narrow;
-    vkrt::Buffer wide;
+    TexelResult result;  // y of the product, dx of the fold
   };
-  // Where the texel path writes an fp16 result before narrowing it; the result itself at fp32.
-  vkrt::BufferRange texel_result(const vkrt::BufferRange& out) const;
-  // fp16: rounds `count` elements of texel_->wide into `out` (after a barrier); fp32: nothing.
-  void narrow_texel_result(vkrt::Stream& stream, const vkrt::BufferRange& out, std::uint64_t count) const;
   ref::Conv2dShape shape_;
   Precision precision_;
   GemmPath path_;

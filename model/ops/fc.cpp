@@ -157,17 +157,13 @@ FcOp::Texel::Texel(vkrt::Context& context, const ref::FcShape& s, Precision prec
     : pad_dy(s.out % 4 != 0),
       forward(context, texel_forward(s)),
       backward_data(context, texel_data(s)),
-      backward_weight(context, texel_weight(s)) {
-  const bool half = precision == Precision::Fp16;
+      backward_weight(context, texel_weight(s)),
+      result(context, precision, std::uint64_t(u32(s.n)) * std::max(u32(s.in), u32(s.out))) {
   if (pad_dy) {
-    pack_dy.emplace(context, ColShape::rows_of(u32(s.n), u32(s.out)), ColKernel::Direction::Unroll, half);
+    pack_dy.emplace(context, ColShape::rows_of(u32(s.n), u32(s.out)), ColKernel::Direction::Unroll,
+                    precision == Precision::Fp16);
     dy_rows = context.allocator().allocate(std::uint64_t(u32(s.n)) * round_up4(u32(s.out)) * sizeof(float),
                                            vkrt::Intent::DeviceLocal);
-  }
-  if (half) {
-    narrow.emplace(context);
-    wide = context.allocator().allocate(std::uint64_t(u32(s.n)) * std::max(u32(s.in), u32(s.out)) * sizeof(float),
-                                        vkrt::Intent::DeviceLocal);
   }
 }
 
@@ -182,16 +178,6 @@ FcOp::FcOp(vkrt::Context& context, const ref::FcShape& shape, GemmPath path, Pre
 
 vkrt::BufferRange FcOp::texel_operand(const vkrt::BufferRange& x) const {
   return precision_ == Precision::Fp16 ? vkrt::half_texels(x) : x;
-}
-
-vkrt::BufferRange FcOp::texel_result(const vkrt::BufferRange& out) const {
-  return texel_->narrow ? vkrt::BufferRange(texel_->wide) : out;
-}
-
-void FcOp::narrow_texel_result(vkrt::Stream& stream, const vkrt::BufferRange& out, std::uint64_t count) const {
-  if (!texel_->narrow) return;
-  stream.barrier();
-  texel_->narrow->record(stream, texel_->wide, out, count);
 }
 
 vkrt::BufferRange FcOp::texel_dy(vkrt::Stream& stream, const vkrt::BufferRange& dy) const {
@@ -210,9 +196,9 @@ void FcOp::forward(vkrt::Stream& stream, const vkrt::BufferRange& x, const vkrt:
   require_floats("FcOp::forward", "b", b, u32(shape_.out));
   require_elements("FcOp::forward", "y", y, n * u32(shape_.out), activation_bytes(precision_));
   if (texel_) {
-    if (texel_->narrow) stream.barrier();  // the scratch may still be read by the last call's rounding
-    texel_->forward.record(stream, texel_operand(x), w, b, texel_result(y), false);
-    narrow_texel_result(stream, y, n * u32(shape_.out));
+    if (texel_->result.narrows()) stream.barrier();  // the last call's rounding may still read the scratch
+    texel_->forward.record(stream, texel_operand(x), w, b, texel_->result.target(y), false);
+    texel_->result.finish(stream, y, n * u32(shape_.out));
     return;
   }
   const auto wh = lo_hi_bindings(w, weight_count(shape_), tiled_->weight_hi_first);
@@ -227,9 +213,9 @@ void FcOp::backward_data(vkrt::Stream& stream, const vkrt::BufferRange& dy, cons
   require_elements("FcOp::backward_data", "dx", dx, n * u32(shape_.in), activation_bytes(precision_));
   if (texel_) {
     // No bias: w stands in for the unread bias binding.
-    if (texel_->narrow) stream.barrier();  // as in forward
-    texel_->backward_data.record(stream, texel_dy(stream, dy), w, w, texel_result(dx), false);
-    narrow_texel_result(stream, dx, n * u32(shape_.in));
+    if (texel_->result.narrows()) stream.barrier();  // as in forward
+    texel_->backward_data.record(stream, texel_dy(stream, dy), w, w, texel_->result.target(dx), false);
+    texel_->result.finish(stream, dx, n * u32(shape_.in));
     return;
   }
   const auto wh = lo_hi_bindings(w, weight_count(shape_), tiled_->weight_hi_first);

@@ -31,7 +31,6 @@
 #include "model/ops/gemm/gemm_tile.h"
 #include "model/ops/gemm/texel_gemm.h"
 #include "model/ops/precision.h"
-#include "model/ops/to_half.h"
 #include "model/reference/fc.h"
 #include "runtime/kernel.h"
 #include "runtime/stream.h"
@@ -77,18 +76,13 @@ class FcOp {
     std::optional<ColKernel> pack_dy;
     vkrt::Buffer dy_rows;    // dy (N, Out) as rows of round_up4(Out), fp32
     TexelGemm forward, backward_data, backward_weight;
-    // fp16 only: y or dx in fp32 as the product leaves it, and its rounding to fp16.
-    std::optional<ToHalfOp> narrow;
-    vkrt::Buffer wide;
+    TexelResult result;      // y of the forward, dx of the data gradient
   };
   // An fp16 activation as the texel products read it (an RGBA16F view); at fp32 `x` itself.
   vkrt::BufferRange texel_operand(const vkrt::BufferRange& x) const;
   // dy as the texel products read it: dy itself, or its padded copy (recording the copy).
   vkrt::BufferRange texel_dy(vkrt::Stream& stream, const vkrt::BufferRange& dy) const;
-  // Where a texel product writes y or dx: `out` at fp32, the fp32 scratch at fp16; then
-  // narrow_texel_result rounds that scratch into `out` (after a barrier; nothing at fp32).
-  vkrt::BufferRange texel_result(const vkrt::BufferRange& out) const;
-  void narrow_texel_result(vkrt::Stream& stream, const vkrt::BufferRange& out, std::uint64_t count) const;
+
   ref::FcShape shape_;
   Precision precision_;
   GemmPath path_;

@@ -154,4 +154,21 @@ void ColKernel::record(vkrt::Stream& stream, const vkrt::BufferRange& src, const
     stream.dispatch(kernel_, {vkrt::scalar_texels(src), vkrt::scalar_texels(dst)}, vkrt::NoPush{}, groups_);
 }
 
+TexelResult::TexelResult(vkrt::Context& context, Precision precision, std::uint64_t max_elements) {
+  if (precision != Precision::Fp16) return;
+  narrow_.emplace(context);
+  wide_ = context.allocator().allocate(std::max<std::uint64_t>(max_elements, 4) * sizeof(float),
+                                       vkrt::Intent::DeviceLocal);
+}
+
+vkrt::BufferRange TexelResult::target(const vkrt::BufferRange& out) const {
+  return narrow_ ? vkrt::BufferRange(wide_) : out;
+}
+
+void TexelResult::finish(vkrt::Stream& stream, const vkrt::BufferRange& out, std::uint64_t count) const {
+  if (!narrow_) return;
+  stream.barrier();
+  narrow_->record(stream, wide_, out, count);
+}
+
 }  // namespace alexnet

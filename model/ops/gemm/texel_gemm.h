@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "model/ops/precision.h"
+#include "model/ops/to_half.h"
 #include "runtime/kernel.h"
 #include "runtime/memory.h"
 #include "runtime/stream.h"
@@ -106,6 +108,25 @@ class ColKernel {
   bool half_tensor_;
   vkrt::Kernel kernel_;
   vkrt::Groups groups_;
+};
+
+// Where a texel product or fold writes a result that is stored in fp16 (y, dx): an fp32 scratch
+// of the op's, then rounded into the fp16 tensor by ToHalfOp, since llvmpipe rounds a texel fetch
+// stored straight to fp16 toward zero (see to_half.comp). At fp32 the result goes straight out.
+class TexelResult {
+ public:
+  // `max_elements`: the largest result the op writes. Allocates and builds only at fp16.
+  TexelResult(vkrt::Context& context, Precision precision, std::uint64_t max_elements);
+  // Whether results go through the scratch (the next call must wait until it is read).
+  bool narrows() const { return narrow_.has_value(); }
+  // Where to write the result whose place is `out`.
+  vkrt::BufferRange target(const vkrt::BufferRange& out) const;
+  // fp16: a barrier, then `count` elements of the scratch rounded into `out`; fp32: nothing.
+  void finish(vkrt::Stream& stream, const vkrt::BufferRange& out, std::uint64_t count) const;
+
+ private:
+  std::optional<ToHalfOp> narrow_;
+  vkrt::Buffer wide_;
 };
 
 }  // namespace alexnet
