@@ -8,7 +8,10 @@
 // copy: one fewer tensor to keep in step, at the cost of twice the weight bandwidth.
 //
 // Each shader that touches an activation has an fp16 variant (shaders/precision.glsl), compiled
-// beside the fp32 one at build time; an op picks it by name when it builds its pipelines.
+// beside the fp32 one at build time; an op picks it by name when it builds its pipelines. The
+// texel GEMM path (CPU drivers) is the exception: it reads fp16 tensors through 16-bit texel
+// views into its fp32 scratch and products, and rounds its fp16 results with ToHalfOp
+// (model/ops/gemm/texel_gemm.h: TexelResult).
 #pragma once
 
 #include <cstdint>
