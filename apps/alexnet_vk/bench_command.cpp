@@ -14,16 +14,30 @@ namespace {
 int print_gemm_bench(const GemmBenchResult& r, bool json) {
   if (json) {
     nlohmann::json paths = nlohmann::json::array();
-    for (const auto& p : r.paths) paths.push_back({{"path", p.path}, {"ms", p.ms}, {"gflops", p.gflops}});
-    const nlohmann::json j = {{"device", r.device},       {"gemm_n", r.n},           {"iters", r.iters},
-                              {"paths", paths},           {"best_gflops", r.best_gflops},
-                              {"best_path", r.best_path}};
+    for (const auto& p : r.paths)
+      paths.push_back({{"path", p.path}, {"precision", p.precision}, {"ms", p.ms}, {"gflops", p.gflops},
+                       {"skipped", p.skipped}});
+    const nlohmann::json j = {{"device", r.device},
+                              {"gemm_n", r.n},
+                              {"iters", r.iters},
+                              {"paths", paths},
+                              {"best_gflops", r.best_gflops},
+                              {"best_path", r.best_path},
+                              {"best_fp16_gflops", r.best_fp16_gflops},
+                              {"best_fp16_path", r.best_fp16_path}};
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
   std::printf("GEMM %d x %d x %d on %s, median of %d\n", r.n, r.n, r.n, r.device.c_str(), r.iters);
-  for (const auto& p : r.paths) std::printf("%-8s %10.3f ms %10.2f GFLOP/s\n", p.path.c_str(), p.ms, p.gflops);
+  for (const auto& p : r.paths) {
+    if (!p.skipped.empty())
+      std::printf("%-8s %-5s skipped: %s\n", p.path.c_str(), p.precision.c_str(), p.skipped.c_str());
+    else
+      std::printf("%-8s %-5s %10.3f ms %10.2f GFLOP/s\n", p.path.c_str(), p.precision.c_str(), p.ms, p.gflops);
+  }
   std::printf("best: %.2f GFLOP/s (%s)\n", r.best_gflops, r.best_path.c_str());
+  if (!r.best_fp16_path.empty())
+    std::printf("best fp16: %.2f GFLOP/s (%s)\n", r.best_fp16_gflops, r.best_fp16_path.c_str());
   return 0;
 }
 

@@ -1,9 +1,11 @@
 #include "apps/alexnet_vk/bench/gemm_bench.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 
 #include "model/ops/fc.h"
+#include "model/reference/half.h"
 #include "model/verify/check.h"
 #include "runtime/context.h"
 #include "runtime/stream.h"
@@ -17,6 +19,22 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// Why the device cannot run `path` at `precision`, or "" when it can.
+std::string unsupported(const vkrt::Context& context, GemmPath path, Precision precision) {
+  if (precision == Precision::Fp16 && !context.storage_16bit()) return "no 16-bit storage on this device";
+  if (path == GemmPath::CoopMat && !context.coopmat().usable) return context.coopmat().reason;
+  return "";
+}
+
+// An activation tensor of random values in the storage `precision` asks for.
+vkrt::Buffer activations(vkrt::Context& context, std::size_t count, std::uint32_t seed, Precision precision) {
+  const std::vector<float> values = verify::random_uniform(count, seed);
+  if (precision == Precision::Fp32) return vkrt::upload<float>(context, values);
+  std::vector<std::uint16_t> bits(count);
+  std::transform(values.begin(), values.end(), bits.begin(), ref::float_to_half);
+  return vkrt::upload<std::uint16_t>(context, bits);
+}
+
 }  // namespace
 
 GemmBenchResult run_gemm_bench(vkrt::Context& context, int n, int iters, int warmup) {
@@ -27,14 +45,25 @@ GemmBenchResult run_gemm_bench(vkrt::Context& context, int n, int iters, int war
   result.n = n;
   result.iters = iters;
   const std::size_t count = std::size_t(n) * n;
-  // The fully connected forward pass is a plain GEMM: y (n x n) = x (n x n) . w^T + b.
-  const auto x = vkrt::upload<float>(context, verify::random_uniform(count, 1));
+  // The fully connected forward pass is a plain GEMM: y (n x n) = x (n x n) . w^T + b, with w and
+  // b fp32 at every precision (model/ops/precision.h).
   const auto w = vkrt::upload<float>(context, verify::random_uniform(count, 2));
   const auto b = vkrt::upload<float>(context, verify::random_uniform(std::size_t(n), 3));
-  const auto y = context.allocator().allocate(count * sizeof(float), vkrt::Intent::DeviceLocal);
   const double flops = 2.0 * double(n) * n * n;
-  for (GemmPath path : {GemmPath::Tiled, GemmPath::Texel}) {
-    const FcOp op(context, {n, n, n}, path);
+  const std::pair<GemmPath, Precision> rows[] = {{GemmPath::Tiled, Precision::Fp32},
+                                                 {GemmPath::Texel, Precision::Fp32},
+                                                 {GemmPath::Tiled, Precision::Fp16},
+                                                 {GemmPath::Texel, Precision::Fp16},
+                                                 {GemmPath::CoopMat, Precision::Fp16}};
+  for (const auto& [path, precision] : rows) {
+    GemmBenchPath p{gemm_path_name(path), precision_name(precision), 0, 0, unsupported(context, path, precision)};
+    if (!p.skipped.empty()) {
+      result.paths.push_back(p);
+      continue;
+    }
+    const auto x = activations(context, count, 1, precision);
+    const auto y = context.allocator().allocate(count * activation_bytes(precision), vkrt::Intent::DeviceLocal);
+    const FcOp op(context, {n, n, n}, path, precision);
     vkrt::Stream stream(context);
     std::vector<double> times;
     for (int i = 0; i < warmup + iters; ++i) {
@@ -46,11 +75,13 @@ GemmBenchResult run_gemm_bench(vkrt::Context& context, int n, int iters, int war
       stream.submit_and_wait();
       if (i >= warmup) times.push_back(stream.elapsed_ms(t0, t1));
     }
-    GemmBenchPath p{gemm_path_name(path), median(times), 0};
+    p.ms = median(times);
     p.gflops = p.ms > 0 ? flops / (p.ms * 1e6) : 0;
-    if (p.gflops > result.best_gflops) {
-      result.best_gflops = p.gflops;
-      result.best_path = p.path;
+    double& best = precision == Precision::Fp32 ? result.best_gflops : result.best_fp16_gflops;
+    std::string& best_path = precision == Precision::Fp32 ? result.best_path : result.best_fp16_path;
+    if (p.gflops > best) {
+      best = p.gflops;
+      best_path = p.path;
     }
     result.paths.push_back(p);
   }
