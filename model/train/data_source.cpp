@@ -10,10 +10,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A name that cannot even be looked up (a symlink loop, a target name too long) is a DataError
+// naming it, not std::filesystem's exception.
 bool has_idx(const fs::path& dir) {
   for (const char* name : {"train-images-idx3-ubyte", "train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte",
-                           "t10k-images-idx3-ubyte.gz"})
-    if (fs::exists(dir / name)) return true;
+                           "t10k-images-idx3-ubyte.gz"}) {
+    const fs::path file = dir / name;
+    std::error_code ec;
+    const bool found = fs::exists(file, ec);
+    if (ec) throw data::DataError(file.string(), "cannot be looked up: " + ec.message());
+    if (found) return true;
+  }
   return false;
 }
 
