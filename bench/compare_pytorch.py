@@ -2,7 +2,7 @@
 """alexnet_vk versus PyTorch on the same network, batch and input size, in one run.
 
     python3 bench/compare_pytorch.py [--arch alexnet] [--batch 32] [--input-size 224] [--iters 5]
-                                     [--tf32] [--amp] [--vk-precision fp16]
+                                     [--tf32] [--amp] [--vk-precision fp16] [--vk-gemm-path coopmat]
 
 Builds the paper's AlexNet in PyTorch (bench/alexnet_torch.py: LRN as the paper defines it,
 conv2/4/5 in 2 groups, conv1 padded 0 before and 3 after at 224, dropout 0.5, fp32), times a
@@ -119,6 +119,8 @@ def run_vk(args, mode):
         cmd += ["--device", str(args.vk_device)]
     if args.vk_precision:
         cmd += ["--precision", args.vk_precision]
+    if args.vk_gemm_path:
+        cmd += ["--gemm-path", args.vk_gemm_path]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out[out.index("{"):]), " ".join(cmd)
 
@@ -145,6 +147,8 @@ def main():
                     help="PyTorch with automatic mixed precision (fp16 autocast and GradScaler); CUDA only")
     ap.add_argument("--vk-precision", choices=["fp32", "fp16"], default=None,
                     help="alexnet_vk bench --precision (default: its own, fp32)")
+    ap.add_argument("--vk-gemm-path", choices=["auto", "tiled", "texel", "coopmat"], default=None,
+                    help="alexnet_vk bench --gemm-path (default: its own, the device's default path)")
     args = ap.parse_args()
     if args.input_size is None:
         args.input_size = 224 if args.arch == "alexnet" else 28

@@ -23,6 +23,7 @@
 #include "model/graph/arch.h"
 #include "model/graph/parameter_set.h"
 #include "model/layers/layer.h"
+#include "model/ops/gemm/gemm_path.h"
 #include "model/ops/precision.h"
 #include "model/ops/sgd.h"
 
@@ -96,6 +97,9 @@ struct ModelOptions {
   // Storage of activations and their gradients (--precision): fp16 on one device only; weights,
   // their gradients and momentum are fp32 either way (model/ops/precision.h).
   Precision precision = Precision::Fp32;
+  // The convolutions' and fully connected layers' product path (--gemm-path); Auto: the device's
+  // default. Coopmat is asked for by name only, at fp16 (model/ops/gemm/gemm_path.h).
+  GemmPath gemm_path = GemmPath::Auto;
 };
 
 class Model : public ParameterSet {

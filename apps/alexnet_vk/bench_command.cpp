@@ -46,7 +46,7 @@ void print_bench_json(const BenchResult& r) {
   nlohmann::json layers = nlohmann::json::array();
   for (const auto& l : r.layers) layers.push_back({{"name", l.name}, {"ms", l.ms}, {"gflops", l.gflops}});
   nlohmann::json j = {{"device", r.device}, {"arch", r.arch}, {"mode", r.mode}, {"precision", r.precision},
-                      {"batch", r.batch},
+                      {"gemm_path", r.gemm_path}, {"batch", r.batch},
                       {"micro_batch", r.micro_batch}, {"iters", r.iters}, {"ms_per_step", r.ms_per_step},
                       {"ms_min", r.ms_min}, {"ms_max", r.ms_max}, {"gpu_ms_per_step", r.gpu_ms_per_step},
                       {"images_per_second", r.images_per_second},
@@ -69,8 +69,9 @@ void print_bench_json(const BenchResult& r) {
 
 void print_bench_text(const BenchResult& r) {
   const bool exchanges = r.memory.size() > 1;
-  std::printf("bench %s %s %s batch %d (micro-batch %d) on %s, median of %d\n", r.arch.c_str(), r.mode.c_str(),
-              r.precision.c_str(), r.batch, r.micro_batch, r.device.c_str(), r.iters);
+  std::printf("bench %s %s %s batch %d (micro-batch %d) on %s, median of %d; GEMM path %s\n", r.arch.c_str(),
+              r.mode.c_str(), r.precision.c_str(), r.batch, r.micro_batch, r.device.c_str(), r.iters,
+              r.gemm_path.c_str());
   std::printf("%-24s %10s %10s\n", "layer / pass", "GPU ms", "GFLOP/s");
   for (const auto& l : r.layers) {
     if (l.gflops > 0) std::printf("%-24s %10.3f %10.2f\n", l.name.c_str(), l.ms, l.gflops);
@@ -120,6 +121,19 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
   add_device_options(command, device);
   auto precision = std::make_shared<Precision>(Precision::Fp32);
   add_precision_option(command, precision);
+  std::vector<std::string> path_names;
+  for (const auto& [name, value] : gemm_path_choices()) path_names.push_back(name);
+  command
+      ->add_option_function<std::string>(
+          "--gemm-path",
+          [o](const std::string& text) {
+            for (const auto& [name, value] : gemm_path_choices())
+              if (text == name) o->gemm_path = value;
+          },
+          "the layers' GEMM kernels: auto (the device's default), tiled, texel, or coopmat (fp16, where the "
+          "device has cooperative matrices)")
+      ->check(CLI::IsMember(path_names))
+      ->default_str("auto");
   command->add_flag("--json", *json, "print one JSON object");
   command->add_option("--gemm", *gemm,
                       "instead of the network, time an N x N x N matrix product on every GEMM path");

@@ -25,7 +25,7 @@ bool all_finite(const std::vector<float>& values) {
 
 }  // namespace
 
-Network::Network(vkrt::Context& context, const Arch& arch, int micro_batch, Precision precision)
+Network::Network(vkrt::Context& context, const Arch& arch, int micro_batch, Precision precision, GemmPath gemm_path)
     : context_(context),
       arch_(arch),
       micro_batch_(micro_batch),
@@ -35,7 +35,7 @@ Network::Network(vkrt::Context& context, const Arch& arch, int micro_batch, Prec
       dropout_key_(context) {
   if (micro_batch < 1) throw std::invalid_argument("micro-batch must be positive");
   for (const ArchNode& node : walk(arch_))
-    layers_.push_back(net::make_layer(context, arch_, node, micro_batch, precision));
+    layers_.push_back(net::make_layer(context, arch_, node, micro_batch, precision, gemm_path));
 
   // Activations: every layer that is not in place writes its own buffer, kept for backward.
   auto& allocator = context.allocator();
@@ -62,6 +62,7 @@ Network::Network(vkrt::Context& context, const Arch& arch, int micro_batch, Prec
   logits_grad_ = allocator.allocate(std::size_t(arch.classes) * micro_batch * element, vkrt::Intent::DeviceLocal);
   inference_labels_ = vkrt::upload<std::int32_t>(context, std::vector<std::int32_t>(micro_batch, 0));
   inference_loss_ = allocator.allocate(micro_batch * sizeof(float), vkrt::Intent::DeviceLocal);
+  rounds_.emplace(context, micro_batch, input_count(), arch.classes);
 
   // Gradient buffers, walking backward: the last layer's dy is the logits gradient; a layer that
   // is not in place writes dx into the ping-pong buffer its dy is not in.
@@ -310,19 +311,18 @@ void Network::record_train_gradients(vkrt::Stream& stream, const vkrt::Buffer& i
   if (batch % micro_batch_ != 0)
     throw std::invalid_argument("batch " + std::to_string(batch) + " is not a multiple of the micro-batch " +
                                 std::to_string(micro_batch_));
-  const std::size_t mb = micro_batch_, in = input_count(), classes = arch_.classes;
+  const StepBuffers step{&images, &labels, &loss, &probs};
   for (int round = 0; round < batch / micro_batch_; ++round) {
-    const std::size_t first = round * mb;
-    const vkrt::BufferRange x(images, first * in * 4, mb * in * 4);
-    const vkrt::BufferRange y(labels, first * 4, mb * 4);
-    const vkrt::BufferRange l(loss, first * 4, mb * 4);
-    const vkrt::BufferRange p(probs, first * classes * 4, mb * classes * 4);
+    const std::size_t first = round * std::size_t(micro_batch_);
+    const RoundSlices::Round r = rounds_->begin(stream, step, first);
     const std::uint64_t sample = first_sample_ + first;  // in the whole step, for dropout
-    record_forward(stream, x, key, sample);
-    record_loss(stream, y, l, p);
+    record_forward(stream, r.images, key, sample);
+    record_loss(stream, r.labels, r.loss, r.probs);
+    rounds_->end(stream, r, step, first);
     const bool last = round + 1 == batch / micro_batch_;
-    record_backward(stream, x, y, p, key, sample, 1.0f / static_cast<float>(step_batch_ ? step_batch_ : batch),
-                    round > 0, last ? cuts : nullptr, last);
+    record_backward(stream, r.images, r.labels, r.probs, key, sample,
+                    1.0f / static_cast<float>(step_batch_ ? step_batch_ : batch), round > 0, last ? cuts : nullptr,
+                    last);
   }
 }
 
@@ -354,15 +354,14 @@ std::string Network::locate_non_finite(const vkrt::Buffer& images, const vkrt::B
   // Re-run this micro-batch's forward pass one layer per submission and read each output back
   // before a later in-place layer overwrites it. The weights are those the failed step started
   // from and the dropout masks depend only on (key, sample), so this repeats the step's forward.
-  const vkrt::BufferRange x(images, first * in * 4, mb * in * 4);
   vkrt::Stream stream(context_);
-  if (to_half_) {  // fp16: the first layer reads the images' fp16 copy
-    stream.begin();
-    stream.barrier();
-    to_half_->record(stream, x, input_half_, mb * in);
-    stream.end();
-    stream.submit_and_wait();
-  }
+  stream.begin();
+  stream.barrier();
+  const RoundSlices::Round r = rounds_->begin(stream, StepBuffers{&images, &labels, nullptr, nullptr}, first);
+  const vkrt::BufferRange& x = r.images;
+  if (to_half_) to_half_->record(stream, x, input_half_, mb * in);  // fp16: the first layer reads this copy
+  stream.end();
+  stream.submit_and_wait();
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     stream.begin();
     stream.barrier();  // the previous submission's writes, visible to this one
@@ -380,7 +379,7 @@ std::string Network::locate_non_finite(const vkrt::Buffer& images, const vkrt::B
   auto probs = context_.allocator().allocate(mb * classes * sizeof(float), vkrt::Intent::DeviceLocal);
   stream.begin();
   stream.barrier();
-  record_loss(stream, vkrt::BufferRange(labels, first * 4, mb * 4), inference_loss_, probs);
+  record_loss(stream, r.labels, inference_loss_, probs);
   stream.end();
   stream.submit_and_wait();
   if (!all_finite(vkrt::read<float>(context_, inference_loss_, mb))) {
@@ -397,15 +396,16 @@ std::string Network::locate_non_finite(const vkrt::Buffer& images, const vkrt::B
 
 void Network::record_inference(vkrt::Stream& stream, const vkrt::Buffer& images, int batch, const vkrt::Buffer& probs) {
   if (batch % micro_batch_ != 0) throw std::invalid_argument("inference batch must be a multiple of the micro-batch");
-  const std::size_t mb = micro_batch_, in = input_count(), classes = arch_.classes;
   net::StepKey key;
   key.train = false;
+  const StepBuffers step{&images, nullptr, nullptr, &probs};
   for (int round = 0; round < batch / micro_batch_; ++round) {
-    const std::size_t first = round * mb;
-    record_forward(stream, vkrt::BufferRange(images, first * in * 4, mb * in * 4), key, first);
+    const std::size_t first = round * std::size_t(micro_batch_);
+    const RoundSlices::Round r = rounds_->begin(stream, step, first);
+    record_forward(stream, r.images, key, first);
     // Labels are unknown at inference: the loss is computed against class 0 and ignored.
-    record_loss(stream, inference_labels_, inference_loss_,
-                vkrt::BufferRange(probs, first * classes * 4, mb * classes * 4));
+    record_loss(stream, inference_labels_, inference_loss_, r.probs);
+    rounds_->end(stream, r, step, first);
   }
 }
 

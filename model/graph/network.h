@@ -18,7 +18,9 @@
 
 #include "model/graph/arch.h"
 #include "model/graph/memory_estimate.h"
+#include "model/graph/round_slices.h"
 #include "model/ops/dropout.h"
+#include "model/ops/gemm/gemm_path.h"
 #include "model/ops/loss_scale.h"
 #include "model/ops/precision.h"
 #include "model/ops/to_half.h"
@@ -43,7 +45,9 @@ class Network : public ParameterSet {
   // the loss gradient is multiplied by the loss scale (set_loss_scale), the step's parameter
   // gradients are checked for non-finite values on the device (gradients_overflowed), and the
   // update divides by the scale again.
-  Network(vkrt::Context& context, const Arch& arch, int micro_batch, Precision precision = Precision::Fp32);
+  // gemm_path: the product path of every convolution and fully connected layer (make_layer).
+  Network(vkrt::Context& context, const Arch& arch, int micro_batch, Precision precision = Precision::Fp32,
+          GemmPath gemm_path = GemmPath::Auto);
   ~Network();
 
   const Arch& arch() const { return arch_; }
@@ -184,6 +188,8 @@ class Network : public ParameterSet {
   vkrt::Buffer input_half_;
   std::optional<LossScaleBuffer> loss_scale_;
   std::optional<NonFiniteCheckOp> overflow_check_;
+  // Where each micro-batch round's slices of the step buffers are bound (round_slices.h).
+  std::optional<RoundSlices> rounds_;
   DropoutKeyBuffer dropout_key_;
   std::uint64_t first_sample_ = 0;  // set_step_share
   int step_batch_ = 0;

@@ -20,7 +20,7 @@ OneDeviceModel::OneDeviceModel(vkrt::Context& context, const Arch& arch, const M
       network_(context, arch,
                options.micro_batch ? options.micro_batch
                                    : choose_micro_batch(context, arch, options.batch, options.precision),
-               options.precision),
+               options.precision, options.gemm_path),
       io_(context, options.train ? options.batch : network_.micro_batch(), arch.in_channels,
           std::size_t(arch.in_size) * arch.in_size, arch.classes),
       bytes_after_(context.allocator().stats().bytes_in_use),

@@ -14,8 +14,8 @@ ref::Conv2dShape conv_shape(const ConvSpec& s, Shape3 in, int batch) {
 }  // namespace
 
 ConvLayer::ConvLayer(vkrt::Context& context, const ConvSpec& spec, Shape3 in, int batch, const Arch& arch,
-                     Precision precision)
-    : name_(spec.name), op_(context, conv_shape(spec, in, batch), GemmPath::Auto, precision) {
+                     Precision precision, GemmPath gemm_path)
+    : name_(spec.name), op_(context, conv_shape(spec, in, batch), gemm_path, precision) {
   const auto& s = op_.shape();
   out_ = {s.c_out, s.out_h(), s.out_w()};
   weight_ = make_parameter(context, name_ + ".weight", {s.c_out, s.c_in / s.groups, s.kh, s.kw},

@@ -10,8 +10,9 @@ namespace alexnet::net {
 class ConvLayer : public Layer {
  public:
   ConvLayer(vkrt::Context& context, const ConvSpec& spec, Shape3 in, int batch, const Arch& arch,
-            Precision precision = Precision::Fp32);
+            Precision precision = Precision::Fp32, GemmPath gemm_path = GemmPath::Auto);
   const std::string& name() const override { return name_; }
+  GemmPath gemm_path() const { return op_.path(); }  // the path the op resolved to
   Shape3 output_shape() const override { return out_; }
   void forward(vkrt::Stream& stream, const LayerIO& io) override;
   void backward(vkrt::Stream& stream, const LayerIO& io, bool accumulate) override;

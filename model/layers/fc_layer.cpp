@@ -5,8 +5,8 @@
 namespace alexnet::net {
 
 FcLayer::FcLayer(vkrt::Context& context, const std::string& name, int in, int out, int batch, float weight_std,
-                 float bias_init, Precision precision)
-    : name_(name), in_(in), out_(out), op_(context, ref::FcShape{batch, in, out}, GemmPath::Auto, precision) {
+                 float bias_init, Precision precision, GemmPath gemm_path)
+    : name_(name), in_(in), out_(out), op_(context, ref::FcShape{batch, in, out}, gemm_path, precision) {
   weight_ = make_parameter(context, name_ + ".weight", {out, in}, weight_std, 0, 1);
   bias_ = make_parameter(context, name_ + ".bias", {out}, 0, bias_init, 0);
 }

@@ -10,8 +10,9 @@ namespace alexnet::net {
 class FcLayer : public Layer {
  public:
   FcLayer(vkrt::Context& context, const std::string& name, int in, int out, int batch, float weight_std,
-          float bias_init, Precision precision = Precision::Fp32);
+          float bias_init, Precision precision = Precision::Fp32, GemmPath gemm_path = GemmPath::Auto);
   const std::string& name() const override { return name_; }
+  GemmPath gemm_path() const { return op_.path(); }  // the path the op resolved to
   Shape3 output_shape() const override { return {out_, 1, 1}; }
   void forward(vkrt::Stream& stream, const LayerIO& io) override;
   void backward(vkrt::Stream& stream, const LayerIO& io, bool accumulate) override;

@@ -12,11 +12,11 @@
 namespace alexnet::net {
 
 std::unique_ptr<Layer> make_layer(vkrt::Context& context, const Arch& arch, const ArchNode& node, int batch,
-                                  Precision precision) {
+                                  Precision precision, GemmPath gemm_path) {
   const Activation act = arch.options.activation;
   switch (node.kind) {
     case NodeKind::Conv:
-      return std::make_unique<ConvLayer>(context, *node.conv, node.in, batch, arch, precision);
+      return std::make_unique<ConvLayer>(context, *node.conv, node.in, batch, arch, precision, gemm_path);
     case NodeKind::Activation:
       return std::make_unique<ActivationLayer>(context, node.name, act, node.in, precision);
     case NodeKind::Lrn:
@@ -26,7 +26,8 @@ std::unique_ptr<Layer> make_layer(vkrt::Context& context, const Arch& arch, cons
                                          precision);
     case NodeKind::Fc:
       return std::make_unique<FcLayer>(context, node.name, node.in.c, node.out.c, batch,
-                                       arch.weight_std_for(node.in.c), node.fc->bias_init, precision);
+                                       arch.weight_std_for(node.in.c), node.fc->bias_init, precision,
+                                       gemm_path);
     case NodeKind::Dropout:
       return std::make_unique<DropoutLayer>(context, node.name, node.in, arch.options.dropout, precision);
     case NodeKind::AvgPool:

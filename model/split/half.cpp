@@ -123,7 +123,7 @@ vkrt::StridedCopy full_to_part(int mb, std::size_t part, std::size_t offset, std
 }  // namespace
 
 Half::Half(vkrt::Context& ctx, int d, const Arch& a, const std::vector<NodeSpec>& specs, int mb, int b,
-           vkrt::HostExchange& ex)
+           vkrt::HostExchange& ex, GemmPath gemm_path)
     : context(ctx),
       device(d),
       arch(a),
@@ -145,12 +145,14 @@ Half::Half(vkrt::Context& ctx, int d, const Arch& a, const std::vector<NodeSpec>
     const Shape3 in = spec.in[d], o = spec.out[d];
     switch (spec.kind) {
       case NodeKind::Conv:
-        node->layer = net::make_layer(ctx, a, {alexnet::NodeKind::Conv, spec.name, in, o, &node->spec.conv}, mb);
+        node->layer = net::make_layer(ctx, a, {alexnet::NodeKind::Conv, spec.name, in, o, &node->spec.conv}, mb,
+                                     Precision::Fp32, gemm_path);
         node->conv = static_cast<net::ConvLayer*>(node->layer.get());
         break;
       case NodeKind::Fc: {
         FcSpec fc{spec.name, o.c, false, spec.bias_init};
-        node->layer = net::make_layer(ctx, a, {alexnet::NodeKind::Fc, spec.name, in, o, nullptr, &fc}, mb);
+        node->layer = net::make_layer(ctx, a, {alexnet::NodeKind::Fc, spec.name, in, o, nullptr, &fc}, mb,
+                                     Precision::Fp32, gemm_path);
         node->fc = static_cast<net::FcLayer*>(node->layer.get());
         break;
       }
@@ -212,6 +214,7 @@ Half::Half(vkrt::Context& ctx, int d, const Arch& a, const std::vector<NodeSpec>
   }
 
   inference_labels = vkrt::upload<std::int32_t>(ctx, std::vector<std::int32_t>(mb, 0));
+  rounds.emplace(ctx, mb, std::size_t(a.in_channels) * a.in_size * a.in_size, a.classes);
   inference_loss = alloc.allocate(mb * F, vkrt::Intent::DeviceLocal);
 }
 
@@ -376,22 +379,23 @@ void Half::record_backward(Recorder& r, const vkrt::BufferRange& x, const vkrt::
 
 void Half::record_step(Recorder& r, int b, const net::StepKey& key, std::vector<int>& slots) {
   if (b != batch || b % micro_batch != 0) throw std::invalid_argument("split step: batch does not match the buffers");
-  const std::size_t mb = micro_batch, in = std::size_t(arch.in_channels) * arch.in_size * arch.in_size,
-                    classes = arch.classes;
+  const std::size_t mb = micro_batch;
   r.start();
   io.record_upload(r.stream(), io.pending_slot(), io.pending_kind(), b, true);
+  const StepBuffers step{&io.images, &io.labels, &io.loss, &io.probs};
   for (int round = 0; round < b / micro_batch; ++round) {
     const std::size_t first = round * mb;
-    const vkrt::BufferRange x(io.images, first * in * F, mb * in * F);
-    const vkrt::BufferRange y(io.labels, first * F, mb * F);
-    const vkrt::BufferRange l(io.loss, first * F, mb * F);
-    const vkrt::BufferRange p(io.probs, first * classes * F, mb * classes * F);
+    // The scratch a round copies in stays valid across the exchange cuts: one device's segments
+    // run in order on its queue, each opening with a barrier.
+    const RoundSlices::Round s = rounds->begin(r.stream(), step, first);
     const std::uint64_t sample = first_sample + first;  // in the whole step, for dropout
-    record_forward(r, x, key, sample, slots);
-    loss_op.forward(r.stream(), output_of(nodes.size() - 1, x), y, p, l, static_cast<std::uint32_t>(mb));
+    record_forward(r, s.images, key, sample, slots);
+    loss_op.forward(r.stream(), output_of(nodes.size() - 1, s.images), s.labels, s.probs, s.loss,
+                    static_cast<std::uint32_t>(mb));
     r.stream().barrier();
-    record_backward(r, x, y, p, key, sample, 1.0f / static_cast<float>(step_batch ? step_batch : b), round > 0,
-                    slots);
+    rounds->end(r.stream(), s, step, first);
+    record_backward(r, s.images, s.labels, s.probs, key, sample, 1.0f / static_cast<float>(step_batch ? step_batch : b),
+                    round > 0, slots);
   }
   io.record_readback(r.stream(), b, true);
   r.finish();

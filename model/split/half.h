@@ -17,6 +17,7 @@
 #include "model/ops/softmax_xent.h"
 #include "model/layers/layer.h"
 #include "model/graph/network.h"
+#include "model/graph/round_slices.h"
 #include "model/graph/step_io.h"
 #include "model/split/split_network.h"
 #include "runtime/exchange.h"
@@ -108,7 +109,7 @@ struct Node;
 
 struct Half {
   Half(vkrt::Context& context, int device, const Arch& arch, const std::vector<NodeSpec>& specs, int micro_batch,
-       int batch, vkrt::HostExchange& exchange);
+       int batch, vkrt::HostExchange& exchange, GemmPath gemm_path = GemmPath::Auto);
   ~Half();
   Half(const Half&) = delete;
   Half& operator=(const Half&) = delete;
@@ -136,6 +137,7 @@ struct Half {
   std::vector<vkrt::Buffer> activations;  // the outputs of the nodes that are not in place
   vkrt::Buffer grad_a, grad_b, logits_grad;
   StepIo io;  // the step's inputs and outputs on this device
+  std::optional<RoundSlices> rounds;  // where each round's slices of io are bound
   DropoutKeyBuffer dropout_key;  // the step's (seed, step), written before each submission
   vkrt::Buffer inference_labels, inference_loss;
   SoftmaxXentOp loss_op;

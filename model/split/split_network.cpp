@@ -43,7 +43,8 @@ SplitNetwork::SplitNetwork(vkrt::Context& first, vkrt::Context& second, const Ar
   split::assign_slots(specs, micro_batch_, *exchange_);
   const int buffered = train_ ? batch_ : micro_batch_;  // images the step buffers hold
   for (int d = 0; d < 2; ++d) {
-    halves_[d] = std::make_unique<split::Half>(*contexts_[d], d, arch_, specs, micro_batch_, buffered, *exchange_);
+    halves_[d] = std::make_unique<split::Half>(*contexts_[d], d, arch_, specs, micro_batch_, buffered, *exchange_,
+                                                  options.gemm_path);
     halves_[d]->first_sample = options.share.first_sample;
     halves_[d]->step_batch = options.share.step_batch;
   }

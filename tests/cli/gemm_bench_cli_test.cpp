@@ -1,6 +1,7 @@
 // `alexnet_vk bench --gemm N`: one row per GEMM path and storage precision, in a fixed order; a row
 // either ran (a time and a rate) or says why the device cannot run it, and the best rates name
-// the fastest row that ran at each precision.
+// the fastest row that ran at each precision. `bench --gemm-path P` runs the network's layers on P
+// and says so.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -63,6 +64,33 @@ TEST(GemmBenchCli, EveryPathAndPrecisionRunsOrSaysWhyNot) {
     }
   }
   EXPECT_NE(text.out.find("best: "), std::string::npos) << text.out;
+}
+
+TEST(GemmBenchCli, TheNetworkRunsOnThePathAskedFor) {
+  const std::string bench = "bench --arch alexnet-small --input-size 28 --classes 10 --batch 2 --iters 1 --warmup 0";
+  for (const std::string path : {"tiled", "texel"}) {
+    const auto r = run_tool(bench + " --json --gemm-path " + path);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::json j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["gemm_path"], path);
+    EXPECT_FALSE(j["layers"].empty());
+  }
+  const auto automatic = run_tool(bench + " --json");
+  ASSERT_EQ(automatic.exit_code, 0) << automatic.err;
+  const std::string chosen = nlohmann::json::parse(automatic.out)["gemm_path"];
+  EXPECT_TRUE(chosen == "tiled" || chosen == "texel") << chosen;
+  const auto text = run_tool(bench + " --gemm-path tiled");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("; GEMM path tiled\n"), std::string::npos) << text.out;
+
+  // Cooperative matrices store fp16 only: at fp32 the layers refuse, in one line.
+  const auto coopmat = run_tool(bench + " --gemm-path coopmat");
+  EXPECT_NE(coopmat.exit_code, 0);
+  EXPECT_NE(coopmat.err.find("fp16"), std::string::npos) << coopmat.err;
+  EXPECT_EQ(coopmat.err.find('\n'), coopmat.err.size() - 1) << coopmat.err;
+  const auto bogus = run_tool(bench + " --gemm-path wide");
+  EXPECT_NE(bogus.exit_code, 0);
+  EXPECT_NE(bogus.err.find("--gemm-path"), std::string::npos) << bogus.err;
 }
 
 }  // namespace

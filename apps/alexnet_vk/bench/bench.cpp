@@ -104,6 +104,7 @@ BenchResult run_bench(const DeviceList& devices, const BenchOptions& options) {
   const Arch arch = resolve_arch(options.arch, options.classes, 3, options.input_size);
   ModelOptions model_options{options.batch, 0, options.train, SgdConfig{}};
   model_options.precision = options.precision;
+  model_options.gemm_path = options.gemm_path;
   auto model = open_model(devices, arch, model_options);
   model->initialize(1);
   std::vector<float> images, probs(std::size_t(model->micro_batch()) * arch.classes);
@@ -122,6 +123,7 @@ BenchResult run_bench(const DeviceList& devices, const BenchOptions& options) {
   r.arch = arch.name;
   r.mode = options.train ? "train" : "infer";
   r.precision = precision_name(options.precision);
+  r.gemm_path = gemm_path_name(resolve_gemm_path(*devices.front(), options.gemm_path));
   r.batch = options.batch;
   r.micro_batch = model->micro_batch();
   r.iters = options.iters;

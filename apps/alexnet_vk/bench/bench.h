@@ -19,6 +19,7 @@ struct BenchOptions {
   int warmup = 1;
   bool train = true;  // false: inference only
   Precision precision = Precision::Fp32;  // --precision (fp16: at loss scale 1, every step updates)
+  GemmPath gemm_path = GemmPath::Auto;    // --gemm-path: the layers' product path
 };
 
 struct LayerTiming {
@@ -39,6 +40,9 @@ struct DeviceMemoryUse {
 struct BenchResult {
   std::string device, arch, mode;
   std::string precision = "fp32";
+  // The layers' product path: the one asked for, or for Auto the first device's default (a fully
+  // connected layer whose input is not a multiple of 4 takes tiled instead of texel).
+  std::string gemm_path;
   int batch = 0, micro_batch = 0, iters = 0;
   std::vector<LayerTiming> layers;
   double ms_per_step = 0;  // median wall time

@@ -84,6 +84,7 @@ DataBenchResult run_data_bench(const DeviceList& devices, const BenchOptions& be
   const BenchLoader setup = bench_loader(loader_only, arch, source, bench.batch);
   ModelOptions model_options{bench.batch, 0, true, SgdConfig{}};
   model_options.precision = bench.precision;
+  model_options.gemm_path = bench.gemm_path;
   auto model = open_model(devices, arch, model_options);
   model->initialize(1);
   model->set_profiling(true);

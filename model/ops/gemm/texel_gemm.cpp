@@ -28,21 +28,6 @@ void require(bool ok, const std::string& what) {
 
 }  // namespace
 
-GemmPath resolve_gemm_path(const vkrt::Context& context, GemmPath path) {
-  if (path != GemmPath::Auto) return path;
-  return context.info().is_cpu() ? GemmPath::Texel : GemmPath::Tiled;
-}
-
-const char* gemm_path_name(GemmPath path) {
-  switch (path) {
-    case GemmPath::Auto: return "auto";
-    case GemmPath::Tiled: return "tiled";
-    case GemmPath::Texel: return "texel";
-    case GemmPath::CoopMat: return "coopmat";
-  }
-  return "?";
-}
-
 std::uint32_t round_up4(std::uint64_t v) {
   const std::uint64_t r = (v + 3) / 4 * 4;
   if (r > std::numeric_limits<std::uint32_t>::max()) throw std::invalid_argument("size past 2^32");

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "model/ops/gemm/gemm_path.h"
 #include "model/ops/precision.h"
 #include "model/ops/to_half.h"
 #include "runtime/kernel.h"
@@ -21,14 +22,6 @@ class Context;
 }
 
 namespace alexnet {
-
-// Which GEMM kernels an op runs: the shared-memory tiles (GPUs) or the texel-buffer register tiles
-// (CPU drivers). Auto picks by device type.
-// CoopMat: the tiled shaders on the cooperative-matrix core (shaders/gemm_coopmat_nv.glsl), fp16
-// storage only; never chosen by Auto, because it has not been run on any device yet.
-enum class GemmPath { Auto, Tiled, Texel, CoopMat };
-GemmPath resolve_gemm_path(const vkrt::Context& context, GemmPath path);
-const char* gemm_path_name(GemmPath path);
 
 std::uint32_t round_up4(std::uint64_t v);
 

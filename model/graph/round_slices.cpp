@@ -1,0 +1,74 @@
+#include "model/graph/round_slices.h"
+
+#include <utility>
+
+#include "runtime/context.h"
+
+namespace alexnet {
+namespace {
+
+constexpr std::size_t F = 4;  // bytes of a float or an int32
+
+}  // namespace
+
+RoundSlices::RoundSlices(vkrt::Context& context, std::size_t micro_batch, std::size_t floats_per_image,
+                         std::size_t classes)
+    : micro_batch_(micro_batch), alignment_(context.allocator().alignment()) {
+  images_.bytes = micro_batch * floats_per_image * F;
+  labels_.bytes = loss_.bytes = micro_batch * F;
+  probs_.bytes = micro_batch * classes * F;
+  // Round r starts at r * bytes: every round is aligned exactly when the first after round 0 is.
+  for (Slice* s : {&images_, &labels_, &loss_, &probs_})
+    if (s->bytes % alignment_ != 0) s->scratch = context.allocator().allocate(s->bytes, vkrt::Intent::DeviceLocal);
+}
+
+bool RoundSlices::copies(const Slice& slice, const vkrt::Buffer* buffer, std::size_t first) const {
+  return buffer && slice.scratch && (first / micro_batch_) * slice.bytes % alignment_ != 0;
+}
+
+vkrt::BufferRange RoundSlices::place(const Slice& slice, const vkrt::Buffer& buffer, std::size_t first) const {
+  return vkrt::BufferRange(buffer, (first / micro_batch_) * slice.bytes, slice.bytes);
+}
+
+RoundSlices::Round RoundSlices::begin(vkrt::Stream& stream, const StepBuffers& step, std::size_t first) const {
+  static const vkrt::Buffer none;
+  Round round{none, none, none, none};
+  const std::pair<const Slice*, const vkrt::Buffer*> slices[] = {
+      {&images_, step.images}, {&labels_, step.labels}, {&loss_, step.loss}, {&probs_, step.probs}};
+  vkrt::BufferRange* out[] = {&round.images, &round.labels, &round.loss, &round.probs};
+  bool copied = false;
+  for (int i = 0; i < 4; ++i) {
+    const auto [slice, buffer] = slices[i];
+    if (!buffer) continue;
+    if (!copies(*slice, buffer, first)) {
+      *out[i] = place(*slice, *buffer, first);
+      continue;
+    }
+    *out[i] = vkrt::BufferRange(slice->scratch);
+    if (i >= 2) continue;  // loss and probs are outputs: end() copies them out
+    if (!copied) stream.barrier();
+    copied = true;
+    stream.copy(place(*slice, *buffer, first), *out[i]);
+  }
+  if (copied) stream.barrier();
+  return round;
+}
+
+void RoundSlices::end(vkrt::Stream& stream, const Round& round, const StepBuffers& step, std::size_t first) const {
+  bool copied = false;
+  if (copies(loss_, step.loss, first)) {
+    stream.copy(round.loss, place(loss_, *step.loss, first));
+    copied = true;
+  }
+  if (copies(probs_, step.probs, first)) {
+    stream.copy(round.probs, place(probs_, *step.probs, first));
+    copied = true;
+  }
+  if (copied) stream.barrier();
+}
+
+std::size_t RoundSlices::bytes() const {
+  return images_.scratch.size() + labels_.scratch.size() + loss_.scratch.size() + probs_.scratch.size();
+}
+
+}  // namespace alexnet
