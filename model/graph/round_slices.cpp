@@ -1,5 +1,6 @@
 #include "model/graph/round_slices.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "runtime/context.h"
@@ -13,7 +14,10 @@ constexpr std::size_t F = 4;  // bytes of a float or an int32
 
 RoundSlices::RoundSlices(vkrt::Context& context, std::size_t micro_batch, std::size_t floats_per_image,
                          std::size_t classes)
-    : micro_batch_(micro_batch), alignment_(context.allocator().alignment()) {
+    : micro_batch_(micro_batch),
+      // What a dispatch checks (runtime/stream.cpp); the allocator's alignment is coarser (256).
+      alignment_(std::max(context.limits().minStorageBufferOffsetAlignment,
+                          context.limits().minTexelBufferOffsetAlignment)) {
   images_.bytes = micro_batch * floats_per_image * F;
   labels_.bytes = loss_.bytes = micro_batch * F;
   probs_.bytes = micro_batch * classes * F;
