@@ -121,19 +121,7 @@ Runner add_bench_command(CLI::App& app, const GlobalOptions& global) {
   add_device_options(command, device);
   auto precision = std::make_shared<Precision>(Precision::Fp32);
   add_precision_option(command, precision);
-  std::vector<std::string> path_names;
-  for (const auto& [name, value] : gemm_path_choices()) path_names.push_back(name);
-  command
-      ->add_option_function<std::string>(
-          "--gemm-path",
-          [o](const std::string& text) {
-            for (const auto& [name, value] : gemm_path_choices())
-              if (text == name) o->gemm_path = value;
-          },
-          "the layers' GEMM kernels: auto (the device's default), tiled, texel, or coopmat (fp16, where the "
-          "device has cooperative matrices)")
-      ->check(CLI::IsMember(path_names))
-      ->default_str("auto");
+  add_gemm_path_option(command, o->gemm_path);  // o is kept alive by the command's runner
   command->add_flag("--json", *json, "print one JSON object");
   command->add_option("--gemm", *gemm,
                       "instead of the network, time an N x N x N matrix product on every GEMM path");

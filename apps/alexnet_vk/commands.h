@@ -48,6 +48,9 @@ void add_device_options(CLI::App* command, const std::shared_ptr<DeviceChoice>& 
 // --precision fp32|fp16 for the commands outside the recipe table (eval, predict, bench): the
 // same names as train's (precision_choices()); a bad value is CLI11's one-line error.
 void add_precision_option(CLI::App* command, const std::shared_ptr<Precision>& precision);
+// --gemm-path auto|tiled|texel|coopmat (bench): the layers' product path (gemm_path_choices());
+// `path` must outlive the parse.
+void add_gemm_path_option(CLI::App* command, GemmPath& path);
 
 struct OpenedDevices {
   std::vector<std::unique_ptr<vkrt::Context>> contexts;  // one, or two with --devices

@@ -27,19 +27,41 @@ void add_device_options(CLI::App* command, const std::shared_ptr<DeviceChoice>& 
   one->excludes(two);
 }
 
-void add_precision_option(CLI::App* command, const std::shared_ptr<Precision>& precision) {
+namespace {
+
+// An option whose value is one of `choices` by name, given to `set`; a name outside them is
+// CLI11's one-line error.
+template <class T>
+void add_named_option(CLI::App* command, const std::string& flag, std::function<void(T)> set,
+                      const std::vector<std::pair<const char*, T>>& choices, const std::string& help,
+                      const std::string& default_name) {
   std::vector<std::string> names;
-  for (const auto& [name, value] : precision_choices()) names.push_back(name);
+  for (const auto& [name, choice] : choices) names.push_back(name);
   command
       ->add_option_function<std::string>(
-          "--precision",
-          [precision](const std::string& text) {
-            for (const auto& [name, value] : precision_choices())
-              if (text == name) *precision = value;
+          flag,
+          [set, choices](const std::string& text) {
+            for (const auto& [name, choice] : choices)
+              if (text == name) set(choice);
           },
-          "fp32, or fp16: activations stored in 16 bits (sums and weights fp32); one device")
+          help)
       ->check(CLI::IsMember(names))
-      ->default_str(precision_name(*precision));
+      ->default_str(default_name);
+}
+
+}  // namespace
+
+void add_precision_option(CLI::App* command, const std::shared_ptr<Precision>& precision) {
+  add_named_option<Precision>(command, "--precision", [precision](Precision p) { *precision = p; }, precision_choices(),
+                   "fp32, or fp16: activations stored in 16 bits (sums and weights fp32); one device",
+                   precision_name(*precision));
+}
+
+void add_gemm_path_option(CLI::App* command, GemmPath& path) {
+  add_named_option<GemmPath>(command, "--gemm-path", [&path](GemmPath p) { path = p; }, gemm_path_choices(),
+                   "the layers' GEMM kernels: auto (the device's default), tiled, texel, or coopmat (fp16, where "
+                   "the device has cooperative matrices)",
+                   gemm_path_name(path));
 }
 
 OpenedDevices open_devices(const vkrt::Instance& instance, const DeviceChoice& choice) {
