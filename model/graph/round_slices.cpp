@@ -1,7 +1,6 @@
 #include "model/graph/round_slices.h"
 
 #include <algorithm>
-#include <utility>
 
 #include "runtime/context.h"
 
@@ -34,27 +33,23 @@ vkrt::BufferRange RoundSlices::place(const Slice& slice, const vkrt::Buffer& buf
   return vkrt::BufferRange(buffer, (first / micro_batch_) * slice.bytes, slice.bytes);
 }
 
-RoundSlices::Round RoundSlices::begin(vkrt::Stream& stream, const StepBuffers& step, std::size_t first) const {
+vkrt::BufferRange RoundSlices::bound(const Slice& slice, const vkrt::Buffer* buffer, std::size_t first) const {
   static const vkrt::Buffer none;
-  Round round{none, none, none, none};
-  const std::pair<const Slice*, const vkrt::Buffer*> slices[] = {
-      {&images_, step.images}, {&labels_, step.labels}, {&loss_, step.loss}, {&probs_, step.probs}};
-  vkrt::BufferRange* out[] = {&round.images, &round.labels, &round.loss, &round.probs};
-  bool copied = false;
-  for (int i = 0; i < 4; ++i) {
-    const auto [slice, buffer] = slices[i];
-    if (!buffer) continue;
-    if (!copies(*slice, buffer, first)) {
-      *out[i] = place(*slice, *buffer, first);
-      continue;
-    }
-    *out[i] = vkrt::BufferRange(slice->scratch);
-    if (i >= 2) continue;  // loss and probs are outputs: end() copies them out
-    if (!copied) stream.barrier();
-    copied = true;
-    stream.copy(place(*slice, *buffer, first), *out[i]);
+  if (!buffer) return vkrt::BufferRange(none);
+  return copies(slice, buffer, first) ? vkrt::BufferRange(slice.scratch) : place(slice, *buffer, first);
+}
+
+RoundSlices::Round RoundSlices::begin(vkrt::Stream& stream, const StepBuffers& step, std::size_t first) const {
+  const Round round{bound(images_, step.images, first), bound(labels_, step.labels, first),
+                    bound(loss_, step.loss, first), bound(probs_, step.probs, first)};
+  // Loss and probs are outputs: end() copies them out.
+  const bool images_in = copies(images_, step.images, first), labels_in = copies(labels_, step.labels, first);
+  if (images_in || labels_in) {
+    stream.barrier();
+    if (images_in) stream.copy(place(images_, *step.images, first), round.images);
+    if (labels_in) stream.copy(place(labels_, *step.labels, first), round.labels);
+    stream.barrier();
   }
-  if (copied) stream.barrier();
   return round;
 }
 
@@ -69,10 +64,6 @@ void RoundSlices::end(vkrt::Stream& stream, const Round& round, const StepBuffer
     copied = true;
   }
   if (copied) stream.barrier();
-}
-
-std::size_t RoundSlices::bytes() const {
-  return images_.scratch.size() + labels_.scratch.size() + loss_.scratch.size() + probs_.scratch.size();
 }
 
 }  // namespace alexnet

@@ -47,8 +47,6 @@ class RoundSlices {
   // scratch to the step's slices, then a barrier, when they went through scratch.
   void end(vkrt::Stream& stream, const Round& round, const StepBuffers& step, std::size_t first) const;
 
-  std::size_t bytes() const;  // of the scratch buffers
-
  private:
   struct Slice {
     std::size_t bytes = 0;  // per round
@@ -56,6 +54,8 @@ class RoundSlices {
   };
   // The round's slice of `buffer` where it lies.
   vkrt::BufferRange place(const Slice& slice, const vkrt::Buffer& buffer, std::size_t first) const;
+  // What the round binds for `buffer` (null: an empty range): its slice, or the scratch.
+  vkrt::BufferRange bound(const Slice& slice, const vkrt::Buffer* buffer, std::size_t first) const;
   // Whether that slice goes through the scratch buffer.
   bool copies(const Slice& slice, const vkrt::Buffer* buffer, std::size_t first) const;
 
